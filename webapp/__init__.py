@@ -1,0 +1,63 @@
+"""Application factory."""
+
+import logging
+import os
+
+from flask import Flask
+
+from webapp import config as settings
+from webapp.extensions import babel, csrf, db, htmx, limiter, login_manager, mail, migrate
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(config: dict | None = None) -> Flask:
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get(
+        "INSTANCE_PATH", os.path.join(ROOT, "instance")
+    )
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        template_folder=os.path.join(ROOT, "templates"),
+        static_folder=os.path.join(ROOT, "static"),
+    )
+    app.config.from_mapping(settings.from_environment(instance_path))
+    app.config.from_mapping(config or {})
+    os.makedirs(app.instance_path, exist_ok=True)
+    logging.basicConfig(level=logging.INFO)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from webapp import assets, i18n, security
+    from webapp.cli import register_commands
+
+    i18n.init_app(app)
+    assets.init_app(app)
+    security.init_app(app)
+    register_commands(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from webapp.services.accounts import load_session_user
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
+    csrf.init_app(app)
+    mail.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.user_loader(load_session_user)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None  # the login page explains itself
+    login_manager.session_protection = "basic"
+
+
+def _register_blueprints(app: Flask) -> None:
+    from webapp.views import account, auth, dev, errors, health, main, pwa
+
+    for module in (main, auth, account, pwa, health, dev):
+        app.register_blueprint(module.bp)
+    errors.init_app(app)

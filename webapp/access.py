@@ -1,0 +1,48 @@
+"""Who may use a view. Every route declares it; a test fails on any route that does not."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import abort, current_app, flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+
+def _mark(view: Callable, who: str) -> Callable:
+    view.access = who
+    return view
+
+
+def public(view: Callable) -> Callable:
+    """Anyone, signed in or not."""
+    return _mark(view, "public")
+
+
+def signed_in(view: Callable) -> Callable:
+    """Any open account, verified or not."""
+    return _mark(login_required(view), "signed_in")
+
+
+def verified(view: Callable) -> Callable:
+    """An account whose email address has been confirmed."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_verified:
+            flash(_("Confirm your email address first."), "error")
+            return redirect(url_for("auth.verify"))
+        return view(*args, **kwargs)
+
+    return _mark(login_required(wrapper), "verified")
+
+
+def debug_only(view: Callable) -> Callable:
+    """Developer pages that exist only when debug is on."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_app.debug:
+            abort(404)
+        return view(*args, **kwargs)
+
+    return _mark(wrapper, "debug")

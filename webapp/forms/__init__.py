@@ -1,0 +1,1 @@
+"""WTForms classes, one module per area, all on the shared base form."""

@@ -1,0 +1,93 @@
+"""Forms for registration, activation, login and passwords."""
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, EmailField, PasswordField, StringField, TelField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp
+
+from webapp.forms.base import BaseForm, IndonesianMobile, PersonName, StrongPassword
+
+REQUIRED = _l("This field is required.")
+
+
+def _email_field(label=_l("Email address")):
+    return EmailField(
+        label,
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=254, message=_l("Use at most 254 characters.")),
+            Email(message=_l("Enter an email address like nama@contoh.id.")),
+        ],
+        render_kw={"autocomplete": "email", "inputmode": "email", "spellcheck": "false"},
+    )
+
+
+def _new_password_field(label, email_field=None):
+    return PasswordField(
+        label,
+        validators=[DataRequired(REQUIRED), StrongPassword(email_field)],
+        render_kw={"autocomplete": "new-password", "minlength": 8, "maxlength": 128},
+    )
+
+
+class RegisterForm(BaseForm):
+    full_name = StringField(
+        _l("Full name"),
+        validators=[DataRequired(REQUIRED), PersonName()],
+        render_kw={"autocomplete": "name", "maxlength": 120},
+        description=_l("As written on your KTP."),
+    )
+    email = _email_field()
+    phone = TelField(
+        _l("Mobile number"),
+        validators=[DataRequired(REQUIRED), Length(max=20), IndonesianMobile()],
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+        description=_l("For example 081234567890."),
+    )
+    password = _new_password_field(_l("Password"), email_field="email")
+    accept_terms = BooleanField(
+        _l("I accept the terms of service and the privacy notice."),
+        validators=[DataRequired(_l("You must accept the terms to open an account."))],
+    )
+
+
+class CodeForm(BaseForm):
+    code = StringField(
+        _l("Activation code"),
+        validators=[
+            DataRequired(REQUIRED),
+            Regexp(r"^\d{6}$", message=_l("The code is 6 digits.")),
+        ],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "inputmode": "numeric",
+            "pattern": "[0-9]{6}",
+            "maxlength": 6,
+        },
+        description=_l("Sent to your email address; valid for 15 minutes."),
+    )
+
+
+class EmptyForm(BaseForm):
+    """A form with nothing but its CSRF token, for buttons that POST."""
+
+
+class LoginForm(BaseForm):
+    email = _email_field()
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(REQUIRED), Length(max=128)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class ForgotPasswordForm(BaseForm):
+    email = _email_field()
+
+
+class ResetPasswordForm(BaseForm):
+    password = _new_password_field(_l("New password"))
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(REQUIRED), EqualTo("password", _l("The passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )

@@ -1,0 +1,52 @@
+"""The job seam: RQ when REDIS_URL is set, in-process otherwise.
+
+Job functions take ids and plain values, run inside an application context and are safe to run
+twice. Callers commit their transaction before enqueueing, so a job never sees uncommitted rows.
+"""
+
+import logging
+from collections.abc import Callable
+
+from flask import current_app
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue, Retry
+
+log = logging.getLogger(__name__)
+
+QUEUES = ("mail", "verification", "default")
+
+
+def redis_connection() -> Redis:
+    """One Redis client per application; redis-py pools connections itself."""
+    app = current_app._get_current_object()
+    client = app.extensions.get("redis")
+    if client is None:
+        client = Redis.from_url(
+            app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5
+        )
+        app.extensions["redis"] = client
+    return client
+
+
+def enqueue(func: Callable, *args, queue: str = "default", timeout: int = 60, **kwargs) -> None:
+    """Run func(*args, **kwargs) on a worker, or here and now in the embedded default.
+
+    When Redis cannot be reached the work runs in-process rather than being lost.
+    """
+    if current_app.config["REDIS_URL"]:
+        try:
+            Queue(queue, connection=redis_connection()).enqueue(
+                func,
+                *args,
+                job_timeout=timeout,
+                retry=Retry(max=3, interval=[10, 60, 300]),
+                **kwargs,
+            )
+            return
+        except RedisError:
+            log.warning("Redis unreachable; running %s in-process", func.__name__)
+    try:
+        func(*args, **kwargs)
+    except Exception:  # a failed side job must not fail the request that asked for it
+        log.exception("in-process job %s failed", func.__name__)

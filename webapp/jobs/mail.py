@@ -1,0 +1,35 @@
+"""Mail jobs: render a message in the account's language and deliver it."""
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from flask_mail import Message
+
+from webapp.extensions import db
+from webapp.integrations.mail import deliver
+from webapp.models import User
+
+# template name -> subject; the subject is translated when the message is rendered.
+SUBJECTS = {
+    "activation_code": _l("Your M-Paspor activation code"),
+    "already_registered": _l("You already have an M-Paspor account"),
+    "password_reset": _l("Reset your M-Paspor password"),
+    "password_changed": _l("Your M-Paspor password was changed"),
+    "account_closed": _l("Your M-Paspor account is closed"),
+}
+
+
+def send_account_email(user_id: int, template: str, **context) -> None:
+    """Mail templates/emails/<template>.{txt,html} to an account, in its language."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        return
+    base_url = current_app.config["BASE_URL"]
+    with current_app.test_request_context(base_url=base_url), force_locale(user.locale):
+        message = Message(
+            subject=str(SUBJECTS[template]),
+            recipients=[f"{user.full_name} <{user.email}>"],
+            body=render_template(f"emails/{template}.txt", user=user, **context),
+            html=render_template(f"emails/{template}.html", user=user, **context),
+        )
+    deliver(message)

@@ -1,0 +1,37 @@
+"""Demo data for the embedded default: accounts anyone can log in with (see README)."""
+
+from sqlalchemy import select
+
+from webapp.clock import now
+from webapp.extensions import db
+from webapp.models import User
+from webapp.services.accounts import hash_password
+
+DEMO_PASSWORD = "Paspor-Demo-2026"
+DEMO_ACCOUNTS = (
+    ("Siti Rahayu", "siti@demo.mpaspor.id", "+6281234567890", "id"),
+    ("Made Wirawan", "made@demo.mpaspor.id", "+6281398765432", "en"),
+)
+
+
+def load_demo_data() -> list[str]:
+    """Create what is missing and report each item; running it twice changes nothing."""
+    report = []
+    for full_name, email, phone, locale in DEMO_ACCOUNTS:
+        if db.session.scalar(select(User.id).where(User.email == email)):
+            report.append(f"exists: {email}")
+            continue
+        db.session.add(
+            User(
+                full_name=full_name,
+                email=email,
+                phone=phone,
+                password_hash=hash_password(DEMO_PASSWORD),
+                locale=locale,
+                terms_accepted_at=now(),
+                verified_at=now(),
+            )
+        )
+        report.append(f"created: {email} / {DEMO_PASSWORD}")
+    db.session.commit()
+    return report

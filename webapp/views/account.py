@@ -1,0 +1,51 @@
+"""The signed-in account: profile, password change, closure."""
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from webapp.access import signed_in
+from webapp.forms.account import ChangePasswordForm, CloseAccountForm
+from webapp.forms.auth import EmptyForm
+from webapp.services import accounts
+from webapp.views.limits import per_ip
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+@bp.route("/")
+@signed_in
+def profile():
+    return render_template("account/profile.html", logout_form=EmptyForm())
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@signed_in
+@per_ip("10 per hour")
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if accounts.change_password(current_user, form.current_password.data, form.password.data):
+            login_user(current_user)  # this session carries on with the new session version
+            flash(_("Your password is changed. Other devices are logged out."), "success")
+            return redirect(url_for("account.profile"))
+        form.current_password.errors.append(_("The current password is not right."))
+    status = 422 if request.method == "POST" else 200
+    return render_template("account/password.html", form=form), status
+
+
+@bp.route("/close", methods=["GET", "POST"])
+@signed_in
+@per_ip("10 per hour")
+def close():
+    form = CloseAccountForm()
+    if form.validate_on_submit():
+        reason = ": ".join(filter(None, [form.reason.data, form.details.data]))
+        if accounts.close_account(current_user, form.password.data, reason):
+            logout_user()
+            session.clear()
+            flash(_("Your account is closed. Your records are kept as the law requires."), "success")
+            return redirect(url_for("main.index"))
+        form.password.errors.append(_("The password is not right."))
+    status = 422 if request.method == "POST" else 200
+    return render_template("account/close.html", form=form), status

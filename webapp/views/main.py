@@ -1,0 +1,52 @@
+"""The landing page, the signed-in home, and the language switch."""
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from webapp.access import public
+from webapp.forms.account import LanguageForm
+from webapp.i18n import LANGUAGE_COOKIE
+from webapp.services import accounts
+from webapp.views.auth import _safe_next
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+@public
+def index():
+    if current_user.is_authenticated:
+        return render_template("main/home.html")
+    return render_template("main/landing.html")
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def language():
+    form = LanguageForm()
+    response = redirect(_safe_next(form.next.data) if form.next.data else url_for("main.index"))
+    if form.validate_on_submit():
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            form.lang.data,
+            max_age=365 * 24 * 3600,
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+            httponly=True,
+            samesite="Lax",
+        )
+        if current_user.is_authenticated:
+            accounts.set_locale(current_user, form.lang.data)
+    return response
+
+
+@bp.app_context_processor
+def language_switch():
+    """The form in every page's header that offers the other language."""
+
+    def make_form():
+        other = "en" if (request.cookies.get(LANGUAGE_COOKIE) or "") != "en" else "id"
+        if current_user.is_authenticated:
+            other = "en" if current_user.locale != "en" else "id"
+        return LanguageForm(lang=other, next=request.full_path.rstrip("?"))
+
+    return {"language_form": make_form}

@@ -33,6 +33,7 @@ def from_environment(instance_path: str) -> dict:
             "MAIL_DEFAULT_SENDER", "M-Paspor <no-reply@mpaspor.local>"
         ),
         "MAIL_DIR": os.path.join(instance_path, "mail"),
+        "MAIL_SUPPRESS_SEND": False,  # Flask-Mail would otherwise drop mail whenever TESTING
         "BABEL_DEFAULT_LOCALE": "id",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
         "LANGUAGES": ("id", "en"),

@@ -2,16 +2,17 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, PasswordField, RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional
 
 from webapp.forms.auth import REQUIRED, _new_password_field
 from webapp.forms.base import BaseForm
 
 CLOSURE_REASONS = [
-    ("no_longer_needed", _l("I no longer need the service")),
-    ("duplicate", _l("I have another account")),
-    ("privacy", _l("Privacy concerns")),
-    ("other", _l("Another reason")),
+    SelectChoice("no_longer_needed", _l("I no longer need the service")),
+    SelectChoice("duplicate", _l("I have another account")),
+    SelectChoice("privacy", _l("Privacy concerns")),
+    SelectChoice("other", _l("Another reason")),
 ]
 
 

@@ -25,8 +25,9 @@ def profile():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if accounts.change_password(current_user, form.current_password.data, form.password.data):
-            login_user(current_user)  # this session carries on with the new session version
+        user = current_user._get_current_object()
+        if accounts.change_password(user, form.current_password.data, form.password.data):
+            login_user(user)  # this session carries on with the new session version
             flash(_("Your password is changed. Other devices are logged out."), "success")
             return redirect(url_for("account.profile"))
         form.current_password.errors.append(_("The current password is not right."))

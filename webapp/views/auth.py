@@ -98,6 +98,13 @@ def resend_code():
     return redirect(url_for("auth.verify"))
 
 
+def start_session(user) -> None:
+    """A fresh session at login: nothing from before it carries over, not even the CSRF token."""
+    session.clear()
+    session.permanent = True
+    login_user(user)
+
+
 def _safe_next(target: str | None) -> str:
     """Only a path on this site: never another host, so login cannot redirect people away."""
     parts = urlsplit(target or "")
@@ -115,8 +122,7 @@ def login():
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
-            session.clear()  # a fresh session at login, nothing carried over from before
-            login_user(user)
+            start_session(user)
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors.append(_("The email address or password is not right."))
     return _render("auth/login.html", form)

@@ -1,0 +1,46 @@
+# Two commands matter: `make run` serves the product, `make test` runs the whole suite.
+# Both set everything up from nothing: uv, the environment from uv.lock, translations.
+
+SHELL := /bin/bash
+PORT ?= 5000
+export FLASK_APP := wsgi
+UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+RUN := $(UV) run --frozen --no-sync
+
+.PHONY: run test worker lint bench setup translations extract-messages
+
+setup: .venv/.synced webapp/translations/id/LC_MESSAGES/messages.mo
+
+.venv/.synced: pyproject.toml uv.lock
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv \
+		|| python3 -m pip install --quiet --user --break-system-packages uv
+	$(UV) sync --frozen
+	@touch $@
+
+webapp/translations/id/LC_MESSAGES/messages.mo: webapp/translations/id/LC_MESSAGES/messages.po .venv/.synced
+	$(RUN) pybabel compile --use-fuzzy -d webapp/translations
+
+translations: setup
+
+run: setup
+	$(RUN) flask db upgrade
+	$(RUN) flask seed-demo
+	FLASK_DEBUG=1 $(RUN) flask run --host 127.0.0.1 --port $(PORT)
+
+test: setup
+	$(RUN) pytest
+
+worker: setup
+	$(RUN) flask worker
+
+lint: setup
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+bench: setup
+	@for script in bench/*.py; do echo "== $$script"; $(RUN) python $$script || exit 1; done
+
+# Refresh the message catalogue after changing user-facing text.
+extract-messages: setup
+	$(RUN) pybabel extract -F babel.cfg -k _l -o webapp/translations/messages.pot .
+	$(RUN) pybabel update -i webapp/translations/messages.pot -d webapp/translations --no-fuzzy-matching

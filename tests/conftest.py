@@ -1,0 +1,155 @@
+"""Fixtures: an application on a real, migrated database, its clients, and its mailbox.
+
+DATABASE_URL chooses PostgreSQL (CI) or, when unset, a throw-away SQLite file. REDIS_URL, when
+set, puts rate limits and jobs on Redis; mail jobs are then run by a real RQ worker in burst mode.
+"""
+
+import contextlib
+import os
+import re
+import uuid
+from email import policy
+from email.parser import BytesParser
+
+import pytest
+import sqlalchemy as sa
+from redis.exceptions import RedisError
+from flask_migrate import upgrade
+
+from tests import services
+from tests.html import CheckingClient
+from webapp import create_app
+from webapp.extensions import db
+
+
+def _config(database_url: str, instance_path, **overrides) -> dict:
+    return {
+        "TESTING": True,
+        "INSTANCE_PATH": str(instance_path),
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "MAIL_SERVER": None,
+        "MAIL_DIR": str(instance_path / "mail"),
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "RATELIMIT_KEY_PREFIX": uuid.uuid4().hex,
+        "SESSION_COOKIE_SECURE": False,
+        "BASE_URL": "http://localhost",
+        **overrides,
+    }
+
+
+def _reset_postgres(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """A database migrated once per run with the project's own Alembic migrations."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        url = services.postgres_url()
+        services.require(services.postgres_reachable(url), f"PostgreSQL unreachable at {url}")
+        _reset_postgres(url)
+    else:
+        url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
+    app = create_app(_config(url, tmp_path_factory.mktemp("migrate")))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture
+def make_app(database_url, tmp_path):
+    """Build an app on the test database; extra settings override the defaults."""
+    made = []
+
+    def build(**overrides):
+        app = create_app(_config(database_url, tmp_path / "instance", **overrides))
+        app.test_client_class = CheckingClient
+        made.append(app)
+        if app.config["REDIS_URL"]:
+            from webapp.jobs import redis_connection
+
+            with app.app_context(), contextlib.suppress(RedisError):
+                redis_connection().flushdb()  # the tests' own database
+        return app
+
+    yield build
+    for app in made:
+        with app.app_context():
+            _empty_tables()
+            db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = db.metadata.sorted_tables
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(table.name for table in tables)
+        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in reversed(tables):
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class Mailbox:
+    """The mail an app has sent, read back as a person's mail client would."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def run_jobs(self) -> None:
+        if not self.app.config["REDIS_URL"]:
+            return  # jobs already ran in-process
+        from rq import SimpleWorker
+
+        from webapp.jobs import QUEUES, redis_connection
+
+        with self.app.app_context():
+            SimpleWorker(list(QUEUES), connection=redis_connection()).work(burst=True)
+
+    def messages(self, to: str | None = None) -> list:
+        self.run_jobs()
+        directory = self.app.config["MAIL_DIR"]
+        names = sorted(os.listdir(directory)) if os.path.isdir(directory) else []
+        parsed = []
+        for name in names:
+            with open(os.path.join(directory, name), "rb") as handle:
+                parsed.append(BytesParser(policy=policy.default).parse(handle))
+        return [m for m in parsed if to is None or to in m["To"]]
+
+    def last(self, to: str):
+        found = self.messages(to)
+        assert found, f"no mail to {to}"
+        return found[-1]
+
+    @staticmethod
+    def text(message) -> str:
+        return message.get_body(preferencelist=("plain",)).get_content()
+
+    def code_for(self, to: str) -> str:
+        return re.search(r"\b(\d{6})\b", self.text(self.last(to))).group(1)
+
+
+@pytest.fixture
+def mailbox(app):
+    return Mailbox(app)

@@ -1,0 +1,167 @@
+"""What every page promises: declared access, security headers, CSRF, limits, health, PWA shell."""
+
+import json
+
+import pytest
+from PIL import Image
+
+from tests import services
+from tests.conftest import Mailbox
+from tests.factories import make_user
+from tests.html import submit
+
+
+def test_every_route_declares_who_may_use_it(app):
+    undeclared = [
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        and getattr(app.view_functions[rule.endpoint], "access", None) is None
+    ]
+    assert undeclared == []
+
+
+def test_pages_carry_security_headers(client):
+    response = client.get("/register")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_pages_have_no_inline_script_or_style(client):
+    for path in ("/", "/register", "/login", "/password/forgot", "/offline"):
+        text = client.get(path).text
+        assert "<script>" not in text and "style=" not in text and "<style" not in text
+
+
+def test_session_cookie_is_secure_outside_debug(make_app):
+    app = make_app(SESSION_COOKIE_SECURE=True)
+    with app.app_context():
+        make_user(email="siti@contoh.id")
+    response = app.test_client().get("/login")
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_post_without_csrf_is_refused_with_a_clear_page(client):
+    response = client.post("/register", data={"email": "a@contoh.id"})
+    assert response.status_code == 400
+    assert "Formulir ini sudah kedaluwarsa" in response.text
+
+
+def test_htmx_requests_need_the_csrf_header_too(client):
+    response = client.post("/verify/resend", headers={"HX-Request": "true"})
+    assert response.status_code == 400
+
+
+def test_registration_is_rate_limited_per_address_in_the_users_language(client):
+    client.set_cookie("lang", "en")
+    statuses = []
+    for n in range(6):
+        response = submit(client, "/register", {"email": f"x{n}@contoh.id"})
+        statuses.append(response.status_code)
+    assert statuses[:5] == [422] * 5
+    assert statuses[5] == 429
+    assert "Too many attempts" in response.text
+
+
+def test_login_is_rate_limited_per_account_whatever_the_address(app):
+    with app.app_context():
+        make_user(email="siti@contoh.id")
+    statuses = []
+    for n in range(11):
+        client = app.test_client()  # a fresh client each time, as from another device
+        response = submit(
+            client,
+            "/login",
+            {"email": "siti@contoh.id", "password": "tebak-tebakan"},
+            environ_base={"REMOTE_ADDR": f"10.0.0.{n}"},
+        )
+        statuses.append(response.status_code)
+    assert statuses[-1] == 429 and statuses[:10] == [422] * 10
+
+
+def test_unknown_page_is_a_404_in_indonesian(client):
+    response = client.get("/tidak-ada")
+    assert response.status_code == 404 and "Halaman tidak ditemukan" in response.text
+
+
+def test_healthz_reports_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json["database"] == "ok"
+
+
+def test_healthz_reports_redis_down(make_app):
+    app = make_app(REDIS_URL="redis://127.0.0.1:1/0")
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json == {"status": "degraded", "database": "ok", "redis": "down"}
+    assert "127.0.0.1" not in response.text
+
+
+def test_healthz_reports_redis_up(make_app):
+    url = services.redis_url()
+    services.require(services.redis_reachable(url), f"Redis unreachable at {url}")
+    response = make_app(REDIS_URL=url).test_client().get("/healthz")
+    assert response.json["redis"] == "ok"
+
+
+def test_mail_page_exists_only_in_debug(make_app):
+    app = make_app()
+    assert app.test_client().get("/dev/mail").status_code == 404
+    app.debug = True
+    submit(app.test_client(), "/password/forgot", {"email": "nobody@contoh.id"})
+    with app.app_context():
+        make_user(email="siti@contoh.id")
+    submit(app.test_client(), "/password/forgot", {"email": "siti@contoh.id"})
+    Mailbox(app).run_jobs()
+    page = app.test_client().get("/dev/mail")
+    assert page.status_code == 200 and "siti@contoh.id" in page.text
+
+
+def test_service_worker_precaches_the_shell_and_the_offline_page(client):
+    response = client.get("/sw.js")
+    assert response.mimetype == "text/javascript"
+    assert response.headers["Cache-Control"] == "no-cache"
+    body = response.text
+    assert '"/offline"' in body
+    precache = json.loads(body.split("const PRECACHE = ")[1].split(";")[0])
+    for url in precache:
+        with client.get(url) as cached:
+            assert cached.status_code == 200, url
+
+
+def test_static_assets_are_content_hashed_and_cached_for_a_year(client):
+    page = client.get("/").text
+    href = page.split('rel="stylesheet" href="')[1].split('"')[0]
+    assert "?v=" in href
+    with client.get(href) as response:
+        assert response.status_code == 200
+        assert "immutable" in response.headers["Cache-Control"]
+        assert "max-age=31536000" in response.headers["Cache-Control"]
+
+
+def test_manifest_names_real_icons(client, app):
+    with client.get("/static/manifest.webmanifest") as response:
+        manifest = json.loads(response.data)
+    assert manifest["display"] == "standalone" and manifest["start_url"].startswith("/")
+    sizes = {}
+    for icon in manifest["icons"]:
+        path = app.static_folder + icon["src"].removeprefix("/static")
+        with Image.open(path) as image:
+            assert f"{image.width}x{image.height}" == icon["sizes"]
+        sizes.setdefault(icon["sizes"], set()).add(icon["purpose"])
+    assert "any" in sizes["192x192"] and {"any", "maskable"} <= sizes["512x512"]
+
+
+@pytest.mark.parametrize("path", ["/", "/register", "/login", "/password/forgot"])
+def test_personal_fields_carry_autocomplete(client, path):
+    text = client.get(path).text
+    assert 'type="email"' not in text or 'autocomplete="email"' in text
+    if 'name="phone"' in text:
+        assert 'autocomplete="tel"' in text and 'inputmode="tel"' in text

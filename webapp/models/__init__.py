@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per aggregate; imported here so Alembic sees them all."""
 
 from webapp.models.accounts import EmailCode, PasswordReset, User
+from webapp.models.applications import Application, AuditEntry, Document
 
-__all__ = ["EmailCode", "PasswordReset", "User"]
+__all__ = ["Application", "AuditEntry", "Document", "EmailCode", "PasswordReset", "User"]

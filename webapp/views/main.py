@@ -6,7 +6,8 @@ from flask_login import current_user
 from webapp.access import public
 from webapp.forms.account import LanguageForm
 from webapp.i18n import LANGUAGE_COOKIE
-from webapp.services import accounts
+from webapp.forms.auth import EmptyForm
+from webapp.services import accounts, applications
 from webapp.views.auth import _safe_next
 
 bp = Blueprint("main", __name__)
@@ -16,7 +17,11 @@ bp = Blueprint("main", __name__)
 @public
 def index():
     if current_user.is_authenticated:
-        return render_template("main/home.html")
+        return render_template(
+            "main/home.html",
+            applications=applications.list_for_account(current_user.id),
+            start_form=EmptyForm(),
+        )
     return render_template("main/landing.html")
 
 

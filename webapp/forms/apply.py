@@ -1,0 +1,289 @@
+"""One form per step of the application; questions that do not apply are removed per case."""
+
+import phonenumbers
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
+from wtforms import BooleanField, RadioField, StringField, TelField, TextAreaField, ValidationError
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+
+from webapp import clock, labels
+from webapp.forms.auth import REQUIRED
+from webapp.forms.base import BaseForm, IndonesianMobile, PersonName
+from webapp.forms.fields import DatePartsField
+from webapp.rules import eligibility, journey, nik
+
+CHOOSE = _l("Choose one of the options.")
+
+
+def _radio(label, mapping, **kwargs):
+    return RadioField(
+        label,
+        choices=labels.choices(mapping),
+        validators=[InputRequired(CHOOSE)],
+        invalid_value_message=CHOOSE,
+        invalid_choice_message=CHOOSE,
+        **kwargs,
+    )
+
+
+def _max(length: int) -> Length:
+    return Length(max=length, message=_l("Use at most %(max)d characters."))
+
+
+def _name(label, autocomplete="off"):
+    return StringField(
+        label,
+        validators=[DataRequired(REQUIRED), PersonName()],
+        render_kw={"autocomplete": autocomplete, "maxlength": 120},
+    )
+
+
+def _nik(label, description=None):
+    return StringField(
+        label,
+        validators=[DataRequired(REQUIRED)],
+        description=description,
+        render_kw={
+            "inputmode": "numeric",
+            "autocomplete": "off",
+            "maxlength": 16,
+            "pattern": "[0-9]{16}",
+        },
+    )
+
+
+def _nik_error(code: str) -> ValidationError:
+    return ValidationError(labels.NIK_PROBLEMS[code])
+
+
+class ServiceForm(BaseForm):
+    for_self = _radio(_l("Who is this application for?"), labels.FOR_SELF)
+    service = _radio(_l("Service"), labels.SERVICES)
+    application_type = _radio(_l("Application type"), labels.APPLICATION_TYPES)
+    replacement_reason = RadioField(
+        _l("Why do you need a replacement?"),
+        choices=labels.choices(labels.REPLACEMENT_REASONS),
+        validate_choice=False,
+        description=_l(
+            "A lost or damaged passport is examined at the office (BAP) first; its fine is billed "
+            "there, not here. Force majeure is exempt with a letter from the kelurahan."
+        ),
+    )
+
+    def validate_replacement_reason(self, field):
+        if self.application_type.data != "replacement":
+            return
+        if field.data not in labels.REPLACEMENT_REASONS:
+            raise ValidationError(_l("Choose why you need a replacement."))
+
+
+class PassportForm(BaseForm):
+    birth_date = DatePartsField(
+        _l("Date of birth"),
+        description=_l("As on the KTP or birth certificate, for example 17 8 1990."),
+        render_kw={"autocomplete_prefix": "bday"},
+    )
+    marital_status = _radio(_l("Marital status"), labels.MARITAL_STATUSES)
+    passport_kind = _radio(_l("Passport type"), labels.PASSPORT_KINDS)
+    validity_years = _radio(
+        _l("Validity"),
+        labels.VALIDITIES,
+        coerce=int,
+        description=_l("10 years is only for adults: 17 or older, or married."),
+    )
+
+    def validate_birth_date(self, field):
+        if field.data is None:
+            if not field.process_errors:
+                raise ValidationError(REQUIRED)
+            return
+        problem = eligibility.birth_date_problem(field.data, clock.today())
+        if problem == "future":
+            raise ValidationError(_l("The date of birth cannot be in the future."))
+        if problem == "too_old":
+            raise ValidationError(_l("Check the year: that would make the applicant over 130."))
+
+    def validate_validity_years(self, field):
+        if self.birth_date.data is None or self.marital_status.data not in labels.MARITAL_STATUSES:
+            return
+        adult = eligibility.is_adult(self.birth_date.data, self.marital_status.data, clock.today())
+        if eligibility.validity_problem(field.data, adult) == "child_ten_years":
+            raise ValidationError(
+                _l("A child (under 17 and not married) can only get a 5-year passport.")
+            )
+
+
+class PersonalForm(BaseForm):
+    nik = _nik(_l("NIK"), _l("The 16-digit number on the KTP or Kartu Keluarga."))
+    full_name = _name(_l("Full name as on the KTP"), autocomplete="name")
+    birth_place = StringField(
+        _l("Place of birth"),
+        validators=[DataRequired(REQUIRED), _max(60)],
+        render_kw={"maxlength": 60},
+    )
+    sex = _radio(_l("Sex"), labels.SEXES)
+    address = TextAreaField(
+        _l("Address as on the KTP"),
+        validators=[DataRequired(REQUIRED), _max(300)],
+        render_kw={"autocomplete": "street-address", "maxlength": 300, "rows": 3},
+    )
+    occupation = StringField(
+        _l("Occupation"),
+        validators=[DataRequired(REQUIRED), _max(60)],
+        render_kw={"autocomplete": "organization-title", "maxlength": 60},
+    )
+    phone = TelField(
+        _l("Mobile number"),
+        validators=[DataRequired(REQUIRED), _max(20), IndonesianMobile()],
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+    )
+    mother_name = _name(_l("Mother's name"))
+    father_name = _name(_l("Father's name"))
+    mother_nik = _nik(_l("Mother's NIK"))
+    father_nik = _nik(_l("Father's NIK"))
+    name_changed = BooleanField(_l("The name has been changed by a court decree"))
+    naturalised = BooleanField(_l("Indonesian citizenship was obtained by naturalisation"))
+    old_passport_number = StringField(
+        _l("Old passport number"),
+        validators=[
+            DataRequired(REQUIRED),
+            Regexp(r"^[A-Z]{1,2}[0-9]{6,7}$", message=_l("For example B1234567.")),
+        ],
+        filters=[lambda v: v.upper().replace(" ", "") if isinstance(v, str) else v],
+        render_kw={"autocomplete": "off", "maxlength": 9, "autocapitalize": "characters"},
+    )
+    old_passport_issue_date = DatePartsField(_l("Issue date of the old passport"))
+
+    def validate_nik(self, field):
+        problems = nik.nik_problems(
+            field.data,
+            birth_date=self.meta.application.birth_date,
+            sex=self.sex.data if self.sex.data in labels.SEXES else None,
+            today=clock.today(),
+        )
+        if problems:
+            raise _nik_error(problems[0])
+
+    def validate_mother_nik(self, field):
+        self._parent_nik(field, "F")
+
+    def validate_father_nik(self, field):
+        self._parent_nik(field, "M")
+
+    def _parent_nik(self, field, sex):
+        problems = nik.nik_problems(field.data, birth_date=None, sex=sex, today=clock.today())
+        if problems:
+            raise _nik_error(problems[0])
+
+    def validate_old_passport_issue_date(self, field):
+        if field.data is None:
+            if not field.process_errors:
+                raise ValidationError(REQUIRED)
+            return
+        if field.data > clock.today():
+            raise ValidationError(_l("The issue date cannot be in the future."))
+
+
+class AnyPhone:
+    """A phone number in Indonesia or abroad (with its country code)."""
+
+    def __call__(self, form, field):
+        try:
+            number = phonenumbers.parse(field.data or "", "ID")
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            raise ValidationError(_l("Enter a phone number, for example 081234567890."))
+        field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class TravelForm(BaseForm):
+    travel_purpose = _radio(_l("Purpose of travel"), labels.TRAVEL_PURPOSES)
+    destination_country = StringField(
+        _l("Destination country"),
+        validators=[DataRequired(REQUIRED), _max(60)],
+        render_kw={"autocomplete": "off", "maxlength": 60},
+    )
+    address_abroad = TextAreaField(
+        _l("Address abroad (optional)"),
+        validators=[Optional(), _max(300)],
+        render_kw={"maxlength": 300, "rows": 2},
+    )
+    stay_length = _radio(_l("Planned length of stay"), labels.STAY_LENGTHS)
+    emergency_name = _name(_l("Name of a relative to contact in an emergency"))
+    emergency_phone = TelField(
+        _l("Relative's phone number"),
+        validators=[DataRequired(REQUIRED), _max(20), AnyPhone()],
+        render_kw={"inputmode": "tel", "autocomplete": "off"},
+    )
+
+
+class ReviewForm(BaseForm):
+    declare_true = BooleanField(
+        _l("I declare that the data and documents are true and my own."),
+        validators=[DataRequired(_l("Confirm that the data are true."))],
+    )
+    accept_forfeit = BooleanField(
+        _l(
+            "I understand that fees are not returned on rejection, on not attending, on a wrong "
+            "application type or on false statements."
+        ),
+        validators=[DataRequired(_l("Confirm that you understand the rules on fees."))],
+    )
+
+
+STEP_FORMS = {
+    "service": ServiceForm,
+    "passport": PassportForm,
+    "personal": PersonalForm,
+    "travel": TravelForm,
+}
+
+
+def step_form(step: str, application, formdata=None):
+    """The form of a step for this application: stored answers, overlaid by what was typed.
+
+    formdata is the posted form; without it, input kept from an unfinished visit is shown.
+    """
+    if formdata is None and application.pending_inputs:
+        formdata = MultiDict(application.pending_inputs)
+    form = STEP_FORMS[step](
+        formdata=formdata, data=_stored(step, application), meta={"application": application}
+    )
+    for name in journey.STEP_FIELDS[step]:
+        if not journey.applies(name, application, clock.today()):
+            delattr(form, name)
+    return form
+
+
+def answers(form) -> dict:
+    """The form's values as the application stores them."""
+    values = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
+    values = {name: (None if value == "" else value) for name, value in values.items()}
+    if "for_self" in values:
+        values["for_self"] = values["for_self"] == "yes"
+    if values.get("application_type") == "new":
+        values["replacement_reason"] = None
+    return values
+
+
+def _stored(step: str, application) -> dict:
+    data = {name: getattr(application, name) for name in journey.STEP_FIELDS[step]}
+    if step == "service" and application.for_self is not None:
+        data["for_self"] = "yes" if application.for_self else "no"
+    return data
+
+
+def limit_validities(form) -> None:
+    """Offer 10 years only when the applicant is not known to be a child."""
+    birth_date, marital = form.birth_date.data, form.marital_status.data
+    if birth_date is None or marital not in labels.MARITAL_STATUSES:
+        return
+    if eligibility.is_adult(birth_date, marital, clock.today()):
+        return
+    form.validity_years.choices = [
+        SelectChoice(value, label, render_kw={"disabled": True} if value == "10" else {})
+        for value, label in labels.VALIDITIES.items()
+    ]
+    form.validity_years.child = True

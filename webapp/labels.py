@@ -1,0 +1,125 @@
+"""What the interface calls each code of the rules, in words people read (translated)."""
+
+from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
+
+STEP_TITLES = {
+    "service": _l("Service and type"),
+    "passport": _l("Applicant and passport"),
+    "personal": _l("Personal data"),
+    "travel": _l("Travel plans"),
+    "documents": _l("Documents"),
+    "review": _l("Review and submit"),
+}
+
+FOR_SELF = {"yes": _l("Myself"), "no": _l("A family member (spouse, child or parent)")}
+SERVICES = {
+    "regular": _l("Regular"),
+    "express": _l("Express (same-day, extra fee)"),
+}
+APPLICATION_TYPES = {
+    "new": _l("New passport (never had one)"),
+    "replacement": _l("Replacement of a passport I have or had"),
+}
+REPLACEMENT_REASONS = {
+    "expired": _l("Expired, or less than 6 months left"),
+    "pages_full": _l("The pages are full"),
+    "data_changed": _l("My personal data changed"),
+    "lost": _l("Lost"),
+    "damaged": _l("Damaged"),
+    "force_majeure": _l("Lost or damaged in a disaster (force majeure)"),
+}
+MARITAL_STATUSES = {
+    "single": _l("Not married"),
+    "married": _l("Married"),
+    "divorced": _l("Divorced"),
+    "widowed": _l("Widowed"),
+}
+PASSPORT_KINDS = {
+    "ordinary": _l("Ordinary (non-electronic)"),
+    "electronic": _l("Electronic (e-paspor)"),
+}
+VALIDITIES = {"5": _l("5 years"), "10": _l("10 years")}
+SEXES = {"M": _l("Male"), "F": _l("Female")}
+TRAVEL_PURPOSES = {
+    "tourism": _l("Tourism"),
+    "umrah": _l("Umrah"),
+    "hajj": _l("Hajj"),
+    "work": _l("Work"),
+    "study": _l("Study"),
+    "medical": _l("Medical treatment"),
+    "family_visit": _l("Family visit"),
+    "other": _l("Other"),
+}
+STAY_LENGTHS = {
+    "under_1_month": _l("Less than 1 month"),
+    "1_6_months": _l("1 to 6 months"),
+    "6_12_months": _l("6 to 12 months"),
+    "1_5_years": _l("1 to 5 years"),
+    "over_5_years": _l("More than 5 years"),
+}
+DOCUMENTS = {
+    "ktp": _l("KTP (or letter of moving abroad)"),
+    "kk": _l("Kartu Keluarga (family card)"),
+    "civil_record": _l("Birth certificate, marriage book, school diploma or baptism letter"),
+    "birth_certificate": _l("Birth certificate or baptism letter"),
+    "old_passport": _l("Old passport (identity page)"),
+    "damaged_passport": _l("The damaged passport"),
+    "police_report": _l("Police report of the loss"),
+    "force_majeure_letter": _l("Letter from the kelurahan about the disaster"),
+    "name_change_decree": _l("Court decree on the change of name"),
+    "naturalisation_decree": _l("Decree of naturalisation"),
+    "kemenag_recommendation": _l("Recommendation letter from the Ministry of Religious Affairs"),
+    "parents_ktp": _l("KTP of both parents"),
+    "parents_marriage_book": _l("Parents' marriage book or certificate"),
+    "parents_passports": _l("Passports of both parents"),
+    "parents_statement": _l("Statement signed by both parents on meterai"),
+}
+STATUSES = {
+    "draft": _l("Draft"),
+    "submitted": _l("Submitted, ready to book"),
+    "awaiting_payment": _l("Awaiting payment"),
+    "scheduled": _l("Scheduled"),
+    "checked_in": _l("Checked in"),
+    "in_review": _l("In review"),
+    "incomplete": _l("Documents owed"),
+    "approved": _l("Approved"),
+    "printed": _l("Printed"),
+    "ready_for_pickup": _l("Ready for pickup"),
+    "collected": _l("Collected"),
+    "expired": _l("Expired (not paid in time)"),
+    "cancelled": _l("Cancelled"),
+    "no_show": _l("Did not attend"),
+    "rejected": _l("Rejected"),
+    "uncollected": _l("Not collected"),
+}
+NIK_PROBLEMS = {
+    "format": _l("A NIK is 16 digits."),
+    "province": _l("The first two digits are not an Indonesian province code."),
+    "regency": _l("Digits 3 to 6 are not a valid regency and district code."),
+    "birth_date": _l("Digits 7 to 12 are not a valid date of birth."),
+    "serial": _l("The last four digits cannot be 0000."),
+    "birth_date_mismatch": _l(
+        "Digits 7 to 12 do not match the date of birth you gave. Check your KTP; if the KTP is "
+        "wrong, it must be corrected at Dukcapil."
+    ),
+    "sex_mismatch": _l(
+        "The NIK does not match the sex you chose (for women, 40 is added to the day of birth)."
+    ),
+}
+UPLOAD_PROBLEMS = {
+    "empty": _l("Choose a file or take a photo first."),
+    "too_large": _l("The file is larger than 10 MB. Take the photo again or choose a smaller file."),
+    "unsupported_type": _l("Use a photo (JPEG, PNG or WebP) or a PDF."),
+    "corrupt": _l("The file is damaged or incomplete. Take the photo again or choose another file."),
+    "too_many_pixels": _l("The image is too large (over 40 megapixels). Use a smaller photo."),
+    "pdf_active_content": _l("PDFs with scripts, actions or attachments are not accepted."),
+    "pdf_encrypted": _l("The PDF is password-protected. Upload one without a password."),
+    "pdf_too_many_pages": _l("The PDF has more than 20 pages. Upload only the pages needed."),
+    "polyglot": _l("The file contains something other than a picture or a document."),
+}
+FEE_LINES = {"passport": _l("Passport fee"), "express": _l("Express service")}
+
+
+def choices(mapping: dict) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in mapping.items()]

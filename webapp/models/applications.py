@@ -1,0 +1,139 @@
+"""Passport applications, their uploaded documents, and the audit trail of their statuses."""
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.clock import now
+from webapp.extensions import db
+from webapp.models.types import UTCDateTime
+from webapp.rules.statuses import FINAL
+
+MAX_ACTIVE_PER_ACCOUNT = 5
+_FINAL_SQL = ", ".join(f"'{status}'" for status in sorted(FINAL))
+_ACTIVE = text(f"status NOT IN ({_FINAL_SQL})")
+
+
+class Application(db.Model):
+    __tablename__ = "applications"
+    __table_args__ = (
+        # A NIK has at most one active application in the whole system.
+        Index(
+            "uq_applications_active_nik",
+            "nik",
+            unique=True,
+            postgresql_where=_ACTIVE,
+            sqlite_where=_ACTIVE,
+        ),
+        # Each active application takes one of the account's five places: the database refuses
+        # a sixth however many requests arrive at once.
+        Index(
+            "uq_applications_active_place",
+            "account_id",
+            "place",
+            unique=True,
+            postgresql_where=_ACTIVE,
+            sqlite_where=_ACTIVE,
+        ),
+        CheckConstraint(f"place BETWEEN 1 AND {MAX_ACTIVE_PER_ACCOUNT}", name="place_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(16), unique=True)  # what URLs show
+    number: Mapped[str | None] = mapped_column(String(20), unique=True)  # given at submission
+    account_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    place: Mapped[int]
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now, onupdate=now)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    # Step "service": service and application type.
+    for_self: Mapped[bool | None]
+    service: Mapped[str | None] = mapped_column(String(10))  # regular | express
+    application_type: Mapped[str | None] = mapped_column(String(12))  # new | replacement
+    replacement_reason: Mapped[str | None] = mapped_column(String(16))
+    # Step "passport": who applies and which passport.
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    marital_status: Mapped[str | None] = mapped_column(String(10))
+    passport_kind: Mapped[str | None] = mapped_column(String(12))  # ordinary | electronic
+    validity_years: Mapped[int | None]
+    # Step "personal": data as on the KTP.
+    nik: Mapped[str | None] = mapped_column(String(16))
+    full_name: Mapped[str | None] = mapped_column(String(120))
+    birth_place: Mapped[str | None] = mapped_column(String(60))
+    sex: Mapped[str | None] = mapped_column(String(1))  # M | F
+    address: Mapped[str | None] = mapped_column(Text)
+    occupation: Mapped[str | None] = mapped_column(String(60))
+    phone: Mapped[str | None] = mapped_column(String(16))
+    mother_name: Mapped[str | None] = mapped_column(String(120))
+    father_name: Mapped[str | None] = mapped_column(String(120))
+    mother_nik: Mapped[str | None] = mapped_column(String(16))
+    father_nik: Mapped[str | None] = mapped_column(String(16))
+    name_changed: Mapped[bool | None]
+    naturalised: Mapped[bool | None]
+    old_passport_number: Mapped[str | None] = mapped_column(String(12))
+    old_passport_issue_date: Mapped[date | None] = mapped_column(Date)
+    # Step "travel": the PERDIM questionnaire.
+    travel_purpose: Mapped[str | None] = mapped_column(String(16))
+    destination_country: Mapped[str | None] = mapped_column(String(60))
+    address_abroad: Mapped[str | None] = mapped_column(Text)
+    stay_length: Mapped[str | None] = mapped_column(String(16))
+    emergency_name: Mapped[str | None] = mapped_column(String(120))
+    emergency_phone: Mapped[str | None] = mapped_column(String(16))
+    # Step "review".
+    declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    # What was typed but not yet accepted, per field, so that nothing typed is ever lost.
+    pending_inputs: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    documents: Mapped[list["Document"]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="Document.id"
+    )
+
+
+class Document(db.Model):
+    """The current upload for one required item; a re-upload replaces it."""
+
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("application_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
+    code: Mapped[str] = mapped_column(String(32))
+    storage_key: Mapped[str] = mapped_column(String(200))
+    thumbnail_key: Mapped[str | None] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(40))
+    size_bytes: Mapped[int]
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+    pages: Mapped[int | None]
+    check_status: Mapped[str] = mapped_column(String(16), default="pending")
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+
+    application: Mapped[Application] = relationship(back_populates="documents")
+
+
+class AuditEntry(db.Model):
+    """Append-only: who moved an application from which status to which, when and why."""
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)

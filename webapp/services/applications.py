@@ -1,0 +1,178 @@
+"""Applications: starting one, saving each step, keeping typed input, submitting, cancelling."""
+
+import secrets
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from webapp import clock
+from webapp.extensions import db
+from webapp.models import Application
+from webapp.models.applications import MAX_ACTIVE_PER_ACCOUNT
+from webapp.rules import fees, journey
+from webapp.rules.statuses import ACTIVE, CANCELLED, DRAFT, SUBMITTED
+from webapp.services import lifecycle
+
+PENDING_VALUE_MAX = 500  # longest raw input kept for a field between visits
+
+
+class TooManyApplications(Exception):
+    """The account already has five active applications."""
+
+
+class NikInUse(Exception):
+    """The NIK is in another active application."""
+
+
+class NotComplete(Exception):
+    def __init__(self, step: str):
+        super().__init__(step)
+        self.step = step
+
+
+@dataclass
+class StepSaved:
+    cleared: list[str] = field(default_factory=list)  # later answers that no longer applied
+    removed_documents: list[str] = field(default_factory=list)
+
+
+def for_owner(account_id: int, public_id: str) -> Application | None:
+    """The application only if this account owns it: others get None, as if it did not exist."""
+    return db.session.scalar(
+        select(Application).where(
+            Application.public_id == public_id, Application.account_id == account_id
+        )
+    )
+
+
+def list_for_account(account_id: int) -> list[Application]:
+    return db.session.scalars(
+        select(Application)
+        .where(Application.account_id == account_id)
+        .order_by(Application.created_at.desc())
+    ).all()
+
+
+def start(account_id: int) -> Application:
+    """A new draft in the lowest free place of the account's five; the database has the last word."""
+    taken = set(
+        db.session.scalars(
+            select(Application.place).where(
+                Application.account_id == account_id, Application.status.in_(ACTIVE)
+            )
+        )
+    )
+    free = [p for p in range(1, MAX_ACTIVE_PER_ACCOUNT + 1) if p not in taken]
+    if not free:
+        raise TooManyApplications
+    application = Application(
+        account_id=account_id,
+        place=free[0],
+        public_id=secrets.token_urlsafe(9),
+        status=DRAFT,
+        pending_inputs={},
+    )
+    db.session.add(application)
+    try:
+        db.session.commit()
+    except IntegrityError:  # another request took that place at the same instant
+        db.session.rollback()
+        raise TooManyApplications from None
+    return application
+
+
+def uploaded_codes(application: Application) -> set[str]:
+    return {d.code for d in application.documents if d.check_status != "needs_reupload"}
+
+
+def next_step(application: Application) -> str | None:
+    return journey.first_incomplete(application, uploaded_codes(application), clock.today())
+
+
+def can_open(application: Application, step: str) -> bool:
+    return journey.reachable(step, application, uploaded_codes(application), clock.today())
+
+
+def keep_typed(application: Application, step: str, raw: dict[str, str]) -> None:
+    """Remember raw input of a step's fields as typed, valid or not, until the step is saved."""
+    known = journey.STEP_FIELDS[step]
+    kept = {
+        name: value[:PENDING_VALUE_MAX]
+        for name, value in raw.items()
+        if name.split("-")[0] in known and isinstance(value, str)
+    }
+    application.pending_inputs = {**(application.pending_inputs or {}), **kept}
+    db.session.commit()
+
+
+def save_step(application: Application, step: str, answers: dict) -> StepSaved:
+    """Store a validated step, drop the answers and documents it made obsolete, and say which."""
+    _ensure_editable(application)
+    for name, value in answers.items():
+        setattr(application, name, value)
+    today = clock.today()
+    saved = StepSaved(cleared=journey.stale_answers(application, today))
+    for name in saved.cleared:
+        setattr(application, name, None)
+    required = set(journey.required_documents(application, today))
+    if journey.document_case(application, today) is not None:
+        for document in list(application.documents):
+            if document.code not in required:
+                saved.removed_documents.append(document.code)
+                application.documents.remove(document)
+    application.pending_inputs = {
+        name: value
+        for name, value in (application.pending_inputs or {}).items()
+        if journey.FIELD_STEP.get(name.split("-")[0]) != step
+    }
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        if "nik" in str(error.orig).lower():
+            raise NikInUse from None
+        raise
+    return saved
+
+
+def _ensure_editable(application: Application) -> None:
+    """Changing a submitted application reopens it as a draft, to be reviewed again."""
+    if application.status == SUBMITTED:
+        lifecycle.transition(
+            application, DRAFT, actor_id=application.account_id, reason="changed after submission"
+        )
+        application.declared_at = None
+
+
+def submit(application: Application) -> None:
+    """Declarations accepted on a complete application: it becomes submitted, with its number."""
+    missing = journey.first_incomplete(application, uploaded_codes(application), clock.today())
+    if missing not in (None, "review"):
+        raise NotComplete(missing)
+    application.declared_at = clock.now()
+    application.submitted_at = clock.now()
+    application.number = application.number or _application_number()
+    lifecycle.transition(application, SUBMITTED, actor_id=application.account_id)
+    db.session.commit()
+
+
+def cancel(application: Application, reason: str = "") -> None:
+    lifecycle.transition(application, CANCELLED, actor_id=application.account_id, reason=reason)
+    db.session.commit()
+
+
+def _application_number() -> str:
+    """Sixteen digits: the date, then random digits; unique by constraint."""
+    return f"{clock.now():%y%m%d}{secrets.randbelow(10**10):010d}"
+
+
+def quote(application: Application) -> fees.Quote:
+    """The fee for this application as it stands, under the table in force today."""
+    return fees.quote(
+        kind=application.passport_kind,
+        validity_years=application.validity_years,
+        express=application.service == "express",
+        replacement_reason=application.replacement_reason,
+        on=clock.today(),
+    )

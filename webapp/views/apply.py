@@ -1,0 +1,281 @@
+"""The application wizard: one URL per step, a full page or just the wizard region for htmx."""
+
+import json
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from webapp import clock, labels
+from webapp.access import verified
+from webapp.forms.apply import ReviewForm, answers, limit_validities, step_form
+from webapp.forms.auth import EmptyForm
+from webapp.rules import journey, nik
+from webapp.rules.statuses import DRAFT, SUBMITTED
+from webapp.services import applications
+from webapp.services import documents as document_service
+
+bp = Blueprint("apply", __name__, url_prefix="/applications")
+bp.app_context_processor(lambda: {"labels": labels})
+
+FORM_STEPS = "service,passport,personal,travel"
+
+
+def owned(public_id: str):
+    """The current account's application, or 404 whether it belongs to another or to nobody."""
+    application = applications.for_owner(current_user.id, public_id)
+    if application is None:
+        abort(404)
+    return application
+
+
+@bp.app_template_global()
+def step_url(application, step: str) -> str:
+    if step in ("documents", "review"):
+        return url_for(f"apply.{step}", public_id=application.public_id)
+    return url_for("apply.step", public_id=application.public_id, step=step)
+
+
+def go_to(application, step: str | None):
+    """Send the browser to a step: htmx loads it into the wizard region, others redirect."""
+    url = step_url(application, step or "review")
+    if request.htmx:
+        response = make_response("", 204)
+        response.headers["HX-Location"] = json.dumps({"path": url, "target": "#wizard"})
+        return response
+    return redirect(url)
+
+
+def render_step(application, step: str, status: int = 200, **context):
+    """The wizard region alone for htmx, else the whole page that includes it."""
+    template = "apply/step.html"
+    if request.htmx.target == "wizard" and not request.htmx.history_restore_request:
+        template = "apply/_wizard.html"
+    steps = [
+        (s, labels.STEP_TITLES[s], applications.can_open(application, s)) for s in journey.STEPS
+    ]
+    page = render_template(
+        template,
+        application=application,
+        step=step,
+        steps=steps,
+        step_number=journey.STEPS.index(step) + 1,
+        step_title=labels.STEP_TITLES[step],
+        **context,
+    )
+    return page, status
+
+
+def flash_cleared(saved: applications.StepSaved) -> None:
+    if saved.cleared or saved.removed_documents:
+        flash(
+            _("Because of this change, some later answers no longer applied and were removed. "
+              "Please check the next steps."),
+            "warning",
+        )
+
+
+def guard(application, step: str):
+    """Where to send the applicant instead, when this step cannot be opened now."""
+    if application.status not in (DRAFT, SUBMITTED):
+        return redirect(url_for("apply.overview", public_id=application.public_id))
+    if not applications.can_open(application, step):
+        flash(_("Please complete this step first."), "warning")
+        return go_to(application, applications.next_step(application))
+    return None
+
+
+@bp.route("", methods=["POST"])
+@verified
+def start():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        application = applications.start(current_user.id)
+    except applications.TooManyApplications:
+        flash(_("An account can have at most 5 active applications. Finish or cancel one first."),
+              "error")
+        return redirect(url_for("main.index"))
+    return redirect(url_for("apply.step", public_id=application.public_id, step="service"))
+
+
+@bp.route("/<public_id>")
+@verified
+def overview(public_id: str):
+    application = owned(public_id)
+    if application.status == DRAFT:
+        return go_to(application, applications.next_step(application))
+    return render_template(
+        "apply/overview.html", application=application, cancel_form=EmptyForm()
+    )
+
+
+@bp.route(f"/<public_id>/<any({FORM_STEPS}):step>", methods=["GET", "POST"])
+@verified
+def step(public_id: str, step: str):
+    application = owned(public_id)
+    if (elsewhere := guard(application, step)) is not None:
+        return elsewhere
+    form = step_form(step, application, request.form if request.method == "POST" else None)
+    if step == "passport":
+        limit_validities(form)
+    if request.method == "POST":
+        if form.validate():
+            try:
+                flash_cleared(applications.save_step(application, step, answers(form)))
+                return go_to(application, journey.STEPS[journey.STEPS.index(step) + 1])
+            except applications.NikInUse:
+                form.nik.errors.append(
+                    _("This NIK is already in another active application. Finish or cancel "
+                      "that application first.")
+                )
+        applications.keep_typed(application, step, request.form.to_dict())
+        return render_step(application, step, 422, form=form)
+    return render_step(application, step, form=form)
+
+
+@bp.route(f"/<public_id>/<any({FORM_STEPS}):step>/autosave", methods=["POST"])
+@verified
+def autosave(public_id: str, step: str):
+    application = owned(public_id)
+    if application.status not in (DRAFT, SUBMITTED):
+        abort(409)
+    applications.keep_typed(application, step, request.form.to_dict())
+    form = step_form(step, application, request.form)
+    if step == "passport":
+        limit_validities(form)
+    return render_template("apply/_autosaved.html", step=step, form=form, saved_at=clock.now())
+
+
+@bp.route("/<public_id>/nik-check", methods=["POST"])
+@verified
+def nik_check(public_id: str):
+    """The NIK's structure, and its agreement with birth date and sex, as the field is left."""
+    application = owned(public_id)
+    field = request.form.get("field", "nik")
+    value = (request.form.get(field) or "").strip()
+    sex = {"nik": request.form.get("sex"), "mother_nik": "F", "father_nik": "M"}.get(field)
+    problems = []
+    if value:
+        problems = nik.nik_problems(
+            value,
+            birth_date=application.birth_date if field == "nik" else None,
+            sex=sex if sex in labels.SEXES else None,
+            today=clock.today(),
+        )
+    return render_template(
+        "apply/_nik_check.html", field=field, value=value,
+        message=labels.NIK_PROBLEMS[problems[0]] if problems else None,
+    )
+
+
+@bp.route("/<public_id>/review", methods=["GET", "POST"])
+@verified
+def review(public_id: str):
+    application = owned(public_id)
+    if (elsewhere := guard(application, "review")) is not None:
+        return elsewhere
+    form = ReviewForm()
+    if form.validate_on_submit():
+        try:
+            applications.submit(application)
+        except applications.NotComplete as missing:
+            return go_to(application, missing.step)
+        flash(_("Your application is submitted. Next: choose an office and a time."), "success")
+        return redirect(url_for("apply.overview", public_id=application.public_id))
+    status = 422 if request.method == "POST" else 200
+    return render_step(
+        application, "review", status, form=form, quote=applications.quote(application)
+    )
+
+
+@bp.route("/<public_id>/cancel", methods=["POST"])
+@verified
+def cancel(public_id: str):
+    application = owned(public_id)
+    if EmptyForm().validate_on_submit() and application.status in (DRAFT, SUBMITTED):
+        applications.cancel(application, "cancelled by the applicant")
+        flash(_("The application is cancelled."), "success")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/<public_id>/documents", methods=["GET", "POST"])
+@verified
+def documents(public_id: str):
+    application = owned(public_id)
+    if (elsewhere := guard(application, "documents")) is not None:
+        return elsewhere
+    form = EmptyForm()
+    if form.validate_on_submit():
+        if applications.can_open(application, "review"):
+            return go_to(application, "review")
+        flash(_("Upload every document before you continue."), "error")
+        return render_step(application, "documents", 422, **documents_context(application))
+    return render_step(application, "documents", **documents_context(application))
+
+
+def documents_context(application, errors: dict | None = None) -> dict:
+    return {
+        "items": document_service.required_items(application),
+        "upload_errors": errors or {},
+        "form": EmptyForm(),
+    }
+
+
+@bp.route("/<public_id>/documents/<code>", methods=["POST"])
+@verified
+def upload_document(public_id: str, code: str):
+    application = owned(public_id)
+    if (elsewhere := guard(application, "documents")) is not None:
+        return elsewhere
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    upload = request.files.get("file")
+    try:
+        document_service.upload(application, code, upload.read() if upload else b"")
+    except LookupError:
+        abort(404)
+    except document_service.UploadRefused as refused:
+        message = labels.UPLOAD_PROBLEMS[refused.code]
+        if request.htmx:
+            return render_template(
+                "apply/_document_item.html", application=application, code=code,
+                document=None, error=message, form=EmptyForm(),
+            ), 422
+        context = documents_context(application, {code: message})
+        return render_step(application, "documents", 422, **context)
+    if request.htmx:
+        document = next(d for d in application.documents if d.code == code)
+        return render_template(
+            "apply/_document_item.html", application=application, code=code,
+            document=document, error=None, form=EmptyForm(),
+        )
+    flash(_("%(document)s is uploaded.", document=labels.DOCUMENTS[code]), "success")
+    return redirect(url_for("apply.documents", public_id=application.public_id))
+
+
+@bp.route("/<public_id>/documents/<code>/<any(file,thumbnail):variant>")
+@verified
+def document_file(public_id: str, code: str, variant: str):
+    application = owned(public_id)
+    document = next((d for d in application.documents if d.code == code), None)
+    if document is None:
+        abort(404)
+    try:
+        content = document_service.load(document, variant)
+    except KeyError:
+        abort(404)
+    response = make_response(content)
+    response.mimetype = "image/jpeg" if variant == "thumbnail" else document.media_type
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Disposition"] = "inline"
+    return response

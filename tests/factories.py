@@ -1,12 +1,18 @@
 """Build records for tests directly, with realistic Indonesian data."""
 
+import io
 import itertools
+from datetime import date
 
+from PIL import Image
+from pypdf import PdfWriter
+from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from webapp.clock import now
 from webapp.extensions import db
-from webapp.models import User
+from webapp.models import Application, User
+from webapp.rules.statuses import FINAL
 
 PASSWORD = "kopi-tubruk-pagi"
 # Hashing is deliberately slow; one hash serves every factory-made account.
@@ -29,3 +35,69 @@ def make_user(*, verified: bool = True, locale: str = "id", **fields) -> User:
     db.session.add(user)
     db.session.commit()
     return user
+
+
+ADULT_ANSWERS = {
+    "for_self": True,
+    "service": "regular",
+    "application_type": "new",
+    "birth_date": date(1997, 11, 11),
+    "marital_status": "single",
+    "passport_kind": "electronic",
+    "validity_years": 10,
+    "nik": "5104075111970004",
+    "full_name": "Siti Rahayu",
+    "birth_place": "Denpasar",
+    "sex": "F",
+    "address": "Jl. Raya Kuta 1, Badung",
+    "occupation": "Guru",
+    "phone": "+6281234567890",
+    "mother_name": "Ni Made Sari",
+    "father_name": "I Wayan Budi",
+    "travel_purpose": "tourism",
+    "destination_country": "Jepang",
+    "stay_length": "under_1_month",
+    "emergency_name": "Kadek Putra",
+    "emergency_phone": "+6281298765432",
+}
+
+
+def make_application(user: User, **answers) -> Application:
+    """A draft with the given answers stored directly (every step of an adult, by default)."""
+    values = {**ADULT_ANSWERS, **answers}
+    taken = {a.place for a in user_applications(user)}
+    place = min(p for p in range(1, 6) if p not in taken)
+    application = Application(
+        account_id=user.id,
+        place=place,
+        public_id=f"app{next(_sequence):09d}",
+        status="draft",
+        pending_inputs={},
+        **values,
+    )
+    db.session.add(application)
+    db.session.commit()
+    return application
+
+
+def user_applications(user: User) -> list[Application]:
+    return db.session.scalars(
+        select(Application).where(
+            Application.account_id == user.id, Application.status.notin_(FINAL)
+        )
+    ).all()
+
+
+def jpeg_bytes(width: int = 1600, height: int = 1000, colour: str = "white") -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def pdf_bytes(pages: int = 1) -> bytes:
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()

@@ -69,3 +69,67 @@ def test_a_reset_link_is_used_once_under_simultaneous_use(pg_app):
     statuses = race(pg_app, path, forms)
     assert statuses.count(302) == 1
     assert set(statuses) <= {302, 410}
+
+
+def test_never_more_than_five_active_applications_per_account(pg_app):
+    from tests.factories import PASSWORD
+    from webapp.extensions import db
+    from webapp.models import Application
+
+    with pg_app.app_context():
+        make_user(email="siti@contoh.id")
+    clients = [pg_app.test_client() for _ in range(RACERS)]
+    for client in clients:
+        token = csrf_token(client.get("/login"))
+        client.post("/login", data={"csrf_token": token, "email": "siti@contoh.id",
+                                    "password": PASSWORD})
+    tokens = [csrf_token(client.get("/")) for client in clients]
+    start = threading.Barrier(RACERS)
+
+    def begin(i: int) -> int:
+        start.wait()
+        return clients[i].post("/applications", data={"csrf_token": tokens[i]}).status_code
+
+    with ThreadPoolExecutor(RACERS) as pool:
+        statuses = list(pool.map(begin, range(RACERS)))
+    assert set(statuses) == {302}
+    with pg_app.app_context():
+        places = db.session.scalars(select(Application.place)).all()
+        assert sorted(places) == [1, 2, 3, 4, 5]
+
+
+def test_one_active_application_per_nik_across_accounts(pg_app):
+    from tests.factories import PASSWORD, make_application
+    from webapp.extensions import db
+    from webapp.models import Application
+
+    nik = "5104075111970004"
+    clients, paths = [], []
+    with pg_app.app_context():
+        for n in range(8):
+            user = make_user(email=f"pemohon{n}@contoh.id")
+            application = make_application(user, nik=f"510407511197{n + 10:04d}")
+            paths.append(f"/applications/{application.public_id}/personal")
+    for n in range(8):
+        client = pg_app.test_client()
+        token = csrf_token(client.get("/login"))
+        client.post("/login", data={"csrf_token": token, "email": f"pemohon{n}@contoh.id",
+                                    "password": PASSWORD})
+        clients.append(client)
+    tokens = [csrf_token(client.get(path)) for client, path in zip(clients, paths, strict=True)]
+    form = {"nik": nik, "full_name": "Siti Rahayu", "birth_place": "Denpasar", "sex": "F",
+            "address": "Jl. Raya 1", "occupation": "Guru", "phone": "081234567890",
+            "mother_name": "Ni Made Sari", "father_name": "I Wayan Budi"}
+    start = threading.Barrier(8)
+
+    def save(i: int) -> int:
+        start.wait()
+        data = {"csrf_token": tokens[i], **form}
+        return clients[i].post(paths[i], data=data).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(save, range(8)))
+    assert sorted(statuses) == [302] + [422] * 7
+    with pg_app.app_context():
+        holders = db.session.scalars(select(Application.id).where(Application.nik == nik)).all()
+        assert len(holders) == 1

@@ -4,7 +4,6 @@ import phonenumbers
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, RadioField, StringField, TelField, TextAreaField, ValidationError
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from webapp import clock, labels
@@ -251,9 +250,11 @@ def step_form(step: str, application, formdata=None):
     form = STEP_FORMS[step](
         formdata=formdata, data=_stored(step, application), meta={"application": application}
     )
-    for name in journey.STEP_FIELDS[step]:
-        if not journey.applies(name, application, clock.today()):
-            delattr(form, name)
+    # The service step decides its own conditional question, so it always shows it.
+    if step != "service":
+        for name in journey.STEP_FIELDS[step]:
+            if not journey.applies(name, application, clock.today()):
+                delattr(form, name)
     return form
 
 
@@ -282,8 +283,4 @@ def limit_validities(form) -> None:
         return
     if eligibility.is_adult(birth_date, marital, clock.today()):
         return
-    form.validity_years.choices = [
-        SelectChoice(value, label, render_kw={"disabled": True} if value == "10" else {})
-        for value, label in labels.VALIDITIES.items()
-    ]
-    form.validity_years.child = True
+    form.validity_years.disabled_values = {"10"}

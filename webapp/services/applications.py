@@ -55,7 +55,32 @@ def list_for_account(account_id: int) -> list[Application]:
 
 
 def start(account_id: int) -> Application:
-    """A new draft in the lowest free place of the account's five; the database has the last word."""
+    """A new draft in the lowest free place of the account's five; the database has the last word.
+
+    When another request takes the same place at the same instant, try the next free one: every
+    lost race means someone else took a place, so five retries settle it.
+    """
+    for _ in range(MAX_ACTIVE_PER_ACCOUNT + 1):
+        free = _free_places(account_id)
+        if not free:
+            break
+        application = Application(
+            account_id=account_id,
+            place=free[0],
+            public_id=secrets.token_urlsafe(9),
+            status=DRAFT,
+            pending_inputs={},
+        )
+        db.session.add(application)
+        try:
+            db.session.commit()
+            return application
+        except IntegrityError:
+            db.session.rollback()
+    raise TooManyApplications
+
+
+def _free_places(account_id: int) -> list[int]:
     taken = set(
         db.session.scalars(
             select(Application.place).where(
@@ -63,23 +88,7 @@ def start(account_id: int) -> Application:
             )
         )
     )
-    free = [p for p in range(1, MAX_ACTIVE_PER_ACCOUNT + 1) if p not in taken]
-    if not free:
-        raise TooManyApplications
-    application = Application(
-        account_id=account_id,
-        place=free[0],
-        public_id=secrets.token_urlsafe(9),
-        status=DRAFT,
-        pending_inputs={},
-    )
-    db.session.add(application)
-    try:
-        db.session.commit()
-    except IntegrityError:  # another request took that place at the same instant
-        db.session.rollback()
-        raise TooManyApplications from None
-    return application
+    return [p for p in range(1, MAX_ACTIVE_PER_ACCOUNT + 1) if p not in taken]
 
 
 def uploaded_codes(application: Application) -> set[str]:

@@ -13,8 +13,8 @@ from email.parser import BytesParser
 
 import pytest
 import sqlalchemy as sa
-from redis.exceptions import RedisError
 from flask_migrate import upgrade
+from redis.exceptions import RedisError
 
 from tests import services
 from tests.html import CheckingClient

@@ -6,7 +6,7 @@ import os
 from flask import Flask
 
 from webapp import config as settings
-from webapp.extensions import babel, csrf, db, htmx, limiter, login_manager, mail, migrate
+from webapp.extensions import csrf, db, htmx, limiter, login_manager, mail, migrate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -109,9 +109,13 @@ NIK_PROBLEMS = {
 }
 UPLOAD_PROBLEMS = {
     "empty": _l("Choose a file or take a photo first."),
-    "too_large": _l("The file is larger than 10 MB. Take the photo again or choose a smaller file."),
+    "too_large": _l(
+        "The file is larger than 10 MB. Take the photo again or choose a smaller file."
+    ),
     "unsupported_type": _l("Use a photo (JPEG, PNG or WebP) or a PDF."),
-    "corrupt": _l("The file is damaged or incomplete. Take the photo again or choose another file."),
+    "corrupt": _l(
+        "The file is damaged or incomplete. Take the photo again or choose another file."
+    ),
     "too_many_pixels": _l("The image is too large (over 40 megapixels). Use a smaller photo."),
     "pdf_active_content": _l("PDFs with scripts, actions or attachments are not accepted."),
     "pdf_encrypted": _l("The PDF is password-protected. Upload one without a password."),

@@ -74,7 +74,9 @@ def test_forgotten_password_link_works_once(app, client, mailbox):
     response = submit(client, "/password/forgot", {"email": "siti@contoh.id"})
     assert response.status_code == 200
     link = next(
-        line for line in mailbox.text(mailbox.last("siti@contoh.id")).splitlines() if "/reset/" in line
+        line
+        for line in mailbox.text(mailbox.last("siti@contoh.id")).splitlines()
+        if "/reset/" in line
     )
     path = link.strip().removeprefix("http://localhost")
     data = {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
@@ -90,6 +92,7 @@ def test_reset_request_for_an_unknown_email_looks_the_same_and_sends_nothing(app
     known = submit(client, "/password/forgot", {"email": "siti@contoh.id"})
     unknown = submit(client, "/password/forgot", {"email": "budi@contoh.id"})
     assert known.status_code == unknown.status_code == 200
+
     def without_tokens(text):  # CSRF tokens carry a timestamp
         return re.sub(r'name="csrf_token" type="hidden" value="[^"]+"', "", text)
 
@@ -154,7 +157,9 @@ def test_language_choice_is_remembered_for_the_account(app, client):
         make_user(email="siti@contoh.id")
     log_in(client, "siti@contoh.id")
     token = csrf_token(client.get("/"))
-    response = client.post("/language", data={"csrf_token": token, "lang": "en", "next": "/account/"})
+    response = client.post(
+        "/language", data={"csrf_token": token, "lang": "en", "next": "/account/"}
+    )
     assert response.location == "/account/"
     assert '<html lang="en">' in client.get("/account/").text
     with app.app_context():

@@ -81,8 +81,9 @@ def test_never_more_than_five_active_applications_per_account(pg_app):
     clients = [pg_app.test_client() for _ in range(RACERS)]
     for client in clients:
         token = csrf_token(client.get("/login"))
-        client.post("/login", data={"csrf_token": token, "email": "siti@contoh.id",
-                                    "password": PASSWORD})
+        client.post(
+            "/login", data={"csrf_token": token, "email": "siti@contoh.id", "password": PASSWORD}
+        )
     tokens = [csrf_token(client.get("/")) for client in clients]
     start = threading.Barrier(RACERS)
 
@@ -113,13 +114,23 @@ def test_one_active_application_per_nik_across_accounts(pg_app):
     for n in range(8):
         client = pg_app.test_client()
         token = csrf_token(client.get("/login"))
-        client.post("/login", data={"csrf_token": token, "email": f"pemohon{n}@contoh.id",
-                                    "password": PASSWORD})
+        client.post(
+            "/login",
+            data={"csrf_token": token, "email": f"pemohon{n}@contoh.id", "password": PASSWORD},
+        )
         clients.append(client)
     tokens = [csrf_token(client.get(path)) for client, path in zip(clients, paths, strict=True)]
-    form = {"nik": nik, "full_name": "Siti Rahayu", "birth_place": "Denpasar", "sex": "F",
-            "address": "Jl. Raya 1", "occupation": "Guru", "phone": "081234567890",
-            "mother_name": "Ni Made Sari", "father_name": "I Wayan Budi"}
+    form = {
+        "nik": nik,
+        "full_name": "Siti Rahayu",
+        "birth_place": "Denpasar",
+        "sex": "F",
+        "address": "Jl. Raya 1",
+        "occupation": "Guru",
+        "phone": "081234567890",
+        "mother_name": "Ni Made Sari",
+        "father_name": "I Wayan Budi",
+    }
     start = threading.Barrier(8)
 
     def save(i: int) -> int:

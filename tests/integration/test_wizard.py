@@ -67,10 +67,14 @@ def upload(client, base: str, code: str, content: bytes, name="photo.jpg", heade
     token = csrf_token(client.get(f"{base}/documents"))
     boundary = "----mpaspor-test-boundary"
     body = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
-        "Content-Type: application/octet-stream\r\n\r\n"
-    ).encode() + content + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     return client.post(
         f"{base}/documents/{code}",
         data=body,
@@ -84,11 +88,17 @@ def required_codes(client, base: str) -> list[str]:
 
 
 def fill_steps(client, base: str, **steps):
-    for step, data in [("service", SERVICE), ("passport", PASSPORT), ("personal", PERSONAL),
-                       ("travel", TRAVEL)]:
+    for step, data in [
+        ("service", SERVICE),
+        ("passport", PASSPORT),
+        ("personal", PERSONAL),
+        ("travel", TRAVEL),
+    ]:
         response = submit(client, f"{base}/{step}", steps.get(step, data))
-        assert response.status_code == 302, (step, re.findall(r'class="error"[^>]*>([^<]+)',
-                                                                response.text))
+        assert response.status_code == 302, (
+            step,
+            re.findall(r'class="error"[^>]*>([^<]+)', response.text),
+        )
 
 
 def test_a_whole_application_without_javascript(app, applicant):
@@ -130,13 +140,21 @@ def test_a_child_gets_five_years_and_the_child_documents(app, applicant):
     assert submit(client, f"{base}/passport", {**child, "validity_years": "5"}).status_code == 302
     page = client.get(f"{base}/personal").text
     assert 'name="mother_nik"' in page and 'name="father_nik"' in page
-    parents = {**PERSONAL, "nik": "5104075111160004", "mother_nik": "5104074101850002",
-               "father_nik": "5104070101800003"}
+    parents = {
+        **PERSONAL,
+        "nik": "5104075111160004",
+        "mother_nik": "5104074101850002",
+        "father_nik": "5104070101800003",
+    }
     assert submit(client, f"{base}/personal", parents).status_code == 302
     submit(client, f"{base}/travel", TRAVEL)
     assert required_codes(client, base) == [
-        "parents_ktp", "kk", "birth_certificate", "parents_marriage_book",
-        "parents_passports", "parents_statement",
+        "parents_ktp",
+        "kk",
+        "birth_certificate",
+        "parents_marriage_book",
+        "parents_passports",
+        "parents_statement",
     ]
 
 
@@ -169,8 +187,13 @@ def test_changing_the_reason_clears_only_the_documents_it_affects(app, applicant
     client = signed_in(app)
     base = start(client)
     replacement = {**SERVICE, "application_type": "replacement", "replacement_reason": "expired"}
-    personal = {**PERSONAL, "old_passport_number": "b 1234567", "old_passport_issue_date-day": "2",
-                "old_passport_issue_date-month": "1", "old_passport_issue_date-year": "2020"}
+    personal = {
+        **PERSONAL,
+        "old_passport_number": "b 1234567",
+        "old_passport_issue_date-day": "2",
+        "old_passport_issue_date-month": "1",
+        "old_passport_issue_date-year": "2020",
+    }
     fill_steps(client, base, service=replacement, personal=personal)
     assert required_codes(client, base) == ["ktp", "old_passport"]
     upload(client, base, "ktp", jpeg_bytes())
@@ -277,8 +300,12 @@ def test_typed_input_survives_and_follows_the_account_to_another_device(app, app
     submit(phone, f"{base}/passport", PASSPORT)
     token = csrf_token(phone.get(f"{base}/personal"))
     half = {"csrf_token": token, "nik": "5104075111", "full_name": "Siti Rah", "sex": "F"}
-    assert phone.post(f"{base}/personal/autosave", data=half,
-                      headers={"HX-Request": "true"}).status_code == 200
+    assert (
+        phone.post(
+            f"{base}/personal/autosave", data=half, headers={"HX-Request": "true"}
+        ).status_code
+        == 200
+    )
     laptop = signed_in(app)
     page = laptop.get(f"{base}/personal").text
     assert 'value="5104075111"' in page and 'value="Siti Rah"' in page
@@ -329,8 +356,9 @@ def test_htmx_gets_the_wizard_region_and_a_direct_load_the_whole_page(app, appli
     assert "HX-Request" in fragment.headers["Vary"]
     full = client.get(f"{base}/service")
     assert full.text.startswith("<!doctype html>") and 'id="wizard"' in full.text
-    restore = client.get(f"{base}/service", headers={"HX-Request": "true",
-                                                      "HX-History-Restore-Request": "true"})
+    restore = client.get(
+        f"{base}/service", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
     assert restore.text.startswith("<!doctype html>")
     token = csrf_token(full)
     moved = client.post(f"{base}/service", data={"csrf_token": token, **SERVICE}, headers=htmx)
@@ -346,13 +374,17 @@ def test_nik_is_checked_as_the_field_is_left(app, applicant):
     submit(client, f"{base}/service", SERVICE)
     submit(client, f"{base}/passport", PASSPORT)
     token = csrf_token(client.get(f"{base}/personal"))
-    check = client.post(f"{base}/nik-check", headers={"HX-Request": "true"},
-                        data={"csrf_token": token, "field": "nik", "nik": "5104071111970004",
-                              "sex": "F"})
+    check = client.post(
+        f"{base}/nik-check",
+        headers={"HX-Request": "true"},
+        data={"csrf_token": token, "field": "nik", "nik": "5104071111970004", "sex": "F"},
+    )
     assert "does not match the sex" in check.text
-    fine = client.post(f"{base}/nik-check", headers={"HX-Request": "true"},
-                       data={"csrf_token": token, "field": "nik", "nik": "5104075111970004",
-                             "sex": "F"})
+    fine = client.post(
+        f"{base}/nik-check",
+        headers={"HX-Request": "true"},
+        data={"csrf_token": token, "field": "nik", "nik": "5104075111970004", "sex": "F"},
+    )
     assert "looks right" in fine.text
 
 
@@ -370,7 +402,9 @@ def test_uploads_are_judged_by_content_and_replaced(app, applicant):
         documents = db.session.scalars(select(Document)).all()
         assert len(documents) == 1
     stored = client.get(f"{base}/documents/ktp/file")
-    assert stored.mimetype == "image/jpeg" and stored.headers["Cache-Control"] == "private, no-store"
+    assert (
+        stored.mimetype == "image/jpeg" and stored.headers["Cache-Control"] == "private, no-store"
+    )
     with Image.open(io.BytesIO(stored.data)) as image:
         assert image.getpixel((10, 10))[2] > 200  # the blue one replaced the red one
     uploads = app.instance_path + "/uploads"

@@ -9,7 +9,10 @@ from webapp.forms.base import BaseForm, IndonesianMobile, PersonName, StrongPass
 REQUIRED = _l("This field is required.")
 
 
-def _email_field(label=_l("Email address")):
+EMAIL_LABEL = _l("Email address")
+
+
+def _email_field(label=EMAIL_LABEL):
     return EmailField(
         label,
         validators=[

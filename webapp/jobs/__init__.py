@@ -22,9 +22,7 @@ def redis_connection() -> Redis:
     app = current_app._get_current_object()
     client = app.extensions.get("redis")
     if client is None:
-        client = Redis.from_url(
-            app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5
-        )
+        client = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5)
         app.extensions["redis"] = client
     return client
 

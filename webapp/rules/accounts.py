@@ -73,6 +73,4 @@ def name_is_valid(name: str) -> bool:
         return False
     if not any(unicodedata.category(ch).startswith("L") for ch in name):
         return False
-    return all(
-        unicodedata.category(ch)[0] in {"L", "M"} or ch in _NAME_PUNCTUATION for ch in name
-    )
+    return all(unicodedata.category(ch)[0] in {"L", "M"} or ch in _NAME_PUNCTUATION for ch in name)

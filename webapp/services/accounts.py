@@ -1,5 +1,6 @@
 """Accounts: registration, email activation, login, password reset, password change, closure."""
 
+import contextlib
 import enum
 import hashlib
 import hmac
@@ -86,10 +87,8 @@ def register(*, full_name: str, email: str, phone: str, password: str, locale: s
     except IntegrityError:  # the same address registered at the same instant
         db.session.rollback()
         return
-    try:
+    with contextlib.suppress(ResendRefused):  # the code sent moments ago is still valid
         send_activation_code(user)
-    except ResendRefused:
-        pass  # the code sent moments ago is still valid
 
 
 def send_activation_code(user: User) -> None:

@@ -45,7 +45,9 @@ def close():
         if accounts.close_account(current_user, form.password.data, reason):
             logout_user()
             session.clear()
-            flash(_("Your account is closed. Your records are kept as the law requires."), "success")
+            flash(
+                _("Your account is closed. Your records are kept as the law requires."), "success"
+            )
             return redirect(url_for("main.index"))
         form.password.errors.append(_("The password is not right."))
     status = 422 if request.method == "POST" else 200

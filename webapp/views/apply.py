@@ -78,8 +78,10 @@ def render_step(application, step: str, status: int = 200, **context):
 def flash_cleared(saved: applications.StepSaved) -> None:
     if saved.cleared or saved.removed_documents:
         flash(
-            _("Because of this change, some later answers no longer applied and were removed. "
-              "Please check the next steps."),
+            _(
+                "Because of this change, some later answers no longer applied and were removed. "
+                "Please check the next steps."
+            ),
             "warning",
         )
 
@@ -102,8 +104,10 @@ def start():
     try:
         application = applications.start(current_user.id)
     except applications.TooManyApplications:
-        flash(_("An account can have at most 5 active applications. Finish or cancel one first."),
-              "error")
+        flash(
+            _("An account can have at most 5 active applications. Finish or cancel one first."),
+            "error",
+        )
         return redirect(url_for("main.index"))
     return redirect(url_for("apply.step", public_id=application.public_id, step="service"))
 
@@ -114,9 +118,7 @@ def overview(public_id: str):
     application = owned(public_id)
     if application.status == DRAFT:
         return go_to(application, applications.next_step(application))
-    return render_template(
-        "apply/overview.html", application=application, cancel_form=EmptyForm()
-    )
+    return render_template("apply/overview.html", application=application, cancel_form=EmptyForm())
 
 
 @bp.route(f"/<public_id>/<any({FORM_STEPS}):step>", methods=["GET", "POST"])
@@ -135,8 +137,10 @@ def step(public_id: str, step: str):
                 return go_to(application, journey.STEPS[journey.STEPS.index(step) + 1])
             except applications.NikInUse:
                 form.nik.errors.append(
-                    _("This NIK is already in another active application. Finish or cancel "
-                      "that application first.")
+                    _(
+                        "This NIK is already in another active application. Finish or cancel "
+                        "that application first."
+                    )
                 )
         applications.keep_typed(application, step, request.form.to_dict())
         return render_step(application, step, 422, form=form)
@@ -173,7 +177,9 @@ def nik_check(public_id: str):
             today=clock.today(),
         )
     return render_template(
-        "apply/_nik_check.html", field=field, value=value,
+        "apply/_nik_check.html",
+        field=field,
+        value=value,
         message=labels.NIK_PROBLEMS[problems[0]] if problems else None,
     )
 
@@ -248,16 +254,24 @@ def upload_document(public_id: str, code: str):
         message = labels.UPLOAD_PROBLEMS[refused.code]
         if request.htmx:
             return render_template(
-                "apply/_document_item.html", application=application, code=code,
-                document=None, error=message, form=EmptyForm(),
+                "apply/_document_item.html",
+                application=application,
+                code=code,
+                document=None,
+                error=message,
+                form=EmptyForm(),
             ), 422
         context = documents_context(application, {code: message})
         return render_step(application, "documents", 422, **context)
     if request.htmx:
         document = next(d for d in application.documents if d.code == code)
         return render_template(
-            "apply/_document_item.html", application=application, code=code,
-            document=document, error=None, form=EmptyForm(),
+            "apply/_document_item.html",
+            application=application,
+            code=code,
+            document=document,
+            error=None,
+            form=EmptyForm(),
         )
     flash(_("%(document)s is uploaded.", document=labels.DOCUMENTS[code]), "success")
     return redirect(url_for("apply.documents", public_id=application.public_id))

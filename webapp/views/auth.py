@@ -66,7 +66,9 @@ def verify():
         check = accounts.check_activation_code(email, form.code.data)
         if check.outcome in (accounts.CodeOutcome.VERIFIED, accounts.CodeOutcome.ALREADY_VERIFIED):
             flash(_("Your email address is confirmed."), "success")
-            return redirect(url_for("main.index" if current_user.is_authenticated else "auth.login"))
+            return redirect(
+                url_for("main.index" if current_user.is_authenticated else "auth.login")
+            )
         form.code.errors.append(_code_message(check))
     return _render("auth/verify.html", form, email=email, resend_form=EmptyForm())
 
@@ -93,8 +95,13 @@ def resend_code():
             accounts.send_activation_code(user)
             flash(_("We sent a new code. Codes sent earlier no longer work."), "success")
         except accounts.ResendRefused as refused:
-            flash(_("Please wait %(seconds)d seconds before asking for another code.",
-                    seconds=refused.wait_seconds), "error")
+            flash(
+                _(
+                    "Please wait %(seconds)d seconds before asking for another code.",
+                    seconds=refused.wait_seconds,
+                ),
+                "error",
+            )
     return redirect(url_for("auth.verify"))
 
 

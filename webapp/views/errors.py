@@ -18,7 +18,10 @@ MESSAGES = {
         _l("Too many attempts"),
         _l("For your security we paused this for a while. Wait a few minutes and try again."),
     ),
-    500: (_l("Something went wrong on our side"), _l("Nothing you did caused this. Try again soon.")),
+    500: (
+        _l("Something went wrong on our side"),
+        _l("Nothing you did caused this. Try again soon."),
+    ),
 }
 
 

@@ -5,8 +5,8 @@ from flask_login import current_user
 
 from webapp.access import public
 from webapp.forms.account import LanguageForm
-from webapp.i18n import LANGUAGE_COOKIE
 from webapp.forms.auth import EmptyForm
+from webapp.i18n import LANGUAGE_COOKIE
 from webapp.services import accounts, applications
 from webapp.views.auth import _safe_next
 

@@ -7,7 +7,7 @@ export FLASK_APP := wsgi
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: run test worker lint bench setup translations extract-messages
+.PHONY: run test worker registry lint bench setup translations extract-messages
 
 setup: .venv/.synced webapp/translations/id/LC_MESSAGES/messages.mo
 
@@ -32,6 +32,10 @@ test: setup
 
 worker: setup
 	$(RUN) flask worker
+
+# The stand-in population registry on its own port (REGISTRY_URL=http://127.0.0.1:5001).
+registry: setup
+	$(RUN) python -m webapp.integrations.registry_standin --port 5001
 
 lint: setup
 	$(RUN) ruff check .

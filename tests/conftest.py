@@ -153,3 +153,12 @@ class Mailbox:
 @pytest.fixture
 def mailbox(app):
     return Mailbox(app)
+
+
+@pytest.fixture(scope="session")
+def registry_url():
+    """The stand-in population registry, served over real HTTP on loopback."""
+    from webapp.integrations.registry_standin import create_standin
+
+    with services.serving(create_standin()) as url:
+        yield url

@@ -4,7 +4,7 @@ import io
 import itertools
 from datetime import date
 
-from PIL import Image
+from PIL import Image, ImageDraw
 from pypdf import PdfWriter
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
@@ -89,8 +89,18 @@ def user_applications(user: User) -> list[Application]:
 
 
 def jpeg_bytes(width: int = 1600, height: int = 1000, colour: str = "white") -> bytes:
+    """A sharp photo of a printed document: lines of dark "words" on the paper's colour."""
+    image = Image.new("RGB", (width, height), colour)
+    draw = ImageDraw.Draw(image)
+    margin, line = width // 20, max(12, height // 30)
+    for top in range(margin, height - margin, line * 2):
+        left = margin
+        while left < width - margin:
+            word = 20 + (left * 7 + top * 3) % 90
+            draw.rectangle([left, top, min(left + word, width - margin), top + line], fill="black")
+            left += word + line
     buffer = io.BytesIO()
-    Image.new("RGB", (width, height), colour).save(buffer, "JPEG")
+    image.save(buffer, "JPEG", quality=90)
     return buffer.getvalue()
 
 

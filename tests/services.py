@@ -4,10 +4,13 @@ In CI (CI=true) a missing PostgreSQL, Redis or Chromium fails the run; locally t
 need it are skipped with a one-line reason.
 """
 
+import contextlib
 import os
 import shutil
+import threading
 
 import pytest
+from werkzeug.serving import make_server
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM = "/usr/bin/chromium"
@@ -56,3 +59,19 @@ def redis_reachable(url: str) -> bool:
 
 def chromium_available() -> bool:
     return os.path.exists(CHROMIUM) and shutil.which(CHROMIUM) is not None
+
+
+@contextlib.contextmanager
+def serving(app):
+    """Serve a WSGI app on a free loopback port until the block ends; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server.daemon_threads = False  # so that server_close() waits for the requests in flight
+    # A short poll interval keeps shutdown() quick: the default costs half a second per server.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

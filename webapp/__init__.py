@@ -56,8 +56,8 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from webapp.views import account, apply, auth, dev, errors, health, main, pwa
+    from webapp.views import account, admin, apply, auth, dev, errors, health, main, pwa
 
-    for module in (main, auth, account, apply, pwa, health, dev):
+    for module in (main, auth, account, apply, admin, pwa, health, dev):
         app.register_blueprint(module.bp)
     errors.init_app(app)

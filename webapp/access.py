@@ -46,3 +46,15 @@ def debug_only(view: Callable) -> Callable:
         return view(*args, **kwargs)
 
     return _mark(wrapper, "debug")
+
+
+def administrator(view: Callable) -> Callable:
+    """System administrators only; everyone else is refused."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if current_user.role != "admin":
+            abort(403)
+        return view(*args, **kwargs)
+
+    return _mark(login_required(wrapper), "admin")

@@ -22,6 +22,10 @@ def from_environment(instance_path: str) -> dict:
         "REDIS_URL": redis_url,
         # The address people reach the service at, for links in mail sent from jobs.
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
+        # Population registry (Dukcapil): with no REGISTRY_URL, the stand-in answers in-process.
+        "REGISTRY_URL": os.environ.get("REGISTRY_URL") or None,
+        "REGISTRY_API_KEY": os.environ.get("REGISTRY_API_KEY", "standin-key"),
+        "REGISTRY_TIMEOUT": float(os.environ.get("REGISTRY_TIMEOUT", "5")),
         # Mail: with no MAIL_SERVER, messages are written as .eml files to instance/mail/.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
@@ -47,6 +51,9 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # When Redis is down, count in memory rather than refuse or fail every request.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
     }
 

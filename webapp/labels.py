@@ -122,8 +122,48 @@ UPLOAD_PROBLEMS = {
     "pdf_too_many_pages": _l("The PDF has more than 20 pages. Upload only the pages needed."),
     "polyglot": _l("The file contains something other than a picture or a document."),
 }
+NIK_STATUSES = {
+    "pending": _l("Checking the NIK with Dukcapil…"),
+    "verified": _l("The NIK, name and date of birth match the Dukcapil records."),
+    "not_found": _l(
+        "The NIK is not in the Dukcapil records. It may be a duplicate NIK or the e-KTP recording "
+        "was never completed: visit the Dukcapil office to settle it, then check again."
+    ),
+    "error": _l("Dukcapil could not be reached just now. Nothing is lost: try again."),
+}
+NIK_MISMATCHED_FIELDS = {
+    "birth_date": _l("the date of birth does not match the Dukcapil records"),
+    "full_name": _l("the name does not match the Dukcapil records"),
+}
+DOCUMENT_PROBLEMS = {
+    "low_resolution": (
+        _l("The photo is too small to read."),
+        _l("Take it closer, filling the screen with the document."),
+    ),
+    "too_dark": (_l("The photo is too dark."), _l("Take it again in daylight or a bright room.")),
+    "glare": (
+        _l("A reflection hides part of the document."),
+        _l("Tilt the document or turn off the flash, away from lamps and windows."),
+    ),
+    "blurry": (
+        _l("The photo is blurred."),
+        _l("Hold the phone still, tap the document to focus, then take it again."),
+    ),
+    "pdf_no_pages": (_l("The PDF has no pages."), _l("Upload the scanned document.")),
+    "pdf_too_many_pages": (
+        _l("The PDF has too many pages for one document."),
+        _l("Upload only the pages of this document."),
+    ),
+    "unreadable": (_l("The file could not be read."), _l("Take the photo again.")),
+}
 FEE_LINES = {"passport": _l("Passport fee"), "express": _l("Express service")}
 
 
 def choices(mapping: dict) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in mapping.items()]
+
+
+def mismatch_text(reason: str | None) -> str:
+    """ "the date of birth does not match ..." for each field the registry disagreed on."""
+    fields = (reason or "").split(",")
+    return "; ".join(str(NIK_MISMATCHED_FIELDS[f]) for f in fields if f in NIK_MISMATCHED_FIELDS)

@@ -16,6 +16,8 @@ SUBJECTS = {
     "password_reset": _l("Reset your M-Paspor password"),
     "password_changed": _l("Your M-Paspor password was changed"),
     "account_closed": _l("Your M-Paspor account is closed"),
+    "nik_verified": _l("Your NIK is verified"),
+    "nik_refused": _l("Your NIK could not be verified"),
 }
 
 

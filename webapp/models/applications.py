@@ -95,6 +95,14 @@ class Application(db.Model):
     # Step "review".
     declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
+    # Verification against the population registry, beside the status. The version counts the
+    # changes of NIK, name or birth date, so that a late answer about older data is never applied.
+    nik_status: Mapped[str | None] = mapped_column(String(12))  # pending|verified|mismatch|...
+    nik_reason: Mapped[str | None] = mapped_column(String(60))
+    nik_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    nik_check_version: Mapped[int] = mapped_column(default=0)
+    holds_valid_passport: Mapped[bool | None]
+
     # What was typed but not yet accepted, per field, so that nothing typed is ever lost.
     pending_inputs: Mapped[dict] = mapped_column(JSON, default=dict)
 
@@ -120,6 +128,7 @@ class Document(db.Model):
     height: Mapped[int | None]
     pages: Mapped[int | None]
     check_status: Mapped[str] = mapped_column(String(16), default="pending")
+    check_problem: Mapped[str | None] = mapped_column(String(32))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
 
     application: Mapped[Application] = relationship(back_populates="documents")
@@ -137,3 +146,16 @@ class AuditEntry(db.Model):
     to_status: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+
+
+class Notification(db.Model):
+    """One row per event told to an applicant: the unique key makes a repeat impossible."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("application_id", "event", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
+    event: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)

@@ -8,11 +8,12 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp import clock
 from webapp.extensions import db
+from webapp.jobs import enqueue
 from webapp.models import Application
 from webapp.models.applications import MAX_ACTIVE_PER_ACCOUNT
 from webapp.rules import fees, journey
 from webapp.rules.statuses import ACTIVE, CANCELLED, DRAFT, SUBMITTED
-from webapp.services import lifecycle
+from webapp.services import lifecycle, verification
 
 PENDING_VALUE_MAX = 500  # longest raw input kept for a field between visits
 
@@ -23,6 +24,10 @@ class TooManyApplications(Exception):
 
 class NikInUse(Exception):
     """The NIK is in another active application."""
+
+
+class NotVerified(Exception):
+    """The NIK is not (yet) verified against the registry."""
 
 
 class NotComplete(Exception):
@@ -118,6 +123,7 @@ def keep_typed(application: Application, step: str, raw: dict[str, str]) -> None
 def save_step(application: Application, step: str, answers: dict) -> StepSaved:
     """Store a validated step, drop the answers and documents it made obsolete, and say which."""
     _ensure_editable(application)
+    before = {name: getattr(application, name) for name in verification.CHECKED_FIELDS}
     for name, value in answers.items():
         setattr(application, name, value)
     today = clock.today()
@@ -135,6 +141,11 @@ def save_step(application: Application, step: str, answers: dict) -> StepSaved:
         for name, value in (application.pending_inputs or {}).items()
         if journey.FIELD_STEP.get(name.split("-")[0]) != step
     }
+    version = (
+        verification.mark_pending(application)
+        if verification.needs_check(application, before)
+        else None
+    )
     try:
         db.session.commit()
     except IntegrityError as error:
@@ -142,7 +153,24 @@ def save_step(application: Application, step: str, answers: dict) -> StepSaved:
         if "nik" in str(error.orig).lower():
             raise NikInUse from None
         raise
+    if version is not None:
+        request_nik_check(application, version)
     return saved
+
+
+def request_nik_check(application: Application, version: int) -> None:
+    from webapp.jobs.verification import verify_nik
+
+    enqueue(verify_nik, application.id, version, queue="verification", timeout=30)
+
+
+def check_nik_again(application: Application) -> None:
+    """The applicant's retry after the registry could not be reached."""
+    if application.nik_status != verification.ERROR:
+        return
+    version = verification.mark_pending(application)
+    db.session.commit()
+    request_nik_check(application, version)
 
 
 def _ensure_editable(application: Application) -> None:
@@ -159,6 +187,8 @@ def submit(application: Application) -> None:
     missing = journey.first_incomplete(application, uploaded_codes(application), clock.today())
     if missing not in (None, "review"):
         raise NotComplete(missing)
+    if application.nik_status != verification.VERIFIED:
+        raise NotVerified
     application.declared_at = clock.now()
     application.submitted_at = clock.now()
     application.number = application.number or _application_number()

@@ -9,15 +9,16 @@ from webapp.services.accounts import hash_password
 
 DEMO_PASSWORD = "Paspor-Demo-2026"
 DEMO_ACCOUNTS = (
-    ("Siti Rahayu", "siti@demo.mpaspor.id", "+6281234567890", "id"),
-    ("Made Wirawan", "made@demo.mpaspor.id", "+6281398765432", "en"),
+    ("Siti Rahayu", "siti@demo.mpaspor.id", "+6281234567890", "id", "applicant"),
+    ("Made Wirawan", "made@demo.mpaspor.id", "+6281398765432", "en", "applicant"),
+    ("Admin Sistem", "admin@demo.mpaspor.id", "+6281100000001", "id", "admin"),
 )
 
 
 def load_demo_data() -> list[str]:
     """Create what is missing and report each item; running it twice changes nothing."""
     report = []
-    for full_name, email, phone, locale in DEMO_ACCOUNTS:
+    for full_name, email, phone, locale, role in DEMO_ACCOUNTS:
         if db.session.scalar(select(User.id).where(User.email == email)):
             report.append(f"exists: {email}")
             continue
@@ -28,6 +29,7 @@ def load_demo_data() -> list[str]:
                 phone=phone,
                 password_hash=hash_password(DEMO_PASSWORD),
                 locale=locale,
+                role=role,
                 terms_accepted_at=now(),
                 verified_at=now(),
             )

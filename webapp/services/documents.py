@@ -4,15 +4,18 @@ import os
 import uuid
 
 from flask import current_app
+from sqlalchemy import update
 
 from webapp import clock
+from webapp.document_quality import assess
 from webapp.extensions import db
 from webapp.integrations.storage import FileSystemStorage, Storage
+from webapp.jobs import enqueue
 from webapp.models import Application, Document
 from webapp.rules import journey
 from webapp.upload_checks import UploadRefused, inspect_upload
 
-__all__ = ["UploadRefused", "load", "required_items", "storage", "upload"]
+__all__ = ["UploadRefused", "check", "load", "required_items", "storage", "upload"]
 
 
 def storage() -> Storage:
@@ -61,7 +64,28 @@ def upload(application: Application, code: str, data: bytes) -> Document:
         raise
     for key in filter(None, replaced):  # only once the new file is the current one
         storage().delete(key)
+    from webapp.jobs.verification import check_document
+
+    enqueue(check_document, document.id, document.storage_key, queue="verification")
     return document
+
+
+def check(document_id: int, storage_key: str) -> None:
+    """Judge the quality of an upload; ignored if it was replaced meanwhile."""
+    document = db.session.get(Document, document_id)
+    if document is None or document.storage_key != storage_key:
+        return
+    try:
+        content = storage().load(storage_key)
+    except KeyError:
+        return  # replaced and deleted since
+    assessment = assess(content, document.media_type, document.code)
+    db.session.execute(
+        update(Document)
+        .where(Document.id == document_id, Document.storage_key == storage_key)
+        .values(check_status=assessment.status, check_problem=assessment.problem)
+    )
+    db.session.commit()
 
 
 def load(document: Document, variant: str) -> bytes:

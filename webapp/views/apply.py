@@ -196,6 +196,9 @@ def review(public_id: str):
             applications.submit(application)
         except applications.NotComplete as missing:
             return go_to(application, missing.step)
+        except applications.NotVerified:
+            flash(_("The application can be submitted once the NIK is verified."), "error")
+            return redirect(step_url(application, "review"))
         flash(_("Your application is submitted. Next: choose an office and a time."), "success")
         return redirect(url_for("apply.overview", public_id=application.public_id))
     status = 422 if request.method == "POST" else 200
@@ -293,3 +296,39 @@ def document_file(public_id: str, code: str, variant: str):
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Disposition"] = "inline"
     return response
+
+
+@bp.route("/<public_id>/nik-status")
+@verified
+def nik_status(public_id: str):
+    """The registry check as a fragment that polls itself while the answer is pending."""
+    return render_template("apply/_nik_status.html", application=owned(public_id))
+
+
+@bp.route("/<public_id>/nik-status", methods=["POST"])
+@verified
+def nik_check_again(public_id: str):
+    application = owned(public_id)
+    if EmptyForm().validate_on_submit():
+        applications.check_nik_again(application)
+    if request.htmx:
+        return render_template("apply/_nik_status.html", application=application)
+    return redirect(request.referrer or step_url(application, "review"))
+
+
+@bp.route("/<public_id>/documents/<code>/status")
+@verified
+def document_status(public_id: str, code: str):
+    """One document item, polling itself while its quality check is pending."""
+    application = owned(public_id)
+    document = next((d for d in application.documents if d.code == code), None)
+    if document is None:
+        abort(404)
+    return render_template(
+        "apply/_document_item.html",
+        application=application,
+        code=code,
+        document=document,
+        error=None,
+        form=EmptyForm(),
+    )

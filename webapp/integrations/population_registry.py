@@ -1,0 +1,154 @@
+"""The population registry (Dukcapil) NIK check: an interface, an HTTP client and an in-process one.
+
+Both clients send the same request and read the answer with the same function, parse_answer, so
+the embedded default exercises the very code that talks to the real registry. An answer says only
+which fields disagree, never what the registry holds: its values are personal data we have no
+business storing.
+"""
+
+import http.client
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from flask import Flask
+
+from webapp.integrations.registry_standin import STANDIN_API_KEY, create_standin
+from webapp.rules.registry import COMPARED_FIELDS
+
+VERIFY_PATH = "/v1/nik/verify"
+OUTCOMES = ("verified", "mismatch", "not_found", "duplicate")
+DEFAULT_TIMEOUT_SECONDS = 5.0
+
+# Client errors that mean "not now" rather than "never": worth retrying like a 5xx.
+_RETRYABLE_CLIENT_ERRORS = {408, 425, 429}
+
+
+@dataclass(frozen=True)
+class RegistryAnswer:
+    outcome: str  # one of OUTCOMES; "duplicate" is as definite as the others
+    mismatched: tuple[str, ...]  # from COMPARED_FIELDS; not empty exactly for "mismatch"
+    holds_valid_passport: bool
+
+
+class RegistryUnavailable(Exception):
+    """No usable answer (timeout, connection error, 5xx, malformed reply): try again later."""
+
+
+class RegistryRejected(Exception):
+    """The registry refused the request itself (bad request, wrong API key): retrying won't help."""
+
+
+class RegistryClient(Protocol):
+    def check(self, nik: str, full_name: str, birth_date: date) -> RegistryAnswer:
+        """The registry's answer; RegistryUnavailable or RegistryRejected when there is none."""
+
+
+def parse_answer(status: int, body: bytes) -> RegistryAnswer:
+    """Read a registry reply. The one parser for both clients.
+
+    Error messages leave the body out: it may echo personal data into logs and job records.
+    """
+    if 400 <= status < 500 and status not in _RETRYABLE_CLIENT_ERRORS:
+        raise RegistryRejected(f"registry refused the request: HTTP {status}")
+    if status != 200:
+        raise RegistryUnavailable(f"registry answered HTTP {status}")
+    try:
+        data = json.loads(body)
+        outcome, mismatched, holds = (
+            data["outcome"],
+            data["mismatched"],
+            data["holds_valid_passport"],
+        )
+    except (ValueError, TypeError, KeyError) as error:
+        raise RegistryUnavailable("malformed registry answer") from error
+    if not _well_formed(outcome, mismatched, holds):
+        raise RegistryUnavailable("malformed registry answer")
+    # Only these three values cross over; anything else the registry sends is dropped here.
+    ordered = tuple(field for field in COMPARED_FIELDS if field in mismatched)
+    return RegistryAnswer(outcome, ordered, holds)
+
+
+def _well_formed(outcome: object, mismatched: object, holds: object) -> bool:
+    if outcome not in OUTCOMES or not isinstance(holds, bool) or not isinstance(mismatched, list):
+        return False
+    if not all(isinstance(field, str) and field in COMPARED_FIELDS for field in mismatched):
+        return False
+    return bool(mismatched) == (outcome == "mismatch")
+
+
+def _request(nik: str, full_name: str, birth_date: date, api_key: str) -> tuple[bytes, dict]:
+    """The body and headers of a check, the same for both clients."""
+    body = {"nik": nik, "full_name": full_name, "birth_date": birth_date.isoformat()}
+    headers = {
+        "Authorization": f"Bearer {api_key}",
+        "Accept": "application/json",
+        "Content-Type": "application/json",
+    }
+    return json.dumps(body).encode(), headers
+
+
+class HttpRegistryClient:
+    """The real registry over HTTP(S), with the standard library only.
+
+    It makes one attempt and never retries: retries belong to the RQ job (Retry with back-off),
+    so that waiting for the registry to recover does not hold a worker. The timeout bounds the
+    connection and each read; a proxy set in the environment is not used.
+    """
+
+    def __init__(self, base_url: str, api_key: str, timeout: float = DEFAULT_TIMEOUT_SECONDS):
+        parts = urlsplit(base_url)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError(f"not an http(s) URL: {base_url!r}")
+        secure = parts.scheme == "https"
+        self._connection_class = (
+            http.client.HTTPSConnection if secure else http.client.HTTPConnection
+        )
+        self._address = parts.hostname, parts.port  # .port raises ValueError on a bad port
+        self._path = parts.path.rstrip("/") + VERIFY_PATH
+        self._api_key = api_key
+        self._timeout = timeout
+
+    def check(self, nik: str, full_name: str, birth_date: date) -> RegistryAnswer:
+        body, headers = _request(nik, full_name, birth_date, self._api_key)
+        connection = self._connection_class(*self._address, timeout=self._timeout)
+        try:
+            connection.request("POST", self._path, body=body, headers=headers)
+            response = connection.getresponse()
+            status, reply = response.status, response.read()
+        except (OSError, http.client.HTTPException) as error:
+            raise RegistryUnavailable(f"registry unreachable: {type(error).__name__}") from error
+        finally:
+            connection.close()
+        return parse_answer(status, reply)
+
+
+class InProcessRegistryClient:
+    """The stand-in registry called in-process through its test client: no server, no socket.
+
+    This is the embedded default. It sends the same JSON and reads the reply with parse_answer,
+    like the HTTP client; it has no timeout, so timeout drills need the stand-in served on a port.
+    """
+
+    def __init__(self, standin: Flask | None = None, api_key: str = STANDIN_API_KEY):
+        self._standin = standin or create_standin(api_key=api_key)
+        self._api_key = api_key
+
+    def check(self, nik: str, full_name: str, birth_date: date) -> RegistryAnswer:
+        body, headers = _request(nik, full_name, birth_date, self._api_key)
+        response = self._standin.test_client().post(VERIFY_PATH, data=body, headers=headers)
+        return parse_answer(response.status_code, response.get_data())
+
+
+def client_from_config(config: dict) -> RegistryClient:
+    """HTTP to REGISTRY_URL when it is set, otherwise the in-process stand-in."""
+    url = config.get("REGISTRY_URL")
+    if not url:
+        return InProcessRegistryClient()
+    api_key = config.get("REGISTRY_API_KEY")
+    if not api_key:
+        raise ValueError("REGISTRY_API_KEY is required when REGISTRY_URL is set")
+    timeout = float(config.get("REGISTRY_TIMEOUT") or DEFAULT_TIMEOUT_SECONDS)
+    return HttpRegistryClient(url, api_key, timeout)

@@ -1,0 +1,38 @@
+"""Administration: the health of the background job queues."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from redis.exceptions import RedisError
+
+from webapp.access import administrator
+from webapp.forms.auth import EmptyForm
+from webapp.services import job_queues
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.route("/jobs")
+@administrator
+def jobs():
+    queues, unreachable = [], False
+    if current_app.config["REDIS_URL"]:
+        try:
+            queues = job_queues.health()
+        except RedisError:
+            unreachable = True
+    return render_template(
+        "admin/jobs.html", queues=queues, unreachable=unreachable, form=EmptyForm()
+    )
+
+
+@bp.route("/jobs/<queue>/retry", methods=["POST"])
+@administrator
+def retry(queue: str):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        count = job_queues.retry_failed(queue)
+    except LookupError:
+        abort(404)
+    flash(_("%(count)d failed jobs were queued again.", count=count), "success")
+    return redirect(url_for("admin.jobs"))

@@ -1,6 +1,11 @@
 """Background verification: NIK against the registry, document quality, notices, faults."""
 
 import io
+import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import date
 
 import pytest
@@ -17,6 +22,7 @@ from webapp.integrations.registry_standin import FAILING_NIK, SLOW_NIK, UNKNOWN_
 from webapp.jobs.verification import verify_nik
 from webapp.models import Application, Document, Notification
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HTMX = {"HX-Request": "true"}
 AGUS = {"nik": "3273011203850007", "full_name": "Agus Setiawan", "birth": date(1985, 3, 12)}
 
@@ -274,3 +280,58 @@ def test_failed_jobs_page_is_for_administrators(make_app):
     assert admin.post("/admin/jobs/mail/retry", data={"csrf_token": token}).status_code == 302
     with app.app_context():
         assert Queue("mail", connection=redis_connection()).count == 1
+
+
+def test_a_worker_killed_mid_job_is_replaced_and_the_effect_happens_once(make_app, tmp_path):
+    """A real worker process is killed while the registry is answering; the job runs again."""
+    from rq import Queue, SimpleWorker
+    from rq.job import Job
+    from rq.registry import ScheduledJobRegistry, StartedJobRegistry
+
+    from webapp.integrations.registry_standin import create_standin
+    from webapp.jobs import QUEUES, redis_connection
+
+    url = services.redis_url()
+    services.require(services.redis_reachable(url), f"Redis unreachable at {url}")
+    with services.serving(create_standin(delay_seconds=3)) as registry:
+        app = make_app(REDIS_URL=url, REGISTRY_URL=registry)
+        client, public_id = draft(app)
+        save_personal(client, public_id)
+        environment = {
+            **os.environ,
+            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            "REDIS_URL": url,
+            "REGISTRY_URL": registry,
+            "SECRET_KEY": app.config["SECRET_KEY"],
+            "INSTANCE_PATH": app.instance_path,
+        }
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+            env=environment,
+            cwd=ROOT,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            with app.app_context():
+                queue = Queue("verification", connection=redis_connection())
+                started = StartedJobRegistry(queue=queue)
+                deadline = time.monotonic() + 30
+                while not started.get_job_ids() and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                assert started.get_job_ids(), "the worker never started the job"
+        finally:
+            os.killpg(worker.pid, signal.SIGKILL)  # the worker and its work horse, mid-request
+            worker.wait()
+        assert current(app).nik_status == "pending"
+
+        with app.app_context():
+            # An hour later another worker's maintenance finds the job abandoned: it is retried.
+            started.cleanup(timestamp=time.time() + 3600)
+            for job_id in ScheduledJobRegistry(queue=queue).get_job_ids():
+                queue.enqueue_job(Job.fetch(job_id, connection=redis_connection()))
+            SimpleWorker(list(QUEUES), connection=redis_connection()).work(burst=True)
+        assert current(app).nik_status == "verified"
+        with app.app_context():
+            assert db.session.scalar(select(func.count(Notification.id))) == 1

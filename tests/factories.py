@@ -92,13 +92,13 @@ def jpeg_bytes(width: int = 1600, height: int = 1000, colour: str = "white") -> 
     """A sharp photo of a printed document: lines of dark "words" on the paper's colour."""
     image = Image.new("RGB", (width, height), colour)
     draw = ImageDraw.Draw(image)
-    margin, line = width // 20, max(12, height // 30)
+    margin, line = width // 20, 12
     for top in range(margin, height - margin, line * 2):
         left = margin
         while left < width - margin:
-            word = 20 + (left * 7 + top * 3) % 90
+            word = 12 + (left * 7 + top * 3) % 60
             draw.rectangle([left, top, min(left + word, width - margin), top + line], fill="black")
-            left += word + line
+            left += word + line // 2
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=90)
     return buffer.getvalue()

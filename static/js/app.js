@@ -6,11 +6,31 @@
       navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () {});
     });
   }
-  // Bring the error summary into view and focus, so screen readers announce it.
+  // Bring a new error summary into view and focus, so screen readers announce it. Only once:
+  // later swaps (autosave, NIK check) must not pull the applicant away from the field.
   function focusErrors() {
-    var summary = document.querySelector(".error-summary");
-    if (summary) summary.focus();
+    var summary = document.querySelector(".error-summary:not([data-announced])");
+    if (!summary) return;
+    summary.setAttribute("data-announced", "");
+    summary.focus();
   }
   document.addEventListener("DOMContentLoaded", focusErrors);
   document.addEventListener("htmx:afterSwap", focusErrors);
+  // Each autosave re-renders the validity options (10 years is disabled for a child) from the
+  // answers it sent. On a slow connection it arrives after the applicant has already chosen:
+  // keep that choice, unless the new options disable it.
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var current = event.detail.target;
+    if (!current || current.id !== "validity-options") return;
+    var chosen = current.querySelector("input[type=radio]:checked");
+    if (!chosen) return;
+    var options = event.detail.fragment.querySelectorAll("input[type=radio]");
+    for (var i = 0; i < options.length; i++) {
+      if (options[i].value === chosen.value && options[i].disabled) return;
+    }
+    for (var j = 0; j < options.length; j++) {
+      options[j].checked = options[j].value === chosen.value;
+      options[j].toggleAttribute("checked", options[j].checked);
+    }
+  });
 })();

@@ -112,6 +112,25 @@ def page(context):
 
 
 @pytest.fixture
+def another_phone(browser, live_server, javascript):
+    """Opens another device: a fresh phone profile with nothing in common with `context` but the
+    server. Call it once per device; every one opened is closed after the test."""
+    opened = []
+
+    def open_phone():
+        context = browser.new_context(**_phone(javascript, base_url=live_server.url))
+        context.set_default_timeout(15_000)
+        opened.append(context)
+        return context
+
+    try:
+        yield open_phone
+    finally:
+        for context in opened:
+            context.close()
+
+
+@pytest.fixture
 def installable_context(playwright_driver, live_server, tmp_path):
     """A phone with a profile on disk: Chromium never offers to install from incognito
     profiles, and every `browser.new_context()` is one."""

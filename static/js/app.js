@@ -16,6 +16,16 @@
   }
   document.addEventListener("DOMContentLoaded", focusErrors);
   document.addEventListener("htmx:afterSwap", focusErrors);
+  // A new step swapped into the wizard starts at its heading, as a new page would.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target.id !== "wizard" || document.querySelector(".error-summary")) return;
+    var heading = event.detail.target.querySelector("h1");
+    window.scrollTo(0, 0);
+    if (heading) {
+      heading.setAttribute("tabindex", "-1");
+      heading.focus({ preventScroll: true });
+    }
+  });
   // Each autosave re-renders the validity options (10 years is disabled for a child) from the
   // answers it sent. On a slow connection it arrives after the applicant has already chosen:
   // keep that choice, unless the new options disable it.

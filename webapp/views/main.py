@@ -17,9 +17,11 @@ bp = Blueprint("main", __name__)
 @public
 def index():
     if current_user.is_authenticated:
+        listed = applications.list_for_account(current_user.id)
         return render_template(
             "main/home.html",
-            applications=applications.list_for_account(current_user.id),
+            applications=listed,
+            next_steps={a.id: applications.next_step(a) or "review" for a in listed},
             start_form=EmptyForm(),
         )
     return render_template("main/landing.html")

@@ -173,11 +173,11 @@ def test_a_real_worker_verifies_over_http_and_retries_a_failing_registry(make_ap
     save_personal(client, public_id)
     assert current(app).nik_status == "pending"
     page = client.get(f"/applications/{public_id}/travel").text
-    assert 'hx-trigger="every 2s"' in page  # the fragment polls while the job is queued
+    assert 'hx-trigger="every 1s"' in page  # the fragment polls while the job is queued
     Mailbox(app).run_jobs()
     assert current(app).nik_status == "verified"
     settled = client.get(f"/applications/{public_id}/nik-status", headers=HTMX).text
-    assert "every 2s" not in settled  # and stops polling once settled
+    assert "every 1s" not in settled  # and stops polling once settled
 
     failing, failing_id = draft(app, "budi@contoh.id", birth_date=date(2002, 2, 2), sex="M")
     save_personal(failing, failing_id, nik=FAILING_NIK, sex="M")

@@ -6,9 +6,17 @@ from wtforms import ValidationError
 
 from webapp.rules.accounts import name_is_valid, normalise_name, normalise_phone, password_problem
 
+# Control characters never belong in a form field (and PostgreSQL refuses NUL outright);
+# line breaks and tabs stay, for addresses.
+_CONTROL = {c: None for c in range(32) if chr(c) not in "\n\r\t"} | {127: None}
+
+
+def without_control_characters(value: str) -> str:
+    return value.translate(_CONTROL)
+
 
 def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+    return without_control_characters(value).strip() if isinstance(value, str) else value
 
 
 class BaseForm(FlaskForm):

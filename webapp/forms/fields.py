@@ -1,6 +1,7 @@
 """A date typed as day, month and year: three small number boxes work on every phone browser,
 where the native date picker is missing or awkward on older Android."""
 
+import re
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -69,6 +70,8 @@ class DatePartsField(Field):
         if not any(self.raw.values()):
             return None
         try:
+            if not all(re.fullmatch(r"[0-9]{1,4}", self.raw[part]) for part in PARTS):
+                raise ValueError
             day, month, year = (int(self.raw[part]) for part in PARTS)
             if year < 1000:
                 raise ValueError

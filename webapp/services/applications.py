@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp import clock
 from webapp.extensions import db
+from webapp.forms.base import without_control_characters
 from webapp.jobs import enqueue
 from webapp.models import Application
 from webapp.models.applications import MAX_ACTIVE_PER_ACCOUNT
@@ -112,7 +113,7 @@ def keep_typed(application: Application, step: str, raw: dict[str, str]) -> None
     """Remember raw input of a step's fields as typed, valid or not, until the step is saved."""
     known = journey.STEP_FIELDS[step]
     kept = {
-        name: value[:PENDING_VALUE_MAX]
+        name: without_control_characters(value)[:PENDING_VALUE_MAX]
         for name, value in raw.items()
         if name.split("-")[0] in known and isinstance(value, str)
     }
@@ -183,7 +184,12 @@ def _ensure_editable(application: Application) -> None:
 
 
 def submit(application: Application) -> None:
-    """Declarations accepted on a complete application: it becomes submitted, with its number."""
+    """Declarations accepted on a complete application: it becomes submitted, with its number.
+
+    Submitting again (a double click, the back button) changes nothing.
+    """
+    if application.status == SUBMITTED:
+        return
     missing = journey.first_incomplete(application, uploaded_codes(application), clock.today())
     if missing not in (None, "review"):
         raise NotComplete(missing)

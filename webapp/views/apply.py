@@ -1,6 +1,7 @@
 """The application wizard: one URL per step, a full page or just the wizard region for htmx."""
 
 import json
+import re
 
 from flask import (
     Blueprint,
@@ -30,8 +31,13 @@ bp.app_context_processor(lambda: {"labels": labels})
 FORM_STEPS = "service,passport,personal,travel"
 
 
+PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{1,16}")
+
+
 def owned(public_id: str):
     """The current account's application, or 404 whether it belongs to another or to nobody."""
+    if not PUBLIC_ID.fullmatch(public_id):
+        abort(404)
     application = applications.for_owner(current_user.id, public_id)
     if application is None:
         abort(404)

@@ -115,7 +115,8 @@ def start_session(user) -> None:
 def _safe_next(target: str | None) -> str:
     """Only a path on this site: never another host, so login cannot redirect people away."""
     parts = urlsplit(target or "")
-    if target and not parts.scheme and not parts.netloc and target.startswith("/"):
+    printable = target is not None and all(32 < ord(c) < 127 for c in target)
+    if printable and not parts.scheme and not parts.netloc and target.startswith("/"):
         return target
     return url_for("main.index")
 

@@ -5,7 +5,7 @@ What it measures:
 1. Latency: for each of BENCH_APPLICATIONS (200) applications, the time from just before the
    personal step is POSTed (NIK, name, birth date: the save enqueues the registry check) until
    GET /applications/<id>/nik-status (sent as htmx sends it) shows a settled, verified result.
-   The fragment is polled every BENCH_POLL_SECONDS (0.1) rather than the browser's 2 s, so the
+   The fragment is polled every BENCH_POLL_SECONDS (0.1) rather than the browser's 1 s, so the
    figure is the system's latency, not the browser's polling interval. p50, p95 and max.
 2. Job rate: with the latency phase over and nothing stopped, every application's check is
    started again (a new version, as a changed NIK would) and one verification job per
@@ -428,7 +428,7 @@ def print_settings() -> None:
     )
     print(
         f"registry delay: {REGISTRY_DELAY * 1000:.0f} ms   poll every: {POLL_SECONDS * 1000:.0f} ms"
-        f"   (a browser polls every 2 s)"
+        f"   (a browser polls every 1 s)"
     )
 
 

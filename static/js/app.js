@@ -16,6 +16,16 @@
   }
   document.addEventListener("DOMContentLoaded", focusErrors);
   document.addEventListener("htmx:afterSwap", focusErrors);
+  // A request that never reached the server leaves the page as it is; say so, and clear the
+  // notice as soon as a request gets through again.
+  function connectionNotice(show) {
+    var notice = document.getElementById("offline-notice");
+    if (notice) notice.hidden = !show;
+  }
+  document.addEventListener("htmx:sendError", function () { connectionNotice(true); });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.xhr && event.detail.xhr.status) connectionNotice(false);
+  });
   // A new step swapped into the wizard starts at its heading, as a new page would.
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target.id !== "wizard" || document.querySelector(".error-summary")) return;

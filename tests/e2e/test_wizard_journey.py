@@ -477,3 +477,24 @@ def test_correcting_a_refused_step_keeps_the_focus_in_the_fields(live_server, pa
     expect(page.locator('#wizard input[name="phone"]')).to_be_focused()
     expect(page.locator('#wizard input[name="phone"]')).to_have_value(PERSONAL["phone"])
     save_and_continue(phone, base, "personal", "travel")
+
+
+def test_a_lost_connection_keeps_what_was_typed(live_server, page):
+    """On a dropped signal the step stays as typed, the applicant is told, and it saves later."""
+    phone = Phone(page, "id", javascript=True, name="offline-id")
+    log_in(phone, new_account(live_server, "id"))
+    base = start_application(phone)
+    answer(page, SERVICE)
+    notice = page.locator("#offline-notice")
+    expect(notice).to_be_hidden()
+
+    page.context.set_offline(True)
+    page.locator(f'#wizard form[action="{base}/service"] button[type="submit"]').click()
+    expect(notice).to_be_visible()
+    assert phone.path() == f"{base}/service"
+    for name, value in SERVICE.items():
+        expect(page.locator(f'#wizard input[name="{name}"][value="{value}"]')).to_be_checked()
+
+    page.context.set_offline(False)
+    save_and_continue(phone, base, "service", "passport")
+    expect(notice).to_be_hidden()

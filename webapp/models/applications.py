@@ -92,6 +92,10 @@ class Application(db.Model):
     stay_length: Mapped[str | None] = mapped_column(String(16))
     emergency_name: Mapped[str | None] = mapped_column(String(120))
     emergency_phone: Mapped[str | None] = mapped_column(String(16))
+    # Booking: the office chosen, and the one reschedule the rules allow.
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"))
+    rescheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    refund_review: Mapped[bool] = mapped_column(default=False)
     # Step "review".
     declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

@@ -2,7 +2,7 @@
 
 import io
 import itertools
-from datetime import date
+from datetime import date, datetime
 
 from PIL import Image, ImageDraw
 from pypdf import PdfWriter
@@ -11,7 +11,7 @@ from werkzeug.security import generate_password_hash
 
 from webapp.clock import now
 from webapp.extensions import db
-from webapp.models import Application, User
+from webapp.models import Application, Office, Slot, User
 from webapp.rules.statuses import FINAL
 
 PASSWORD = "kopi-tubruk-pagi"
@@ -111,3 +111,42 @@ def pdf_bytes(pages: int = 1) -> bytes:
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+def make_office(**fields) -> Office:
+    """An office in Makassar (WITA) that issues e-passports, with releases on Friday 09.00."""
+    values = {
+        "code": f"kanim-{next(_sequence)}",
+        "kind": "kanim",
+        "name": "Kantor Imigrasi Kelas I Khusus TPI Makassar",
+        "address": "Jl. Perintis Kemerdekaan Km. 13",
+        "city": "Makassar",
+        "province": "Sulawesi Selatan",
+        "latitude": -5.1136,
+        "longitude": 119.5086,
+        "timezone": "Asia/Makassar",
+        "issues_epassport": True,
+        "epassport_stock": 300,
+        **fields,
+    }
+    office = Office(**values)
+    db.session.add(office)
+    db.session.commit()
+    return office
+
+
+def make_slot(office: Office, starts_at: datetime, lane: str = "regular", capacity: int = 2):
+    slot = Slot(office_id=office.id, starts_at=starts_at, lane=lane, capacity=capacity)
+    db.session.add(slot)
+    db.session.commit()
+    return slot
+
+
+def submitted_application(user: User, office: Office, **answers) -> Application:
+    """A submitted application with a verified NIK and its office chosen, ready to book."""
+    application = make_application(user, nik_status="verified", **answers)
+    application.status = "submitted"
+    application.number = f"26112{next(_sequence):011d}"
+    application.office_id = office.id
+    db.session.commit()
+    return application

@@ -56,8 +56,20 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from webapp.views import account, admin, apply, auth, dev, errors, health, main, pwa
+    from webapp.views import (
+        account,
+        admin,
+        apply,
+        auth,
+        booking,
+        dev,
+        errors,
+        health,
+        main,
+        proof,
+        pwa,
+    )
 
-    for module in (main, auth, account, apply, admin, pwa, health, dev):
+    for module in (main, auth, account, apply, booking, proof, admin, pwa, health, dev):
         app.register_blueprint(module.bp)
     errors.init_app(app)

@@ -26,6 +26,12 @@ def from_environment(instance_path: str) -> dict:
         "REGISTRY_URL": os.environ.get("REGISTRY_URL") or None,
         "REGISTRY_API_KEY": os.environ.get("REGISTRY_API_KEY", "standin-key"),
         "REGISTRY_TIMEOUT": float(os.environ.get("REGISTRY_TIMEOUT", "5")),
+        # Ed25519 key (PKCS#8 PEM) signing the QR proofs; generated into instance/ when unset.
+        "PROOF_SIGNING_KEY": os.environ.get("PROOF_SIGNING_KEY") or None,
+        # Shared secret of the payment channels' notifications (HMAC-SHA256).
+        "PAYMENT_WEBHOOK_SECRET": os.environ.get(
+            "PAYMENT_WEBHOOK_SECRET", "standin-webhook-secret"
+        ),
         # Mail: with no MAIL_SERVER, messages are written as .eml files to instance/mail/.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),

@@ -17,7 +17,7 @@ from PIL import Image, ImageFilter, ImageStat
 from pypdf import PdfReader
 
 from webapp.rules.documents import DOCUMENT_CODES, IDENTITY_DOCUMENTS
-from webapp.upload_checks import MAX_PIXELS
+from webapp.upload_checks import MAX_PIXELS, strict_decoding
 
 # Problem codes, in the order they are checked; the first that applies is reported. The UI maps
 # them to messages and hints, so they must stay stable.
@@ -190,7 +190,8 @@ def _decode_gray(content: bytes, pillow_format: str) -> tuple[int, int, Image.Im
         # most of the decoding time is spared. Other formats ignore this.
         image.draft("L", (math.ceil(width * scale), math.ceil(height * scale)))
     # Decodes every byte: a truncated or corrupt file raises here.
-    image.load()
+    with strict_decoding():
+        image.load()
     if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
         white = Image.new("RGBA", image.size, "white")
         image = Image.alpha_composite(white, image.convert("RGBA"))

@@ -34,15 +34,30 @@ def long_date(value: date | datetime) -> str:
     return format_date(value, "d MMMM y")
 
 
+def month_year(value: date) -> str:
+    """Desember 2026."""
+    return format_date(value, "LLLL y")
+
+
+def zone_abbreviation(zone: str) -> str:
+    return ZONE_ABBREVIATIONS.get(zone, zone)
+
+
 def clock_time(value: datetime, zone: str, locale: str | None = None) -> str:
     """09.00 WIB: the time in the office's zone, with its Indonesian abbreviation."""
     locale = locale or str(get_locale())
     local = value.astimezone(ZoneInfo(zone))
     separator = "." if locale == "id" else ":"
-    return f"{local:%H}{separator}{local:%M} {ZONE_ABBREVIATIONS.get(zone, zone)}"
+    return f"{local:%H}{separator}{local:%M} {zone_abbreviation(zone)}"
 
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.filters.update(rupiah=rupiah, long_date=long_date, clock_time=clock_time)
+    app.jinja_env.filters.update(
+        rupiah=rupiah,
+        long_date=long_date,
+        clock_time=clock_time,
+        month_year=month_year,
+        zone_abbreviation=zone_abbreviation,
+    )
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())

@@ -156,6 +156,28 @@ DOCUMENT_PROBLEMS = {
     ),
     "unreadable": (_l("The file could not be read."), _l("Take the photo again.")),
 }
+BOOKING_PROBLEMS = {
+    "full": _l("That hour was just taken. Choose another."),
+    "past": _l("That hour has passed. Choose another."),
+    "closed": _l("The office is closed that day. Choose another day."),
+    "not_released": _l("That day is not open for booking yet. Quota opens on the release day."),
+    "wrong_lane": _l("That hour belongs to another service."),
+    "too_many_holds": _l("This account already has 5 unpaid or paid bookings."),
+    "already_held": _l("This application already has a booking."),
+    "not_bookable": _l("This application cannot be booked now."),
+    "no_reschedule": _l(
+        "An appointment can be moved only once, and no later than the day before it."
+    ),
+}
+OFFICE_PROBLEMS = {
+    "no_epassport": _l("Does not issue electronic passports"),
+    "no_stock": _l("Electronic passport blanks have run out"),
+}
+OFFICE_KINDS = {
+    "kanim": _l("Immigration office"),
+    "ulp": _l("Passport service unit"),
+    "mpp": _l("Public service mall"),
+}
 FEE_LINES = {"passport": _l("Passport fee"), "express": _l("Express service")}
 
 

@@ -5,6 +5,7 @@ readable, unencrypted, short and free of anything that runs. The name and the co
 browser sent are never consulted.
 """
 
+import contextlib
 import io
 import math
 import re
@@ -12,7 +13,7 @@ import threading
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, ImageCms, ImageOps
+from PIL import Image, ImageCms, ImageFile, ImageOps
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
@@ -71,6 +72,7 @@ _STREAM_DATA = re.compile(rb"\bstream(?:\r\n|\r|\n).*?(?:\bendstream\b|\Z)", re.
 # warnings.catch_warnings swaps process-wide state: without the lock, two uploads opened at once
 # could each restore the other's filters.
 _warnings_lock = threading.Lock()
+_truncation_lock = threading.Lock()
 _SRGB = ImageCms.createProfile("sRGB")
 
 
@@ -173,14 +175,28 @@ def _decode(data: bytes, pillow_format: str) -> Image.Image:
     scale = MAX_LONG_SIDE / max(image.size)
     if scale < 1:
         image.draft(None, (math.ceil(image.width * scale), math.ceil(image.height * scale)))
-    # Loads every byte of the first frame: truncated data raises here, as
-    # ImageFile.LOAD_TRUNCATED_IMAGES is left off.
-    image.load()
+    # Loads every byte of the first frame: truncated data raises here.
+    with strict_decoding():
+        image.load()
     icc_profile = image.info.get("icc_profile")
     picture = _to_srgb(ImageOps.exif_transpose(image), icc_profile)
     # The JPEG encoder copies some of the source's metadata from here (its comment, for one).
     picture.info.clear()
     return picture
+
+
+@contextlib.contextmanager
+def strict_decoding():
+    """Make a truncated image fail to load. Pillow's switch for padding truncated data is
+    process-wide, and WeasyPrint turns it on when imported, so it is forced off here, under a
+    lock, for the duration of a load."""
+    with _truncation_lock:
+        previous = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = previous
 
 
 def _open(data: bytes, pillow_format: str) -> Image.Image:

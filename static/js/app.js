@@ -26,6 +26,19 @@
   document.addEventListener("htmx:afterRequest", function (event) {
     if (event.detail.xhr && event.detail.xhr.status) connectionNotice(false);
   });
+  // "Use my location": the browser's position fills the office search, nearest first.
+  document.addEventListener("DOMContentLoaded", function () {
+    var button = document.getElementById("use-location");
+    if (!button || !navigator.geolocation) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.geolocation.getCurrentPosition(function (position) {
+        document.getElementById("lat").value = position.coords.latitude.toFixed(4);
+        document.getElementById("lon").value = position.coords.longitude.toFixed(4);
+        document.getElementById("office-search").submit();
+      });
+    });
+  });
   // A new step swapped into the wizard starts at its heading, as a new page would.
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target.id !== "wizard" || document.querySelector(".error-summary")) return;

@@ -6,6 +6,7 @@ twice. Callers commit their transaction before enqueueing, so a job never sees u
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
 from flask import current_app
 from redis import Redis
@@ -48,3 +49,16 @@ def enqueue(func: Callable, *args, queue: str = "default", timeout: int = 60, **
         func(*args, **kwargs)
     except Exception:  # a failed side job must not fail the request that asked for it
         log.exception("in-process job %s failed", func.__name__)
+
+
+def enqueue_at(moment: datetime, func: Callable, *args, queue: str = "default") -> None:
+    """Run func(*args) at `moment` on a worker's scheduler. In-process there is no scheduler,
+    so callers must not depend on it: a periodic sweep and their own time checks cover it."""
+    if not current_app.config["REDIS_URL"]:
+        return
+    try:
+        Queue(queue, connection=redis_connection()).enqueue_at(
+            moment, func, *args, job_timeout=60, retry=Retry(max=3, interval=[10, 60, 300])
+        )
+    except RedisError:
+        log.warning("Redis unreachable; %s at %s is left to the sweep", func.__name__, moment)

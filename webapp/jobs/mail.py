@@ -18,6 +18,11 @@ SUBJECTS = {
     "account_closed": _l("Your M-Paspor account is closed"),
     "nik_verified": _l("Your NIK is verified"),
     "nik_refused": _l("Your NIK could not be verified"),
+    "hold_created": _l("Your M-Paspor billing code"),
+    "hold_expired": _l("Your M-Paspor billing code expired"),
+    "rescheduled": _l("Your appointment is moved"),
+    "payment_received": _l("Your M-Paspor payment is received"),
+    "payment_after_expiry": _l("Your M-Paspor payment arrived too late"),
 }
 
 

@@ -1,9 +1,9 @@
 """SQLAlchemy models, one module per aggregate; imported here so Alembic sees them all."""
 
 from webapp.models.accounts import EmailCode, PasswordReset, User
+from webapp.models.applications import Application, AuditEntry, Document, Notification
 from webapp.models.bookings import Bill, Hold, PaymentNotice
 from webapp.models.offices import Closure, Office, Slot
-from webapp.models.applications import Application, AuditEntry, Document, Notification
 
 __all__ = [
     "Application",

@@ -2,10 +2,11 @@
 
 from sqlalchemy import select
 
-from webapp.clock import now
+from webapp.clock import now, today
 from webapp.extensions import db
 from webapp.models import User
 from webapp.services.accounts import hash_password
+from webapp.services.offices import load_demo_offices
 
 DEMO_PASSWORD = "Paspor-Demo-2026"
 DEMO_ACCOUNTS = (
@@ -36,4 +37,4 @@ def load_demo_data() -> list[str]:
         )
         report.append(f"created: {email} / {DEMO_PASSWORD}")
     db.session.commit()
-    return report
+    return report + load_demo_offices(today())

@@ -1,0 +1,289 @@
+"""Booking a slot: the hold and its bill, the quota, expiry at two hours, reschedule, cancel."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select, update
+
+from tests import services
+from tests.conftest import Mailbox
+from tests.factories import make_office, make_slot, make_user, submitted_application
+from tests.html import csrf_token
+from tests.integration.test_wizard import signed_in
+from webapp import clock
+from webapp.extensions import db
+from webapp.models import Application, AuditEntry, Bill, Closure, Hold, User
+from webapp.services import booking
+
+WITA = ZoneInfo("Asia/Makassar")
+
+
+def local(day_offset: int, hour: int = 9) -> datetime:
+    """A slot start `day_offset` days from today at `hour` WITA, as aware UTC."""
+    day = clock.now().astimezone(WITA).date() + timedelta(days=day_offset)
+    return datetime.combine(day, time(hour), tzinfo=WITA).astimezone(ZoneInfo("UTC"))
+
+
+@pytest.fixture
+def ready(app):
+    """A verified applicant with a submitted application at a Makassar office, and a slot."""
+    with app.app_context():
+        user = make_user(email="siti@contoh.id", locale="en")
+        office = make_office()
+        slot = make_slot(office, local(1), capacity=1)
+        application = submitted_application(user, office)
+        return {"public_id": application.public_id, "slot": slot.id, "office": office.id}
+
+
+def post_hold(client, public_id: str, slot_id: int, follow=False):
+    token = csrf_token(client.get(f"/applications/{public_id}"))
+    return client.post(
+        f"/applications/{public_id}/hold",
+        data={"csrf_token": token, "slot": slot_id},
+        follow_redirects=follow,
+    )
+
+
+def test_holding_a_slot_bills_it_for_two_hours(app, ready):
+    client = signed_in(app)
+    response = post_hold(client, ready["public_id"], ready["slot"])
+    assert response.location == f"/applications/{ready['public_id']}"
+    with app.app_context():
+        bill = db.session.scalar(select(Bill))
+        application = db.session.scalar(select(Application))
+        assert len(bill.code) == 15 and bill.code.isdigit() and bill.code[0] != "0"
+        assert bill.amount == 950_000  # electronic, 10 years
+        assert timedelta(hours=1, minutes=59) < bill.expires_at - clock.now() <= timedelta(hours=2)
+        assert application.status == "awaiting_payment"
+        audit = db.session.scalars(select(AuditEntry.to_status)).all()
+        assert audit == ["awaiting_payment"]
+    page = client.get(f"/applications/{ready['public_id']}").text
+    assert bill.code in page and "Rp950,000" in page and 'hx-trigger="every 3s"' in page
+    assert "09:00 WITA" in page
+    mail = Mailbox(app).last("siti@contoh.id")
+    assert bill.code in Mailbox.text(mail)
+
+
+def test_the_last_place_goes_to_one_application_only(app, ready):
+    with app.app_context():
+        other = make_user(email="budi@contoh.id", locale="en")
+        office = db.session.get(booking.Office, ready["office"])
+        second = submitted_application(other, office, nik="5104074101970002").public_id
+    assert post_hold(signed_in(app), ready["public_id"], ready["slot"]).status_code == 302
+    refused = post_hold(signed_in(app, "budi@contoh.id"), second, ready["slot"], follow=True)
+    assert "That hour was just taken" in refused.text
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Hold.id))) == 1
+
+
+def test_an_unpaid_hold_frees_its_place_at_the_deadline_whatever_the_jobs(app, ready):
+    with app.app_context():
+        other = make_user(email="budi@contoh.id", locale="en")
+        other_id = other.id
+        office = db.session.get(booking.Office, ready["office"])
+        second = submitted_application(other, office, nik="5104074101970002").public_id
+    post_hold(signed_in(app), ready["public_id"], ready["slot"])
+    with app.app_context():  # two hours pass; no expiry job has run
+        db.session.execute(update(Hold).values(expires_at=clock.now() - timedelta(seconds=1)))
+        db.session.commit()
+    assert post_hold(signed_in(app, "budi@contoh.id"), second, ready["slot"]).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Hold.id)).where(Hold.status == "held")) == 2
+        assert booking.sweep_expired() == 1
+        assert booking.sweep_expired() == 0  # safe to run again
+        first = db.session.scalar(select(Application).where(Application.account_id != other_id))
+        assert first.status == "expired"
+    expired_mail = Mailbox(app).last("siti@contoh.id")
+    assert "not paid within 2 hours" in Mailbox.text(expired_mail)
+
+
+@pytest.mark.parametrize(
+    ("when", "message"),
+    [
+        (lambda: local(-1), "That hour has passed"),
+        (lambda: local(24), "not open for booking yet"),
+    ],
+)
+def test_past_and_unreleased_slots_are_refused(app, ready, when, message):
+    with app.app_context():
+        office = db.session.get(booking.Office, ready["office"])
+        slot = make_slot(office, when()).id
+    response = post_hold(signed_in(app), ready["public_id"], slot, follow=True)
+    assert message in response.text
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Hold.id))) == 0
+
+
+def test_closed_days_and_other_lanes_are_refused(app, ready):
+    with app.app_context():
+        office = db.session.get(booking.Office, ready["office"])
+        express = make_slot(office, local(2), lane="express").id
+        closed = make_slot(office, local(3)).id
+        db.session.add(
+            Closure(office_id=office.id, day=local(3).astimezone(WITA).date(), reason="Renovasi")
+        )
+        db.session.commit()
+    client = signed_in(app)
+    assert "another service" in post_hold(client, ready["public_id"], express, True).text
+    assert "closed that day" in post_hold(client, ready["public_id"], closed, True).text
+
+
+def test_a_double_click_holds_once(app, ready):
+    client = signed_in(app)
+    post_hold(client, ready["public_id"], ready["slot"])
+    again = post_hold(client, ready["public_id"], ready["slot"], follow=True)
+    assert again.status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Hold.id))) == 1
+
+
+def scheduled(app, ready, appointment_offset: int = 2) -> int:
+    """Make the ready application paid and scheduled at a slot `appointment_offset` days on."""
+    with app.app_context():
+        office = db.session.get(booking.Office, ready["office"])
+        slot = make_slot(office, local(appointment_offset), capacity=3)
+        application = db.session.scalar(select(Application))
+        application.status = "scheduled"
+        db.session.add(
+            Hold(
+                slot_id=slot.id,
+                application_id=application.id,
+                account_id=application.account_id,
+                status="paid",
+                expires_at=clock.now(),
+            )
+        )
+        db.session.commit()
+        return make_slot(office, local(appointment_offset + 1, 10), capacity=3).id
+
+
+def test_a_paid_appointment_moves_once(app, ready):
+    target = scheduled(app, ready)
+    client = signed_in(app)
+    moved = post_hold(client, ready["public_id"], target, follow=True)
+    assert "Your appointment is moved" in moved.text
+    with app.app_context():
+        office = db.session.get(booking.Office, ready["office"])
+        another = make_slot(office, local(5), capacity=3).id
+    again = post_hold(client, ready["public_id"], another, follow=True)
+    assert "only once" in again.text
+    with app.app_context():
+        assert db.session.scalar(select(Hold.slot_id).where(Hold.status == "paid")) == target
+
+
+def test_no_moving_on_the_appointment_day(app, ready):
+    with app.app_context():
+        office = db.session.get(booking.Office, ready["office"])
+        now_local = clock.now().astimezone(WITA)
+        today_later = make_slot(
+            office, now_local.replace(hour=23, minute=0).astimezone(ZoneInfo("UTC")), capacity=3
+        )
+        application = db.session.scalar(select(Application))
+        application.status = "scheduled"
+        db.session.add(
+            Hold(
+                slot_id=today_later.id,
+                application_id=application.id,
+                account_id=application.account_id,
+                status="paid",
+                expires_at=clock.now(),
+            )
+        )
+        db.session.commit()
+        target = make_slot(office, local(3), capacity=3).id
+    refused = post_hold(signed_in(app), ready["public_id"], target, follow=True)
+    assert "no later than the day before" in refused.text
+
+
+def test_cancelling_states_the_forfeited_fee_and_frees_the_place(app, ready):
+    scheduled(app, ready)
+    client = signed_in(app)
+    with app.app_context():
+        application = db.session.scalar(select(Application))
+        hold = db.session.scalar(select(Hold))
+        db.session.add(
+            Bill(
+                hold_id=hold.id,
+                application_id=application.id,
+                code="123456789012345",
+                amount=950_000,
+                status="paid",
+                expires_at=clock.now(),
+            )
+        )
+        db.session.commit()
+    page = client.get(f"/applications/{ready['public_id']}/cancel-booking").text
+    assert "Rp950,000" in page and "not be returned" in page
+    token = csrf_token(client.get(f"/applications/{ready['public_id']}/cancel-booking"))
+    client.post(f"/applications/{ready['public_id']}/cancel-booking", data={"csrf_token": token})
+    with app.app_context():
+        assert db.session.scalar(select(Application.status)) == "cancelled"
+        assert db.session.scalar(select(Hold.status)) == "cancelled"
+
+
+def test_another_account_cannot_book_or_see_the_calendar(app, ready):
+    with app.app_context():
+        make_user(email="budi@contoh.id")
+    intruder = signed_in(app, "budi@contoh.id")
+    assert intruder.get(f"/applications/{ready['public_id']}/slots").status_code == 404
+    assert post_hold(signed_in(app), ready["public_id"], ready["slot"]).status_code == 302
+    token = csrf_token(intruder.get("/"))
+    response = intruder.post(
+        f"/applications/{ready['public_id']}/hold",
+        data={"csrf_token": token, "slot": ready["slot"]},
+    )
+    assert response.status_code == 404
+
+
+def test_the_calendar_shows_free_places_in_the_office_zone(app, ready):
+    client = signed_in(app)
+    day = local(1).astimezone(WITA).date()
+    page = client.get(
+        f"/applications/{ready['public_id']}/slots?month={day:%Y-%m}&day={day.isoformat()}"
+    ).text
+    assert "09:00 WITA" in page and "1 free" in page
+    fragment = client.get(
+        f"/applications/{ready['public_id']}/slots?month={day:%Y-%m}",
+        headers={"HX-Request": "true", "HX-Target": "calendar"},
+    )
+    assert "<html" not in fragment.text and 'class="calendar"' in fragment.text
+
+
+def test_no_oversold_place_among_hundreds_of_simultaneous_attempts(make_app):
+    url = services.postgres_url()
+    services.require(services.postgres_reachable(url), f"PostgreSQL unreachable at {url}")
+    app = make_app(RATELIMIT_ENABLED=False, REDIS_URL=None)
+    if app.config["SQLALCHEMY_DATABASE_URI"] != url:
+        pytest.skip("the race tests run when the suite runs on PostgreSQL (DATABASE_URL)")
+    attempts, capacity = 200, 10
+    with app.app_context():
+        office = make_office()
+        slot_id = make_slot(office, local(1), capacity=capacity).id
+        ids = []
+        for n in range(attempts):
+            user = make_user(email=f"antre{n}@contoh.id")
+            ids.append(submitted_application(user, office, nik=f"510407511197{n + 1:04d}").id)
+    start = threading.Barrier(attempts)
+
+    def attempt(application_id: int) -> str:
+        with app.app_context():
+            application = db.session.get(Application, application_id)
+            start.wait()
+            try:
+                booking.hold(application, slot_id)
+                return "held"
+            except booking.BookingRefused as refused:
+                return refused.code
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(attempts) as pool:
+        outcomes = list(pool.map(attempt, ids))
+    assert outcomes.count("held") == capacity
+    assert set(outcomes) == {"held", "full"}
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Hold.id))) == capacity
+        assert db.session.scalar(select(func.count(User.id))) == attempts

@@ -1,0 +1,196 @@
+"""Demo offices, their hourly slots in local time, office search and e-passport availability."""
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from webapp.extensions import db
+from webapp.models import Closure, Office, Slot
+from webapp.rules.working_days import NATIONAL_HOLIDAYS
+from webapp.services.offices import (
+    DEMO_OFFICES,
+    SLOT_HOURS,
+    ensure_slots,
+    load_demo_offices,
+    search,
+    unavailable_reason,
+)
+
+TODAY = date(2026, 5, 4)  # a Monday; Ascension (14-15 May) and Idul Adha (27-28 May) follow
+NEAR_MAKASSAR_OFFICE = (-5.1100, 119.5000)
+
+
+@pytest.fixture
+def loaded(app):
+    with app.app_context():
+        report = load_demo_offices(TODAY)
+        yield report
+
+
+def office(code: str) -> Office:
+    return db.session.scalar(select(Office).where(Office.code == code))
+
+
+def slots_on(office_: Office, day: date) -> list[Slot]:
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(hours=12)
+    rows = db.session.scalars(
+        select(Slot)
+        .where(Slot.office_id == office_.id, Slot.starts_at.between(start, start + timedelta(2)))
+        .order_by(Slot.starts_at, Slot.lane)
+    )
+    zone = ZoneInfo(office_.timezone)
+    return [s for s in rows if s.starts_at.astimezone(zone).date() == day]
+
+
+def slot_count(office_: Office | None = None) -> int:
+    statement = select(func.count(Slot.id))
+    if office_ is not None:
+        statement = statement.where(Slot.office_id == office_.id)
+    return db.session.scalar(statement)
+
+
+def test_demo_offices_cover_the_three_zones(loaded):
+    all_offices = db.session.scalars(select(Office)).all()
+    assert len(all_offices) == len(DEMO_OFFICES) >= 6
+    assert {o.timezone for o in all_offices} == {"Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"}
+    assert {o.kind for o in all_offices} == {"kanim", "ulp", "mpp"}
+    assert len(loaded) == len(DEMO_OFFICES)
+    assert any(line.startswith("office: kanim-makassar (WITA), ") for line in loaded)
+    assert "office: kanim-jayapura (WIT), " in "\n".join(loaded)
+
+
+def test_loading_twice_creates_nothing(loaded):
+    slots, closures = slot_count(), db.session.scalar(select(func.count(Closure.id)))
+    assert slots > 0 and closures == 2
+    again = load_demo_offices(TODAY)
+    assert all(line.endswith(", 0 slots") for line in again)
+    assert db.session.scalar(select(func.count(Office.id))) == len(DEMO_OFFICES)
+    assert db.session.scalar(select(func.count(Closure.id))) == closures
+    assert slot_count() == slots
+
+
+def test_loading_the_next_day_adds_the_new_last_day_only(loaded):
+    slots = slot_count()
+    report = load_demo_offices(TODAY + timedelta(days=1))
+    assert "office: kanim-makassar (WITA), 14 slots" in report  # Friday 3 July 2026
+    assert "office: ulp-gowa (WITA), 7 slots" in report
+    assert db.session.scalar(select(func.count(Closure.id))) == 2  # no second demo closure
+    assert slot_count() == slots + sum(7 * len(o["quotas"]) for o in DEMO_OFFICES)
+
+
+def test_reload_keeps_the_office_stock(loaded):
+    office("kanim-makassar").epassport_stock = 12
+    db.session.commit()
+    load_demo_offices(TODAY)
+    assert office("kanim-makassar").epassport_stock == 12
+
+
+def test_slot_at_eight_wita_is_midnight_utc(loaded):
+    makassar = office("kanim-makassar")
+    first = slots_on(makassar, TODAY)
+    assert first[0].starts_at == datetime(2026, 5, 4, 0, 0, tzinfo=UTC)
+    assert first[-1].starts_at == datetime(2026, 5, 4, 6, 0, tzinfo=UTC)  # 14.00 WITA
+
+
+def test_slot_at_eight_wit_and_wib(loaded):
+    jayapura = slots_on(office("kanim-jayapura"), TODAY)
+    assert jayapura[0].starts_at == datetime(2026, 5, 3, 23, 0, tzinfo=UTC)
+    jakarta = slots_on(office("kanim-jakarta-selatan"), TODAY)
+    assert jakarta[0].starts_at == datetime(2026, 5, 4, 1, 0, tzinfo=UTC)
+
+
+def test_seven_hourly_slots_per_lane_on_an_opening_day(loaded):
+    makassar = slots_on(office("kanim-makassar"), TODAY)
+    assert len(makassar) == len(SLOT_HOURS) * 2 == 14
+    assert {(s.lane, s.capacity) for s in makassar} == {("regular", 25), ("express", 5)}
+    gowa = slots_on(office("ulp-gowa"), TODAY)
+    assert [(s.lane, s.capacity) for s in gowa] == [("regular", 10)] * 7
+
+
+@pytest.mark.parametrize(
+    "day",
+    [
+        date(2026, 5, 9),  # Saturday
+        date(2026, 5, 10),  # Sunday
+        date(2026, 5, 14),  # Ascension of Jesus
+        date(2026, 6, 1),  # Pancasila Day, a Monday
+    ],
+)
+def test_no_slots_on_weekends_and_national_holidays(loaded, day):
+    for code in ("kanim-makassar", "kanim-jayapura", "kanim-jakarta-selatan"):
+        assert slots_on(office(code), day) == []
+
+
+def test_no_slots_on_an_office_closure(loaded):
+    makassar = office("kanim-makassar")
+    closure = db.session.scalar(select(Closure).where(Closure.office_id == makassar.id))
+    assert closure.day == date(2026, 5, 18)
+    assert slots_on(makassar, closure.day) == []
+    assert len(slots_on(office("kanim-denpasar"), closure.day)) == 14  # only that office closed
+    assert len(slots_on(makassar, closure.day + timedelta(days=1))) == 14
+
+
+def test_slot_total_over_the_window(loaded):
+    opening = [
+        d
+        for d in (TODAY + timedelta(days=n) for n in range(60))
+        if d.weekday() < 5 and d not in NATIONAL_HOLIDAYS and d != date(2026, 5, 18)
+    ]
+    assert slot_count(office("kanim-makassar")) == len(opening) * 14
+    assert "office: kanim-makassar (WITA), " + str(len(opening) * 14) + " slots" in loaded
+
+
+def test_ensure_slots_fills_only_the_gaps(loaded):
+    makassar = office("kanim-makassar")
+    before = slot_count(makassar)
+    assert ensure_slots(makassar, {"regular": 25, "express": 5}, TODAY) == 0
+    # A new lane is added beside the existing ones; a lane with no quota gets no rows.
+    assert ensure_slots(makassar, {"priority": 3, "express": 0}, TODAY, days=1) == 7
+    db.session.commit()
+    assert slot_count(makassar) == before + 7
+
+
+def names(results) -> list[str]:
+    return [o.code for o, _ in results]
+
+
+def test_search_by_city_name_and_province(loaded):
+    assert names(search("makassar")) == ["kanim-makassar"]
+    assert names(search("  SURABAYA ")) == ["kanim-surabaya"]  # the office is in Sidoarjo
+    assert names(search("sidoarjo")) == ["kanim-surabaya"]
+    assert set(names(search("sulawesi selatan"))) == {"kanim-makassar", "ulp-gowa"}
+    assert names(search("Jakarta Selatan")) == ["kanim-jakarta-selatan", "mpp-jakarta"]
+    assert search("Pontianak") == []
+
+
+def test_search_without_query_lists_every_office_by_name(loaded):
+    for query in (None, "", "   "):
+        results = search(query)
+        assert len(results) == len(DEMO_OFFICES)
+        assert [o.name for o, _ in results] == sorted(o.name for o, _ in results)
+        assert all(distance is None for _, distance in results)
+
+
+@pytest.mark.parametrize("query", ["%", "_", "kelas%khusus", "tpi_", "\\"])
+def test_search_wildcards_are_literal(loaded, query):
+    assert search(query) == []
+
+
+def test_search_nearest_first(loaded):
+    results = search(None, near=NEAR_MAKASSAR_OFFICE)
+    assert names(results)[:2] == ["kanim-makassar", "ulp-gowa"]
+    distances = [d for _, d in results]
+    assert distances == sorted(distances)
+    assert distances[0] < 2
+    assert names(results)[-1] == "kanim-jayapura"
+    assert names(search("kantor", near=NEAR_MAKASSAR_OFFICE))[0] == "kanim-makassar"
+
+
+def test_unavailable_reason(loaded):
+    assert unavailable_reason(office("kanim-balikpapan"), "electronic") == "no_epassport"
+    assert unavailable_reason(office("kanim-jayapura"), "electronic") == "no_stock"
+    assert unavailable_reason(office("kanim-makassar"), "electronic") is None
+    for code in ("kanim-balikpapan", "kanim-jayapura", "kanim-makassar"):
+        assert unavailable_reason(office(code), "ordinary") is None

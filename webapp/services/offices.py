@@ -1,0 +1,281 @@
+"""Offices: the demo offices, their hourly slots, finding an office, and what it cannot issue."""
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, insert, or_, select
+
+from webapp.extensions import db
+from webapp.models import Closure, Office, Slot
+from webapp.rules.geo import ZONE_NAMES, distance_km
+from webapp.rules.working_days import NATIONAL_HOLIDAYS
+
+SLOT_HOURS = range(8, 15)  # 08.00-09.00 ... 14.00-15.00, office time
+SLOT_WINDOW_DAYS = 60
+SEARCH_LIMIT = 20
+
+_WEEKLY_FRIDAY_09 = {"opening_days": "01234", "release_weekday": 4, "release_hour": 9}
+
+# Real offices with their published addresses; quotas are people per hourly slot and lane.
+DEMO_OFFICES: tuple[dict, ...] = (
+    {
+        "code": "kanim-jakarta-selatan",
+        "kind": "kanim",
+        "name": "Kantor Imigrasi Kelas I Khusus TPI Jakarta Selatan",
+        "address": "Jl. Warung Buncit Raya No. 207, Mampang Prapatan, Jakarta Selatan 12760",
+        "city": "Jakarta Selatan",
+        "province": "DKI Jakarta",
+        "latitude": -6.2640,
+        "longitude": 106.8290,
+        "timezone": "Asia/Jakarta",
+        "issues_epassport": True,
+        "epassport_stock": 500,
+        **_WEEKLY_FRIDAY_09,
+        "quotas": {"regular": 40, "express": 10},
+    },
+    {
+        "code": "mpp-jakarta",
+        "kind": "mpp",
+        "name": "ULP Paspor Mal Pelayanan Publik Jakarta",
+        "address": "Jl. H.R. Rasuna Said Kav. C-22, Kuningan, Jakarta Selatan 12940",
+        "city": "Jakarta Selatan",
+        "province": "DKI Jakarta",
+        "latitude": -6.2215,
+        "longitude": 106.8316,
+        "timezone": "Asia/Jakarta",
+        "issues_epassport": True,
+        "epassport_stock": 150,
+        **_WEEKLY_FRIDAY_09,
+        "quotas": {"regular": 10},
+    },
+    {
+        "code": "kanim-surabaya",
+        "kind": "kanim",
+        "name": "Kantor Imigrasi Kelas I Khusus TPI Surabaya",
+        "address": "Jl. Letjend S. Parman No. 58A, Waru, Sidoarjo 61256",
+        "city": "Sidoarjo",
+        "province": "Jawa Timur",
+        "latitude": -7.3490,
+        "longitude": 112.7300,
+        "timezone": "Asia/Jakarta",
+        "issues_epassport": True,
+        "epassport_stock": 400,
+        **_WEEKLY_FRIDAY_09,
+        "quotas": {"regular": 30, "express": 5},
+    },
+    {
+        "code": "kanim-denpasar",
+        "kind": "kanim",
+        "name": "Kantor Imigrasi Kelas I Khusus TPI Denpasar",
+        "address": "Jl. D.I. Panjaitan No. 3, Renon, Denpasar 80235",
+        "city": "Denpasar",
+        "province": "Bali",
+        "latitude": -8.6735,
+        "longitude": 115.2285,
+        "timezone": "Asia/Makassar",
+        "issues_epassport": True,
+        "epassport_stock": 350,
+        **_WEEKLY_FRIDAY_09,
+        "quotas": {"regular": 25, "express": 5},
+    },
+    {
+        "code": "kanim-makassar",
+        "kind": "kanim",
+        "name": "Kantor Imigrasi Kelas I Khusus TPI Makassar",
+        "address": "Jl. Perintis Kemerdekaan Km. 13, Tamalanrea, Makassar 90245",
+        "city": "Makassar",
+        "province": "Sulawesi Selatan",
+        "latitude": -5.1077,
+        "longitude": 119.5110,
+        "timezone": "Asia/Makassar",
+        "issues_epassport": True,
+        "epassport_stock": 300,
+        **_WEEKLY_FRIDAY_09,
+        "quotas": {"regular": 25, "express": 5},
+    },
+    {
+        "code": "ulp-gowa",
+        "kind": "ulp",
+        "name": "Unit Layanan Paspor Gowa",
+        "address": "Jl. Masjid Raya No. 30, Sungguminasa, Gowa 92111",
+        "city": "Gowa",
+        "province": "Sulawesi Selatan",
+        "latitude": -5.2030,
+        "longitude": 119.4460,
+        "timezone": "Asia/Makassar",
+        "issues_epassport": False,
+        "epassport_stock": 0,
+        **_WEEKLY_FRIDAY_09,
+        "quotas": {"regular": 10},
+    },
+    {
+        "code": "kanim-balikpapan",
+        "kind": "kanim",
+        "name": "Kantor Imigrasi Kelas I TPI Balikpapan",
+        "address": "Jl. Jend. Sudirman No. 23, Klandasan Ulu, Balikpapan 76113",
+        "city": "Balikpapan",
+        "province": "Kalimantan Timur",
+        "latitude": -1.2760,
+        "longitude": 116.8270,
+        "timezone": "Asia/Makassar",
+        "issues_epassport": False,
+        "epassport_stock": 0,
+        **_WEEKLY_FRIDAY_09,
+        "quotas": {"regular": 15, "express": 3},
+    },
+    {
+        "code": "kanim-jayapura",
+        "kind": "kanim",
+        "name": "Kantor Imigrasi Kelas I TPI Jayapura",
+        "address": "Jl. Percetakan Negara No. 15, Gurabesi, Jayapura 99111",
+        "city": "Jayapura",
+        "province": "Papua",
+        "latitude": -2.5365,
+        "longitude": 140.7085,
+        "timezone": "Asia/Jayapura",
+        "issues_epassport": True,
+        "epassport_stock": 0,  # out of blanks
+        **_WEEKLY_FRIDAY_09,
+        "quotas": {"regular": 10, "express": 2},
+    },
+)
+
+# An office's own closure, this many days after the first demo load (moved to an opening day).
+DEMO_CLOSURES = (
+    ("kanim-makassar", 14, "Pemeliharaan sistem perekaman biometrik"),
+    ("kanim-jakarta-selatan", 21, "Rapat kerja kantor"),
+)
+
+
+def _opening_days(office: Office, start: date, days: int) -> list[date]:
+    """Days in [start, start + days) the office serves: its weekdays, no holiday, no closure."""
+    end = start + timedelta(days=days)
+    closed = set(
+        db.session.scalars(
+            select(Closure.day).where(
+                Closure.office_id == office.id, Closure.day >= start, Closure.day < end
+            )
+        )
+    )
+    every_day = (start + timedelta(days=n) for n in range(days))
+    return [
+        day
+        for day in every_day
+        if str(day.weekday()) in office.opening_days
+        and day not in NATIONAL_HOLIDAYS
+        and day not in closed
+    ]
+
+
+def ensure_slots(office: Office, quotas: dict[str, int], start: date, days: int = 60) -> int:
+    """Create the missing slots of `days` days from `start`; return how many. The caller commits."""
+    zone = ZoneInfo(office.timezone)
+    wanted = [
+        (datetime.combine(day, time(hour), zone).astimezone(UTC), lane, capacity)
+        for day in _opening_days(office, start, days)
+        for hour in SLOT_HOURS
+        for lane, capacity in quotas.items()
+        if capacity > 0
+    ]
+    if not wanted:
+        return 0
+    existing = set(
+        db.session.execute(
+            select(Slot.starts_at, Slot.lane).where(
+                Slot.office_id == office.id,
+                Slot.starts_at >= wanted[0][0],
+                Slot.starts_at <= wanted[-1][0],
+            )
+        )
+    )
+    rows = [
+        {"office_id": office.id, "starts_at": starts_at, "lane": lane, "capacity": capacity}
+        for starts_at, lane, capacity in wanted
+        if (starts_at, lane) not in existing
+    ]
+    if rows:
+        db.session.execute(insert(Slot), rows)
+    return len(rows)
+
+
+def _first_opening_day(office: Office, day: date) -> date:
+    while str(day.weekday()) not in office.opening_days or day in NATIONAL_HOLIDAYS:
+        day += timedelta(days=1)
+    return day
+
+
+def load_demo_offices(today: date) -> list[str]:
+    """Upsert the demo offices and give each slots for 60 days; running it twice adds nothing."""
+    offices = {}
+    for data in DEMO_OFFICES:
+        fields = {k: v for k, v in data.items() if k != "quotas"}
+        office = db.session.scalar(select(Office).where(Office.code == data["code"]))
+        if office is None:
+            office = Office(**fields)
+            db.session.add(office)
+        else:  # the stock is the office's own state once it exists
+            for name, value in fields.items():
+                if name != "epassport_stock":
+                    setattr(office, name, value)
+        offices[data["code"]] = office
+    db.session.flush()
+
+    # Closures are added once, before the slots: a later load never closes a day with slots.
+    for code, days_ahead, reason in DEMO_CLOSURES:
+        office = offices[code]
+        if db.session.scalar(select(Closure.id).where(Closure.office_id == office.id).limit(1)):
+            continue
+        day = _first_opening_day(office, today + timedelta(days=days_ahead))
+        db.session.add(Closure(office_id=office.id, day=day, reason=reason))
+    db.session.flush()
+
+    report = []
+    for data in DEMO_OFFICES:
+        office = offices[data["code"]]
+        created = ensure_slots(office, data["quotas"], today, SLOT_WINDOW_DAYS)
+        report.append(f"office: {office.code} ({ZONE_NAMES[office.timezone]}), {created} slots")
+    db.session.commit()
+    return report
+
+
+def _contains(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search(
+    query: str | None, near: tuple[float, float] | None = None
+) -> list[tuple[Office, float | None]]:
+    """Offices whose name, city or province contains `query`, nearest first when `near` is given."""
+    statement = select(Office)
+    query = (query or "").strip().lower()
+    if query:
+        pattern = _contains(query)
+        statement = statement.where(
+            or_(
+                *(
+                    func.lower(column).like(pattern, escape="\\")
+                    for column in (Office.name, Office.city, Office.province)
+                )
+            )
+        )
+    if near is None:
+        offices = db.session.scalars(statement.order_by(Office.name).limit(SEARCH_LIMIT))
+        return [(office, None) for office in offices]
+    found = [
+        (office, distance_km(*near, office.latitude, office.longitude))
+        for office in db.session.scalars(statement)
+    ]
+    found.sort(key=lambda pair: (pair[1], pair[0].name))
+    return found[:SEARCH_LIMIT]
+
+
+def unavailable_reason(office: Office, passport_kind: str) -> str | None:
+    """Why the office cannot take this passport kind now: "no_epassport", "no_stock", or None."""
+    if passport_kind != "electronic":
+        return None
+    if not office.issues_epassport:
+        return "no_epassport"
+    if office.epassport_stock <= 0:
+        return "no_stock"
+    return None

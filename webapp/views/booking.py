@@ -1,0 +1,173 @@
+"""Booking: choose an office, a day and an hourly slot; hold it with a bill; reschedule; cancel."""
+
+import calendar
+from datetime import date
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from webapp import clock, labels
+from webapp.access import verified
+from webapp.extensions import db
+from webapp.forms.auth import EmptyForm
+from webapp.models import Office
+from webapp.rules.statuses import AWAITING_PAYMENT, SCHEDULED, SUBMITTED
+from webapp.services import booking, offices
+from webapp.views.apply import owned
+from webapp.views.limits import per_ip
+
+bp = Blueprint("booking", __name__, url_prefix="/applications")
+bp.app_template_global("booking_hold")(booking.live_hold)
+
+
+def _bookable(application) -> bool:
+    return application.status in (SUBMITTED, SCHEDULED)
+
+
+@bp.route("/<public_id>/office", methods=["GET", "POST"])
+@verified
+def office(public_id: str):
+    application = owned(public_id)
+    if not _bookable(application):
+        return redirect(url_for("apply.overview", public_id=public_id))
+    if request.method == "POST" and EmptyForm().validate_on_submit():
+        chosen = db.session.scalar(select(Office).where(Office.code == request.form.get("office")))
+        if chosen is None or offices.unavailable_reason(chosen, application.passport_kind):
+            abort(422)
+        booking.choose_office(application, chosen)
+        return redirect(url_for("booking.slots", public_id=public_id))
+    near = _coordinates(request.args.get("lat"), request.args.get("lon"))
+    query = (request.args.get("q") or "").strip()[:60]
+    found = [
+        (office, distance, offices.unavailable_reason(office, application.passport_kind))
+        for office, distance in offices.search(query or None, near)
+    ]
+    return render_template(
+        "booking/office.html",
+        application=application,
+        found=found,
+        query=query,
+        near=near,
+        form=EmptyForm(),
+    )
+
+
+def _coordinates(lat: str | None, lon: str | None) -> tuple[float, float] | None:
+    try:
+        latitude, longitude = float(lat), float(lon)
+    except (TypeError, ValueError):
+        return None
+    if -90 <= latitude <= 90 and -180 <= longitude <= 180:
+        return latitude, longitude
+    return None
+
+
+@bp.route("/<public_id>/slots")
+@verified
+def slots(public_id: str):
+    """The month calendar and the chosen day's slots: the calendar region alone for htmx."""
+    application = owned(public_id)
+    if not _bookable(application) or application.office_id is None:
+        return redirect(url_for("booking.office", public_id=public_id))
+    office = db.session.get(Office, application.office_id)
+    today = clock.now().astimezone(booking.zone_of(office)).date()
+    month = _month(request.args.get("month"), today)
+    lane = booking.lane_for(application)
+    days = booking.month_of(office, lane, month.year, month.month)
+    chosen_day = _day(request.args.get("day"))
+    context = {
+        "application": application,
+        "office": office,
+        "month": month,
+        "weeks": calendar.Calendar().monthdatescalendar(month.year, month.month),
+        "free_by_day": {
+            d: sum(v.free for v in views if not v.problem) for d, views in days.items()
+        },
+        "day": chosen_day,
+        "day_slots": days.get(chosen_day, []) if chosen_day else [],
+        "previous": _shift(month, -1),
+        "following": _shift(month, 1),
+        "today": today,
+        "form": EmptyForm(),
+    }
+    template = "booking/slots.html"
+    if request.htmx.target == "calendar" and not request.htmx.history_restore_request:
+        template = "booking/_calendar.html"
+    return render_template(template, **context)
+
+
+def _month(value: str | None, today: date) -> date:
+    try:
+        year, month = (int(part) for part in (value or "").split("-"))
+        return date(year, month, 1)
+    except (TypeError, ValueError):
+        return today.replace(day=1)
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        return None
+
+
+def _shift(month: date, by: int) -> date:
+    index = month.year * 12 + month.month - 1 + by
+    return date(index // 12, index % 12 + 1, 1)
+
+
+@bp.route("/<public_id>/hold", methods=["POST"])
+@verified
+@per_ip("30 per hour")
+def hold(public_id: str):
+    application = owned(public_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        slot_id = int(request.form.get("slot", ""))
+    except ValueError:
+        abort(422)
+    try:
+        if application.status == SCHEDULED:
+            booking.reschedule(application, slot_id)
+            flash(_("Your appointment is moved."), "success")
+        else:
+            booking.hold(application, slot_id)
+    except booking.BookingRefused as refused:
+        flash(labels.BOOKING_PROBLEMS[refused.code], "error")
+        return redirect(request.referrer or url_for("booking.slots", public_id=public_id))
+    return redirect(url_for("apply.overview", public_id=public_id))
+
+
+@bp.route("/<public_id>/payment-status")
+@verified
+def payment_status(public_id: str):
+    """The bill's state as a fragment that polls itself until it is paid or expired."""
+    application = owned(public_id)
+    return render_template(
+        "booking/_payment.html", application=application, held=booking.live_hold(application)
+    )
+
+
+@bp.route("/<public_id>/cancel-booking", methods=["GET", "POST"])
+@verified
+def cancel(public_id: str):
+    application = owned(public_id)
+    if application.status not in (AWAITING_PAYMENT, SCHEDULED):
+        return redirect(url_for("apply.overview", public_id=public_id))
+    form = EmptyForm()
+    if form.validate_on_submit():
+        booking.cancel(application)
+        flash(_("The application is cancelled. The fee is not returned."), "success")
+        return redirect(url_for("main.index"))
+    held = booking.live_hold(application)
+    return render_template("booking/cancel.html", application=application, held=held, form=form)

@@ -1,0 +1,53 @@
+"""The proof of application as a PDF for its owner, and the public key that verifies its QR."""
+
+import re
+
+from flask import Blueprint, abort, current_app, jsonify, make_response
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
+
+from webapp import signing
+from webapp.access import public, verified
+from webapp.extensions import limiter
+from webapp.services import proof as proofs
+from webapp.views.apply import owned
+
+bp = Blueprint("proof", __name__)
+
+KEYS_MAX_AGE = 24 * 60 * 60  # a day: scanners refresh daily, and a new key is published first
+PDF_LIMIT = "30 per minute"  # each render costs about 0.1 s of CPU
+
+
+def _account_key() -> str:
+    # Checked before the view's login check: visitors not logged in are counted by address.
+    account = current_user.get_id()
+    return f"proof:account:{account}" if account else f"proof:ip:{get_remote_address()}"
+
+
+@bp.route("/applications/<public_id>/proof.pdf")
+@verified
+@limiter.limit(PDF_LIMIT, key_func=_account_key)
+def cover_letter(public_id: str):
+    application = owned(public_id)
+    locale = current_user.locale
+    if locale not in current_app.config["LANGUAGES"]:
+        locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+    try:
+        document = proofs.cover_letter_pdf(application, locale)
+    except proofs.NoProof:
+        abort(404)
+    number = re.sub(r"[^0-9A-Za-z-]", "", application.number)
+    response = make_response(document)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="bukti-pengajuan-{number}.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/.well-known/mpaspor-proof-keys.json")
+@public
+def keys():
+    response = jsonify(keys=[signing.public_key_jwk()])
+    response.headers["Cache-Control"] = f"public, max-age={KEYS_MAX_AGE}"
+    response.headers["Access-Control-Allow-Origin"] = "*"  # public data, for web scanners
+    return response

@@ -4,7 +4,13 @@ Chromium is Debian's (/usr/bin/chromium); Playwright's own browser downloads are
 missing Chromium skips these tests locally and fails them in CI (tests/services.py).
 """
 
+import contextlib
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -12,6 +18,8 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from tests import services
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -146,3 +154,106 @@ def installable_context(playwright_driver, live_server, tmp_path):
         yield context
     finally:
         context.close()
+
+
+@dataclass
+class WorkerServer(LiveServer):
+    """The app served as by `live_server`, with a real `flask worker` process beside it."""
+
+    worker: subprocess.Popen
+    log_path: str
+
+    def log(self) -> str:
+        with open(self.log_path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+
+    @contextlib.contextmanager
+    def paused(self):
+        """Hold the worker (and its scheduler and work horses) still for the block, as a busy
+        worker would be: jobs queued meanwhile wait in Redis and run once it goes on."""
+        os.killpg(self.worker.pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            os.killpg(self.worker.pid, signal.SIGCONT)
+
+
+@pytest.fixture
+def worker_server(make_app, registry_url, tmp_path):
+    """The app on a free loopback port with jobs on Redis, and a real worker process running
+    them (`flask worker`, the production command) against the stand-in registry over HTTP.
+
+    Needs Redis: skipped locally without it, a failure in CI.
+    """
+    url = services.redis_url()
+    services.require(services.redis_reachable(url), f"Redis unreachable at {url}")
+    app = make_app(REDIS_URL=url, REGISTRY_URL=registry_url)  # flushes the tests' Redis db
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="worker-server", daemon=True)
+    thread.start()
+    environment = {
+        **os.environ,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "REDIS_URL": url,
+        "REGISTRY_URL": registry_url,
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "INSTANCE_PATH": app.instance_path,
+        "PYTHONUNBUFFERED": "1",
+    }
+    log_path = str(tmp_path / "worker.log")
+    with open(log_path, "wb") as log:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+            env=environment,
+            cwd=ROOT,
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    running = WorkerServer(
+        url=f"http://127.0.0.1:{server.server_port}",
+        app=app,
+        worker=worker,
+        log_path=log_path,
+    )
+    try:
+        _wait_for_worker(running, url)
+        yield running
+    finally:
+        _stop(worker)
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+def _wait_for_worker(running: WorkerServer, url: str, seconds: float = 30) -> None:
+    """Until the worker has registered itself in Redis, so that it is listening."""
+    from redis import Redis
+    from rq import Worker
+
+    connection = Redis.from_url(url)
+    try:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if running.worker.poll() is not None:
+                pytest.fail(f"the worker exited early:\n{running.log()}", pytrace=False)
+            if Worker.all(connection=connection):
+                return
+            time.sleep(0.1)
+        pytest.fail(f"the worker did not start in {seconds:g} s:\n{running.log()}", pytrace=False)
+    finally:
+        connection.close()
+
+
+def _stop(worker: subprocess.Popen) -> None:
+    """SIGTERM the worker's process group (a warm shutdown), SIGKILL what is left after a few
+    seconds, and reap the worker."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(worker.pid, signal.SIGCONT)  # a paused worker could not act on SIGTERM
+        os.killpg(worker.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        worker.wait(timeout=5)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(worker.pid, signal.SIGKILL)  # the scheduler or a work horse left behind
+    worker.wait()

@@ -62,9 +62,9 @@ def live_server(worker_server):
     return worker_server
 
 
-def draft_at_personal(app, **answers) -> str:
+def draft_at_personal(app, **answers) -> tuple[str, str]:
     """An English-speaking account's draft whose service and passport steps are done and whose
-    personal step is still to be saved; its wizard path, /applications/<id>."""
+    personal step is still to be saved: the e-mail to log in with, and the wizard path."""
     with app.app_context():
         user = make_user(locale="en")
         application = make_application(

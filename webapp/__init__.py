@@ -66,10 +66,12 @@ def _register_blueprints(app: Flask) -> None:
         errors,
         health,
         main,
+        payments,
         proof,
         pwa,
     )
 
-    for module in (main, auth, account, apply, booking, proof, admin, pwa, health, dev):
+    modules = (main, auth, account, apply, booking, payments, proof, admin, pwa, health, dev)
+    for module in modules:
         app.register_blueprint(module.bp)
     errors.init_app(app)

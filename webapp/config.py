@@ -16,7 +16,7 @@ def from_environment(instance_path: str) -> dict:
     debug = _flag("FLASK_DEBUG", False)
     redis_url = os.environ.get("REDIS_URL") or None
     return {
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or _instance_secret(instance_path),
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or _instance_secret(instance_path, "secret_key"),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
@@ -75,12 +75,12 @@ def _database_url(instance_path: str) -> str:
     return url
 
 
-def _instance_secret(instance_path: str) -> str:
+def _instance_secret(instance_path: str, name: str) -> str:
     """A random key generated once into instance/, so the embedded default needs no setup."""
-    path = os.path.join(instance_path, "secret_key")
+    path = os.path.join(instance_path, name)
     if not os.path.exists(path):
         os.makedirs(instance_path, exist_ok=True)
-        with open(path, "w") as handle:
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
             handle.write(os.urandom(32).hex())
     with open(path) as handle:
         return handle.read().strip()

@@ -1,0 +1,537 @@
+"""Payment notices: signed, parsed strictly, applied once, never reviving an expired slot; and the
+stand-in channel's page end to end. The races run on PostgreSQL only."""
+
+import itertools
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from tests import services
+from tests.conftest import Mailbox
+from tests.factories import make_application, make_user
+from tests.html import csrf_token
+from webapp.clock import now
+from webapp.extensions import db
+from webapp.integrations.payment_gateway import (
+    MalformedNotice,
+    Notice,
+    encode_notice,
+    parse_notice,
+    sign,
+    signature_valid,
+)
+from webapp.models import Application, AuditEntry, Bill, Hold, Office, PaymentNotice, Slot
+
+SECRET = "test-webhook-secret"
+NOTIFY = "/payments/notify"
+AMOUNT = 650_000
+_numbers = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Booking:
+    application_id: int
+    email: str
+    code: str
+    number: str
+    hold_id: int
+    bill_id: int
+    slot_id: int
+
+
+def book(app, *, expires_in: timedelta = timedelta(hours=2), amount: int = AMOUNT) -> Booking:
+    """An application awaiting payment, with its office, slot, hold and bill, as booking makes."""
+    n = next(_numbers)
+    with app.app_context():
+        user = make_user(email=f"pemohon{n}@contoh.id")
+        office = Office(
+            code=f"kanim-uji-{n}",
+            kind="kanim",
+            name="Kantor Imigrasi Kelas I Uji",
+            address="Jl. Uji 1",
+            city="Denpasar",
+            province="Bali",
+            latitude=-8.65,
+            longitude=115.22,
+            timezone="Asia/Makassar",
+        )
+        db.session.add(office)
+        db.session.flush()
+        slot = Slot(
+            office_id=office.id,
+            starts_at=now().replace(microsecond=0) + timedelta(days=3),
+            lane="regular",
+            capacity=1,
+        )
+        db.session.add(slot)
+        application = make_application(
+            user, nik=f"5104075111970{n:03d}", number=f"2026{n:012d}", office_id=office.id
+        )
+        application.status = "awaiting_payment"
+        application.submitted_at = now()
+        moment = now()
+        held = Hold(
+            slot_id=slot.id,
+            application_id=application.id,
+            account_id=user.id,
+            status="held",
+            created_at=moment,
+            expires_at=moment + expires_in,
+        )
+        db.session.add(held)
+        db.session.flush()
+        bill = Bill(
+            hold_id=held.id,
+            application_id=application.id,
+            code=f"8{n:014d}",
+            amount=amount,
+            created_at=moment,
+            expires_at=held.expires_at,
+        )
+        db.session.add(bill)
+        db.session.commit()
+        return Booking(
+            application.id, user.email, bill.code, application.number, held.id, bill.id, slot.id
+        )
+
+
+def body_for(code: str, amount: int = AMOUNT, transaction_id: str = "BNI-0001", **extra) -> bytes:
+    data = {
+        "transaction_id": transaction_id,
+        "billing_code": code,
+        "amount": amount,
+        "paid_at": "2026-11-24T02:15:00Z",
+        **extra,
+    }
+    return json.dumps(data).encode()
+
+
+def deliver(client, body: bytes, signature: str | None = "sign"):
+    headers = {}
+    if signature == "sign":
+        headers["X-Signature"] = sign(body, SECRET)
+    elif signature is not None:
+        headers["X-Signature"] = signature
+    return client.post(NOTIFY, data=body, headers=headers, content_type="application/json")
+
+
+@dataclass
+class State:
+    status: str
+    refund_review: bool
+    bill_status: str
+    paid_at: datetime | None
+    hold_status: str
+    audit: list[tuple[str | None, str, str | None, int | None]]
+    notices: list[tuple[str, str]]
+
+
+def state(app, booking: Booking) -> State:
+    with app.app_context():
+        application = db.session.get(Application, booking.application_id)
+        bill = db.session.get(Bill, booking.bill_id)
+        held = db.session.get(Hold, booking.hold_id)
+        audit = db.session.execute(
+            select(
+                AuditEntry.from_status, AuditEntry.to_status, AuditEntry.reason, AuditEntry.actor_id
+            )
+            .where(AuditEntry.application_id == booking.application_id)
+            .order_by(AuditEntry.id)
+        ).all()
+        notices = db.session.execute(
+            select(PaymentNotice.transaction_id, PaymentNotice.outcome).order_by(PaymentNotice.id)
+        ).all()
+        return State(
+            application.status,
+            application.refund_review,
+            bill.status,
+            bill.paid_at,
+            held.status,
+            [tuple(row) for row in audit],
+            [tuple(row) for row in notices],
+        )
+
+
+def live_holds_on(app, slot_id: int) -> int:
+    with app.app_context():
+        return db.session.scalar(
+            select(func.count(Hold.id)).where(
+                Hold.slot_id == slot_id, Hold.status.in_(("held", "paid"))
+            )
+        )
+
+
+@pytest.fixture
+def pay_app(make_app):
+    return make_app(PAYMENT_WEBHOOK_SECRET=SECRET, PAYMENT_STANDIN=True)
+
+
+@pytest.fixture
+def client(pay_app):
+    return pay_app.test_client()
+
+
+# The protocol ----------------------------------------------------------------------------------
+
+
+def test_signature_covers_the_exact_body_with_the_secret():
+    body = body_for("812345678901234")
+    header = sign(body, SECRET)
+    assert header.startswith("sha256=") and len(header) == 7 + 64
+    assert signature_valid(body, header, SECRET)
+    assert signature_valid(body, header.upper().replace("SHA256=", "sha256="), SECRET)
+    assert not signature_valid(body + b" ", header, SECRET)
+    assert not signature_valid(body, sign(body, "another-secret"), SECRET)
+    assert not signature_valid(body, header.removeprefix("sha256="), SECRET)
+    assert not signature_valid(body, "sha1=" + header.removeprefix("sha256="), SECRET)
+    assert not signature_valid(body, None, SECRET)
+    assert not signature_valid(body, "", SECRET)
+    assert not signature_valid(body, "sha256=é", SECRET)
+    assert not signature_valid(body, sign(body, ""), "")  # no secret set accepts nothing
+
+
+def test_a_well_formed_notice_is_read():
+    notice = parse_notice(body_for("812345678901234", channel="BNI"))
+    assert notice == Notice(
+        "BNI-0001", "812345678901234", AMOUNT, datetime(2026, 11, 24, 2, 15, tzinfo=UTC)
+    )
+    assert parse_notice(encode_notice(notice)) == notice
+    offset = parse_notice(body_for("812345678901234", paid_at="2026-11-24T09:15:00+07:00"))
+    assert offset.paid_at == notice.paid_at
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"not json",
+        b"\xff\xfe",
+        b"[]",
+        b'"text"',
+        b"null",
+        json.dumps(
+            {"billing_code": "812345678901234", "amount": 1, "paid_at": "2026-11-24T02:15:00Z"}
+        ).encode(),
+        body_for("81234567890123"),  # 14 digits
+        body_for("8123456789012345"),  # 16 digits
+        body_for("81234567890123a"),
+        body_for("８１２３４５６７８９０１２３４"),  # full-width digits
+        body_for("812345678901234\n"),
+        body_for(812345678901234),
+        body_for("812345678901234", amount=0),
+        body_for("812345678901234", amount=-650_000),
+        body_for("812345678901234", amount=650_000.0),
+        body_for("812345678901234", amount="650000"),
+        body_for("812345678901234", amount=True),
+        body_for("812345678901234", amount=2**31),
+        body_for("812345678901234", amount=None),
+        body_for("812345678901234", transaction_id=""),
+        body_for("812345678901234", transaction_id="x" * 65),
+        body_for("812345678901234", transaction_id="BNI 0001"),
+        body_for("812345678901234", transaction_id="BNI\x000001"),
+        body_for("812345678901234", transaction_id=12345),
+        body_for("812345678901234", paid_at="2026-11-24T02:15:00"),  # no zone
+        body_for("812345678901234", paid_at="2026-11-24"),
+        body_for("812345678901234", paid_at="24/11/2026 02:15"),
+        body_for("812345678901234", paid_at=1795918500),
+        body_for("812345678901234", paid_at="2026-13-24T02:15:00Z"),
+    ],
+)
+def test_anything_off_is_a_malformed_notice(body):
+    with pytest.raises(MalformedNotice):
+        parse_notice(body)
+
+
+# The webhook -----------------------------------------------------------------------------------
+
+
+def test_a_valid_payment_schedules_the_application_once_and_tells_the_applicant(pay_app, client):
+    booking = book(pay_app)
+    response = deliver(client, body_for(booking.code))
+    assert response.status_code == 200 and response.json == {"outcome": "applied"}
+    after = state(pay_app, booking)
+    assert after.status == "scheduled" and not after.refund_review
+    assert after.bill_status == "paid" and after.hold_status == "paid"
+    assert after.paid_at == datetime(2026, 11, 24, 2, 15, tzinfo=UTC)
+    assert after.audit == [("awaiting_payment", "scheduled", "paid BNI-0001", None)]
+    assert after.notices == [("BNI-0001", "applied")]
+    mail = Mailbox(pay_app).messages(booking.email)
+    assert len(mail) == 1
+    text = Mailbox.text(mail[0])
+    assert booking.code in text and "Rp650.000" in text
+
+
+def test_a_replay_changes_nothing_and_sends_no_second_mail(pay_app, client):
+    booking = book(pay_app)
+    body = body_for(booking.code)
+    assert deliver(client, body).json == {"outcome": "applied"}
+    before = state(pay_app, booking)
+    response = deliver(client, body)
+    assert response.status_code == 200 and response.json == {"outcome": "duplicate"}
+    assert state(pay_app, booking) == before
+    assert len(Mailbox(pay_app).messages(booking.email)) == 1
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        sign(b"another body", SECRET),
+        "sha256=" + "0" * 64,
+        "sha256=",
+        "garbage",
+    ],
+)
+def test_a_bad_signature_is_401_and_nothing_is_recorded(pay_app, client, signature):
+    booking = book(pay_app)
+    before = state(pay_app, booking)
+    response = deliver(client, body_for(booking.code), signature=signature)
+    assert response.status_code == 401 and response.json == {"outcome": "bad_signature"}
+    assert state(pay_app, booking) == before
+    assert before.notices == []
+
+
+def test_a_body_changed_after_signing_is_401(pay_app, client):
+    booking = book(pay_app)
+    signed = sign(body_for(booking.code, amount=1), SECRET)
+    response = deliver(client, body_for(booking.code), signature=signed)
+    assert response.status_code == 401
+    assert state(pay_app, booking).status == "awaiting_payment"
+
+
+def test_a_signature_with_another_secret_is_401(make_app):
+    app = make_app(PAYMENT_WEBHOOK_SECRET="the-real-secret")
+    booking = book(app)
+    response = deliver(app.test_client(), body_for(booking.code))  # signed with SECRET
+    assert response.status_code == 401
+    assert state(app, booking).status == "awaiting_payment"
+
+
+def test_no_signature_is_401(pay_app, client):
+    booking = book(pay_app)
+    response = deliver(client, body_for(booking.code), signature=None)
+    assert response.status_code == 401
+    assert state(pay_app, booking).notices == []
+
+
+def test_a_malformed_signed_body_is_400(pay_app, client):
+    booking = book(pay_app)
+    for body in (b"{not json", body_for(booking.code, amount="650000"), body_for("123")):
+        response = deliver(client, body)
+        assert response.status_code == 400 and response.json == {"outcome": "malformed"}
+    assert state(pay_app, booking).notices == []
+
+
+def test_an_unknown_code_is_404_and_the_notice_kept_as_rejected(pay_app, client):
+    booking = book(pay_app)
+    response = deliver(client, body_for("999999999999999"))
+    assert response.status_code == 404 and response.json == {"outcome": "unknown_code"}
+    after = state(pay_app, booking)
+    assert after.notices == [("BNI-0001", "rejected")]
+    assert after.status == "awaiting_payment" and after.bill_status == "unpaid"
+
+
+def test_a_wrong_amount_is_422_and_the_bill_stays_unpaid(pay_app, client):
+    booking = book(pay_app)
+    for n, amount in enumerate((AMOUNT - 1, AMOUNT + 1, 350_000)):
+        response = deliver(client, body_for(booking.code, amount, transaction_id=f"BNI-{n}"))
+        assert response.status_code == 422 and response.json == {"outcome": "wrong_amount"}
+    after = state(pay_app, booking)
+    assert after.bill_status == "unpaid" and after.paid_at is None
+    assert after.status == "awaiting_payment" and after.hold_status == "held"
+    assert after.audit == [] and not after.refund_review
+    assert [outcome for _, outcome in after.notices] == ["rejected"] * 3
+    assert Mailbox(pay_app).messages(booking.email) == []
+
+
+def test_a_payment_one_second_after_expiry_is_held_for_refund_and_revives_nothing(pay_app, client):
+    # The deadline passed a second ago and no expiry job has run: the hold still says "held".
+    booking = book(pay_app, expires_in=timedelta(seconds=-1))
+    response = deliver(client, body_for(booking.code))
+    assert response.status_code == 200 and response.json == {"outcome": "refund_review"}
+    after = state(pay_app, booking)
+    assert after.status == "expired" and after.refund_review
+    assert after.bill_status == "refund_review" and after.paid_at is None
+    assert after.hold_status == "expired"
+    assert after.audit == [
+        ("awaiting_payment", "expired", "paid after the two-hour deadline", None)
+    ]
+    assert after.notices == [("BNI-0001", "refund_review")]
+    assert live_holds_on(pay_app, booking.slot_id) == 0
+    mail = Mailbox(pay_app).messages(booking.email)
+    assert len(mail) == 1
+    assert booking.code in Mailbox.text(mail[0])
+    # A second late payment is refunded too, and told only once.
+    response = deliver(client, body_for(booking.code, transaction_id="BNI-0002"))
+    assert response.json == {"outcome": "refund_review"}
+    assert state(pay_app, booking).audit == after.audit
+    assert len(Mailbox(pay_app).messages(booking.email)) == 1
+
+
+def test_a_payment_after_the_expiry_job_ran_is_held_for_refund(pay_app, client):
+    booking = book(pay_app, expires_in=timedelta(minutes=-5))
+    with pay_app.app_context():  # what the expiry job leaves behind
+        db.session.get(Hold, booking.hold_id).status = "expired"
+        db.session.get(Application, booking.application_id).status = "expired"
+        db.session.commit()
+    response = deliver(client, body_for(booking.code))
+    assert response.status_code == 200 and response.json == {"outcome": "refund_review"}
+    after = state(pay_app, booking)
+    assert after.status == "expired" and after.refund_review
+    assert after.bill_status == "refund_review" and after.audit == []
+    assert live_holds_on(pay_app, booking.slot_id) == 0
+
+
+def test_a_second_payment_of_a_paid_bill_is_flagged_for_refund(pay_app, client):
+    booking = book(pay_app)
+    deliver(client, body_for(booking.code, transaction_id="BNI-0001"))
+    response = deliver(client, body_for(booking.code, transaction_id="MANDIRI-77"))
+    assert response.status_code == 200 and response.json == {"outcome": "already_paid"}
+    after = state(pay_app, booking)
+    assert after.status == "scheduled" and after.refund_review and after.bill_status == "paid"
+    assert after.notices == [("BNI-0001", "applied"), ("MANDIRI-77", "refund_review")]
+    assert [to for _, to, _, _ in after.audit] == ["scheduled"]
+    assert len(Mailbox(pay_app).messages(booking.email)) == 1
+
+
+def test_the_webhook_needs_no_csrf_token_but_other_posts_still_do(pay_app, client):
+    booking = book(pay_app)
+    assert deliver(client, body_for(booking.code)).status_code == 200
+    assert client.post("/pay", data={"billing_code": booking.code}).status_code == 400
+
+
+# The stand-in channel --------------------------------------------------------------------------
+
+
+def test_the_standin_page_pays_a_code_end_to_end(pay_app, client):
+    booking = book(pay_app)
+    client.set_cookie("lang", "en")
+    page = client.get("/pay")
+    assert page.status_code == 200
+    assert 'inputmode="numeric"' in page.text and 'pattern="[0-9]{15}"' in page.text
+    token = csrf_token(page)
+    shown = client.post("/pay", data={"csrf_token": token, "billing_code": booking.code})
+    assert shown.status_code == 200
+    assert "Rp650,000" in shown.text and booking.number in shown.text
+    assert "Siti Rahayu" not in shown.text  # the applicant's name stays private
+    paid = client.post(
+        "/pay",
+        data={"csrf_token": csrf_token(shown), "billing_code": booking.code, "pay": "1"},
+        follow_redirects=True,
+    )
+    assert "Payment received" in paid.text
+    after = state(pay_app, booking)
+    assert after.status == "scheduled" and after.bill_status == "paid"
+    [(transaction_id, outcome)] = after.notices
+    assert transaction_id.startswith("STANDIN-") and outcome == "applied"
+    assert len(Mailbox(pay_app).messages(booking.email)) == 1
+    # The code is paid now: the page no longer shows it as due.
+    again = client.post("/pay", data={"csrf_token": token, "billing_code": booking.code})
+    assert again.status_code == 422 and "Rp650,000" not in again.text
+
+
+def test_the_standin_page_shows_an_expired_code_held_for_refund(pay_app, client):
+    booking = book(pay_app, expires_in=timedelta(seconds=-1))
+    client.set_cookie("lang", "en")
+    token = csrf_token(client.get("/pay"))
+    response = client.post(
+        "/pay",
+        data={"csrf_token": token, "billing_code": booking.code, "pay": "1"},
+        follow_redirects=True,
+    )
+    assert "This code has expired: the payment is held for refund" in response.text
+    after = state(pay_app, booking)
+    assert after.status == "expired" and after.refund_review
+
+
+def test_the_standin_page_refuses_unknown_and_malformed_codes(pay_app, client):
+    client.set_cookie("lang", "en")
+    token = csrf_token(client.get("/pay"))
+    unknown = client.post("/pay", data={"csrf_token": token, "billing_code": "999999999999999"})
+    assert unknown.status_code == 422 and "No unpaid bill has this code" in unknown.text
+    short = client.post("/pay", data={"csrf_token": token, "billing_code": "12345"})
+    assert short.status_code == 422 and "The billing code is 15 digits" in short.text
+    paying = client.post(
+        "/pay",
+        data={"csrf_token": token, "billing_code": "999999999999999", "pay": "1"},
+        follow_redirects=True,
+    )
+    assert "No unpaid bill has this code. Nothing was paid." in paying.text
+    with pay_app.app_context():
+        assert db.session.scalar(select(func.count(PaymentNotice.id))) == 0
+
+
+def test_the_standin_page_is_rate_limited_per_address(pay_app, client):
+    token = csrf_token(client.get("/pay"))
+    statuses = [
+        client.post("/pay", data={"csrf_token": token, "billing_code": f"{n:015d}"}).status_code
+        for n in range(21)
+    ]
+    assert statuses[:20] == [422] * 20 and statuses[20] == 429
+
+
+def test_the_standin_page_is_off_unless_configured(make_app):
+    app = make_app(PAYMENT_WEBHOOK_SECRET=SECRET)
+    assert app.test_client().get("/pay").status_code == 404
+
+
+# Races on PostgreSQL ---------------------------------------------------------------------------
+
+RACERS = 20
+
+
+@pytest.fixture
+def pg_app(make_app):
+    url = services.postgres_url()
+    services.require(services.postgres_reachable(url), f"PostgreSQL unreachable at {url}")
+    app = make_app(RATELIMIT_ENABLED=False, PAYMENT_WEBHOOK_SECRET=SECRET)
+    if app.config["SQLALCHEMY_DATABASE_URI"] != url:
+        pytest.skip("the race tests run when the suite runs on PostgreSQL (DATABASE_URL)")
+    return app
+
+
+def race(app, bodies: list[bytes]) -> list[tuple[int, str]]:
+    """POST each body from its own client, all released at once."""
+    clients = [app.test_client() for _ in bodies]
+    start = threading.Barrier(len(bodies))
+
+    def post(i: int) -> tuple[int, str]:
+        start.wait()
+        response = deliver(clients[i], bodies[i])
+        return response.status_code, response.json["outcome"]
+
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        return list(pool.map(post, range(len(bodies))))
+
+
+def test_twenty_different_payments_of_one_bill_apply_once(pg_app):
+    booking = book(pg_app)
+    bodies = [body_for(booking.code, transaction_id=f"BANK-{n}") for n in range(RACERS)]
+    answers = race(pg_app, bodies)
+    assert {status for status, _ in answers} == {200}
+    outcomes = sorted(outcome for _, outcome in answers)
+    assert outcomes == ["already_paid"] * (RACERS - 1) + ["applied"]
+    after = state(pg_app, booking)
+    assert after.status == "scheduled" and after.refund_review and after.bill_status == "paid"
+    assert [to for _, to, _, _ in after.audit] == ["scheduled"]
+    assert sorted(outcome for _, outcome in after.notices) == ["applied"] + ["refund_review"] * (
+        RACERS - 1
+    )
+    assert len(Mailbox(pg_app).messages(booking.email)) == 1
+
+
+def test_twenty_replays_of_one_notice_apply_once(pg_app):
+    booking = book(pg_app)
+    answers = race(pg_app, [body_for(booking.code)] * RACERS)
+    assert {status for status, _ in answers} == {200}
+    outcomes = sorted(outcome for _, outcome in answers)
+    assert outcomes == ["applied"] + ["duplicate"] * (RACERS - 1)
+    after = state(pg_app, booking)
+    assert after.status == "scheduled" and not after.refund_review
+    assert after.notices == [("BNI-0001", "applied")]
+    assert [to for _, to, _, _ in after.audit] == ["scheduled"]
+    assert len(Mailbox(pg_app).messages(booking.email)) == 1

@@ -1,0 +1,98 @@
+"""Payments: the webhook the channels notify, and the stand-in channel's page for demos."""
+
+import logging
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from webapp.access import public
+from webapp.extensions import csrf, limiter
+from webapp.forms.payments import BillingCodeForm
+from webapp.integrations import payment_gateway as gateway
+from webapp.services import payments
+from webapp.views.limits import per_ip
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("payments", __name__)
+
+# The webhook's answer per outcome: a 2xx tells the channel to stop retrying.
+HTTP_STATUS = {
+    payments.APPLIED: 200,
+    payments.DUPLICATE: 200,
+    payments.ALREADY_PAID: 200,
+    payments.REFUND_REVIEW: 200,
+    payments.UNKNOWN_CODE: 404,
+    payments.WRONG_AMOUNT: 422,
+}
+
+
+@bp.route(gateway.NOTIFY_PATH, methods=["POST"])
+@public
+@csrf.exempt  # a machine endpoint: the signature over the body stands in for the CSRF token
+@limiter.limit("600 per minute")
+def notify():
+    body = request.get_data()
+    secret = current_app.config["PAYMENT_WEBHOOK_SECRET"]
+    if not gateway.signature_valid(body, request.headers.get(gateway.SIGNATURE_HEADER), secret):
+        log.warning("payment notice refused: bad or missing signature from %s", request.remote_addr)
+        return jsonify(outcome="bad_signature"), 401
+    try:
+        notice = gateway.parse_notice(body)
+    except gateway.MalformedNotice as error:
+        log.warning("payment notice refused: malformed (%s) from %s", error, request.remote_addr)
+        return jsonify(outcome="malformed"), 400
+    outcome = payments.apply_notice(notice)
+    log.info(
+        "payment notice %s: transaction %s, billing code %s",
+        outcome,
+        notice.transaction_id,
+        notice.billing_code,
+    )
+    return jsonify(outcome=outcome), HTTP_STATUS[outcome]
+
+
+def _paid_message(outcome: str | None) -> tuple[str, str]:
+    if outcome == payments.APPLIED:
+        return _("Payment received. The appointment is confirmed."), "success"
+    if outcome == payments.REFUND_REVIEW:
+        return _("This code has expired: the payment is held for refund."), "error"
+    if outcome in (payments.ALREADY_PAID, payments.DUPLICATE):
+        return _("This code was already paid: this payment is held for refund."), "error"
+    if outcome == payments.NOT_DUE:
+        return _("No unpaid bill has this code. Nothing was paid."), "error"
+    if outcome is None:
+        return _("The payment could not be sent. Nothing was paid; try again."), "error"
+    return _("The payment was refused. Nothing was paid."), "error"
+
+
+@bp.route("/pay", methods=["GET", "POST"])
+@public
+@per_ip("20 per hour")  # each try is a guess at a billing code
+def pay():
+    """A bank's counter in miniature: type a code, see the amount due, pay it."""
+    if not current_app.config.get("PAYMENT_STANDIN", False):
+        abort(404)
+    form = BillingCodeForm()
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render_template("payments/pay.html", form=form, due=None), status
+    if request.form.get("pay"):
+        message, category = _paid_message(payments.pay_at_standin(form.billing_code.data))
+        flash(message, category)
+        return redirect(url_for("payments.pay"))
+    due = payments.amount_due(form.billing_code.data)
+    if due is None:
+        form.billing_code.errors.append(_("No unpaid bill has this code. Check the 15 digits."))
+        return render_template("payments/pay.html", form=form, due=None), 422
+    return render_template("payments/pay.html", form=form, due=due)

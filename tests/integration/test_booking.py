@@ -287,3 +287,27 @@ def test_no_oversold_place_among_hundreds_of_simultaneous_attempts(make_app):
     with app.app_context():
         assert db.session.scalar(select(func.count(Hold.id))) == capacity
         assert db.session.scalar(select(func.count(User.id))) == attempts
+
+
+def test_moving_is_audited_and_expiries_are_counted_per_account(app, ready):
+    target = scheduled(app, ready)
+    post_hold(signed_in(app), ready["public_id"], target)
+    with app.app_context():
+        reasons = db.session.scalars(select(AuditEntry.reason)).all()
+        assert any(r and r.startswith("rescheduled from") for r in reasons)
+        user = db.session.scalar(select(User))
+        application = db.session.scalar(select(Application))
+        db.session.add(
+            Hold(
+                slot_id=target,
+                application_id=application.id,
+                account_id=user.id,
+                status="expired",
+                expires_at=clock.now(),
+            )
+        )
+        db.session.commit()
+        make_user(email="admin@contoh.id", role="admin")
+    page = signed_in(app, "admin@contoh.id").get("/admin/holds").text
+    assert "siti@contoh.id" in page
+    assert signed_in(app).get("/admin/holds").status_code == 403

@@ -244,6 +244,12 @@ def reschedule(application: Application, slot_id: int) -> Hold:
         raise BookingRefused("no_reschedule")
     slot = _locked_bookable_slot(application, slot_id, moment)
     _check_free(slot, moment)
+    lifecycle.record(
+        application,
+        actor_id=application.account_id,
+        reason=f"rescheduled from {current.slot.starts_at.isoformat()} to "
+        f"{slot.starts_at.isoformat()}",
+    )
     current.slot_id = slot.id
     application.rescheduled_at = moment
     db.session.commit()
@@ -265,3 +271,28 @@ def cancel(application: Application) -> None:
 def choose_office(application: Application, office: Office) -> None:
     application.office_id = office.id
     db.session.commit()
+
+
+@dataclass(frozen=True)
+class AccountActivity:
+    account_id: int
+    email: str
+    holds: int
+    expired: int
+    cancelled: int
+
+
+def busiest_accounts(limit: int = 20) -> list[AccountActivity]:
+    """Accounts by how many holds they let expire or cancelled: what a scalper leaves behind."""
+    from webapp.models import User
+
+    expired = func.count(Hold.id).filter(Hold.status == "expired")
+    cancelled = func.count(Hold.id).filter(Hold.status == "cancelled")
+    rows = db.session.execute(
+        select(Hold.account_id, User.email, func.count(Hold.id), expired, cancelled)
+        .join(User, User.id == Hold.account_id)
+        .group_by(Hold.account_id, User.email)
+        .order_by((expired + cancelled).desc(), func.count(Hold.id).desc())
+        .limit(limit)
+    ).all()
+    return [AccountActivity(*row) for row in rows]

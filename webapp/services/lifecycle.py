@@ -23,3 +23,16 @@ def transition(application: Application, target: str, *, actor_id: int | None, r
         )
     )
     application.status = target
+
+
+def record(application: Application, *, actor_id: int | None, reason: str) -> None:
+    """Audit an event that keeps the status, such as a moved appointment."""
+    db.session.add(
+        AuditEntry(
+            application_id=application.id,
+            actor_id=actor_id,
+            from_status=application.status,
+            to_status=application.status,
+            reason=reason,
+        )
+    )

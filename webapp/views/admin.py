@@ -6,7 +6,7 @@ from redis.exceptions import RedisError
 
 from webapp.access import administrator
 from webapp.forms.auth import EmptyForm
-from webapp.services import job_queues
+from webapp.services import booking, job_queues
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -23,6 +23,13 @@ def jobs():
     return render_template(
         "admin/jobs.html", queues=queues, unreachable=unreachable, form=EmptyForm()
     )
+
+
+@bp.route("/holds")
+@administrator
+def holds():
+    """Accounts ranked by expired and cancelled holds, for review against scalping."""
+    return render_template("admin/holds.html", accounts=booking.busiest_accounts())
 
 
 @bp.route("/jobs/<queue>/retry", methods=["POST"])

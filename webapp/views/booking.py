@@ -23,7 +23,7 @@ from webapp.models import Office
 from webapp.rules.statuses import AWAITING_PAYMENT, SCHEDULED, SUBMITTED
 from webapp.services import booking, offices
 from webapp.views.apply import owned
-from webapp.views.limits import per_ip
+from webapp.views.limits import per_account, per_ip
 
 bp = Blueprint("booking", __name__, url_prefix="/applications")
 bp.app_template_global("booking_hold")(booking.live_hold)
@@ -128,6 +128,7 @@ def _shift(month: date, by: int) -> date:
 @bp.route("/<public_id>/hold", methods=["POST"])
 @verified
 @per_ip("30 per hour")
+@per_account("20 per hour")
 def hold(public_id: str):
     application = owned(public_id)
     if not EmptyForm().validate_on_submit():

@@ -29,3 +29,12 @@ def per_email(limits: str):
 def per_pending_account(limits: str):
     """Counts POSTs per account awaiting activation in this session."""
     return limiter.limit(limits, key_func=_pending_account_key, methods=["POST"])
+
+
+def _account_key() -> str:
+    return f"account:{current_user.id}" if current_user.is_authenticated else "anonymous"
+
+
+def per_account(limits: str):
+    """Counts POSTs per signed-in account, whichever address they come from."""
+    return limiter.limit(limits, key_func=_account_key, methods=["POST"])

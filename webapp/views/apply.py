@@ -262,26 +262,11 @@ def upload_document(public_id: str, code: str):
     except document_service.UploadRefused as refused:
         message = labels.UPLOAD_PROBLEMS[refused.code]
         if request.htmx:
-            return render_template(
-                "apply/_document_item.html",
-                application=application,
-                code=code,
-                document=None,
-                error=message,
-                form=EmptyForm(),
-            ), 422
+            return document_item(application, code, error=message), 422
         context = documents_context(application, {code: message})
         return render_step(application, "documents", 422, **context)
     if request.htmx:
-        document = next(d for d in application.documents if d.code == code)
-        return render_template(
-            "apply/_document_item.html",
-            application=application,
-            code=code,
-            document=document,
-            error=None,
-            form=EmptyForm(),
-        )
+        return document_item(application, code)
     flash(_("%(document)s is uploaded.", document=labels.DOCUMENTS[code]), "success")
     return redirect(url_for("apply.documents", public_id=application.public_id))
 
@@ -327,14 +312,19 @@ def nik_check_again(public_id: str):
 def document_status(public_id: str, code: str):
     """One document item, polling itself while its quality check is pending."""
     application = owned(public_id)
-    document = next((d for d in application.documents if d.code == code), None)
-    if document is None:
+    if not any(d.code == code for d in application.documents):
         abort(404)
+    return document_item(application, code)
+
+
+def document_item(application, code: str, error: str | None = None) -> str:
+    """One required document with its current upload, check state and any refusal."""
+    document = next((d for d in application.documents if d.code == code), None)
     return render_template(
         "apply/_document_item.html",
         application=application,
         code=code,
         document=document,
-        error=None,
+        error=error,
         form=EmptyForm(),
     )

@@ -28,10 +28,11 @@ def from_environment(instance_path: str) -> dict:
         "REGISTRY_TIMEOUT": float(os.environ.get("REGISTRY_TIMEOUT", "5")),
         # Ed25519 key (PKCS#8 PEM) signing the QR proofs; generated into instance/ when unset.
         "PROOF_SIGNING_KEY": os.environ.get("PROOF_SIGNING_KEY") or None,
-        # Shared secret of the payment channels' notifications (HMAC-SHA256).
-        "PAYMENT_WEBHOOK_SECRET": os.environ.get(
-            "PAYMENT_WEBHOOK_SECRET", "standin-webhook-secret"
-        ),
+        # Shared secret of the payment channels' notifications (HMAC-SHA256). The stand-in
+        # channel at /pay exists only while no real secret is configured.
+        "PAYMENT_WEBHOOK_SECRET": os.environ.get("PAYMENT_WEBHOOK_SECRET")
+        or _instance_secret(instance_path, "payment_webhook_secret"),
+        "PAYMENT_STANDIN": _flag("PAYMENT_STANDIN", not os.environ.get("PAYMENT_WEBHOOK_SECRET")),
         # Mail: with no MAIL_SERVER, messages are written as .eml files to instance/mail/.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),

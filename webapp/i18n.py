@@ -29,8 +29,11 @@ def rupiah(amount: int, locale: str | None = None) -> str:
     return "Rp" + (grouped.replace(",", ".") if locale == "id" else grouped)
 
 
-def long_date(value: date | datetime) -> str:
-    """24 November 2026 (the month's name in the current language)."""
+def long_date(value: date | datetime, zone: str | None = None) -> str:
+    """24 November 2026 (the month's name in the current language); a moment is dated in
+    `zone`, the office's, when given, else in WIB."""
+    if isinstance(value, datetime) and zone:
+        value = value.astimezone(ZoneInfo(zone)).date()
     return format_date(value, "d MMMM y")
 
 

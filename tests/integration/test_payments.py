@@ -474,9 +474,23 @@ def test_the_standin_page_is_rate_limited_per_address(pay_app, client):
     assert statuses[:20] == [422] * 20 and statuses[20] == 429
 
 
-def test_the_standin_page_is_off_unless_configured(make_app):
-    app = make_app(PAYMENT_WEBHOOK_SECRET=SECRET)
+def test_the_standin_page_is_off_when_disabled(make_app):
+    app = make_app(PAYMENT_WEBHOOK_SECRET=SECRET, PAYMENT_STANDIN=False)
     assert app.test_client().get("/pay").status_code == 404
+
+
+def test_a_real_webhook_secret_turns_the_standin_off(monkeypatch, tmp_path):
+    from webapp.config import from_environment
+
+    monkeypatch.delenv("PAYMENT_WEBHOOK_SECRET", raising=False)
+    embedded = from_environment(str(tmp_path))
+    assert embedded["PAYMENT_STANDIN"] is True
+    assert len(embedded["PAYMENT_WEBHOOK_SECRET"]) == 64  # generated into instance/
+    assert (tmp_path / "payment_webhook_secret").stat().st_mode & 0o777 == 0o600
+    monkeypatch.setenv("PAYMENT_WEBHOOK_SECRET", "a-real-shared-secret")
+    production = from_environment(str(tmp_path))
+    assert production["PAYMENT_STANDIN"] is False
+    assert production["PAYMENT_WEBHOOK_SECRET"] == "a-real-shared-secret"
 
 
 # Races on PostgreSQL ---------------------------------------------------------------------------

@@ -119,7 +119,8 @@ def hold(application: Application, slot_id: int) -> Hold:
         account_id=application.account_id,
         status="held",
         created_at=moment,
-        expires_at=moment + quota.HOLD_LIFETIME,
+        # Two hours to pay, but never past the appointment itself.
+        expires_at=min(moment + quota.HOLD_LIFETIME, slot.starts_at),
     )
     db.session.add(new_hold)
     db.session.flush()
@@ -231,17 +232,23 @@ def sweep_expired(limit: int = 500) -> int:
     return sum(expire(hold_id) for hold_id in ids)
 
 
+def can_move(application: Application) -> bool:
+    """Whether the applicant may still move the appointment: once, up to the day before."""
+    current = live_hold(application)
+    if application.status != SCHEDULED or current is None or application.rescheduled_at:
+        return False
+    office = db.session.get(Office, application.office_id)
+    return quota.can_reschedule(current.slot.starts_at, now=clock.now(), zone=office.timezone)
+
+
 def reschedule(application: Application, slot_id: int) -> Hold:
     """Move a paid booking to another slot once, up to the day before the appointment."""
     current = live_hold(application)
     if application.status != SCHEDULED or current is None or current.status != "paid":
         raise BookingRefused("not_bookable")
-    office = db.session.get(Office, application.office_id)
-    moment = clock.now()
-    if application.rescheduled_at is not None or not quota.can_reschedule(
-        current.slot.starts_at, now=moment, zone=office.timezone
-    ):
+    if not can_move(application):
         raise BookingRefused("no_reschedule")
+    moment = clock.now()
     slot = _locked_bookable_slot(application, slot_id, moment)
     _check_free(slot, moment)
     lifecycle.record(

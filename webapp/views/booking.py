@@ -22,11 +22,14 @@ from webapp.forms.auth import EmptyForm
 from webapp.models import Office
 from webapp.rules.statuses import AWAITING_PAYMENT, SCHEDULED, SUBMITTED
 from webapp.services import booking, offices
+from webapp.services import proof as proofs
 from webapp.views.apply import owned
 from webapp.views.limits import per_account, per_ip
 
 bp = Blueprint("booking", __name__, url_prefix="/applications")
 bp.app_template_global("booking_hold")(booking.live_hold)
+bp.app_template_global("can_move")(booking.can_move)
+bp.app_template_global("proof_for")(proofs.proof_for)
 
 
 def _bookable(application) -> bool:
@@ -96,7 +99,6 @@ def slots(public_id: str):
         "day_slots": days.get(chosen_day, []) if chosen_day else [],
         "previous": _shift(month, -1),
         "following": _shift(month, 1),
-        "today": today,
         "form": EmptyForm(),
     }
     template = "booking/slots.html"
@@ -154,9 +156,7 @@ def hold(public_id: str):
 def payment_status(public_id: str):
     """The bill's state as a fragment that polls itself until it is paid or expired."""
     application = owned(public_id)
-    return render_template(
-        "booking/_payment.html", application=application, held=booking.live_hold(application)
-    )
+    return render_template("booking/_payment.html", application=application)
 
 
 @bp.route("/<public_id>/cancel-booking", methods=["GET", "POST"])

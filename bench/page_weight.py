@@ -24,9 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flask_migrate import upgrade  # noqa: E402
-from PIL import Image  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
+from tests.factories import jpeg_bytes  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.clock import now  # noqa: E402
 from webapp.extensions import db  # noqa: E402
@@ -240,8 +240,7 @@ def measure_wizard(member, figures: dict) -> None:
         saved = post_form(member, f"{base}/{step}", answers)
         if saved.status_code != 302:
             raise RuntimeError(f"step {step} answered {saved.status_code}")
-    photo = io.BytesIO()
-    Image.new("RGB", (1600, 1000), "white").save(photo, "JPEG")
+    photo = io.BytesIO(jpeg_bytes())  # a sharp photo of a printed page, as the checks want
     for code in ("ktp", "kk", "civil_record"):
         member.post(
             f"{base}/documents/{code}",

@@ -7,7 +7,6 @@ set, puts rate limits and jobs on Redis; mail jobs are then run by a real RQ wor
 import contextlib
 import os
 import re
-import uuid
 from email import policy
 from email.parser import BytesParser
 
@@ -19,7 +18,7 @@ from redis.exceptions import RedisError
 from tests import services
 from tests.html import CheckingClient
 from webapp import create_app
-from webapp.extensions import db
+from webapp.extensions import db, limiter
 
 
 def _config(database_url: str, instance_path, **overrides) -> dict:
@@ -31,7 +30,6 @@ def _config(database_url: str, instance_path, **overrides) -> dict:
         "MAIL_SERVER": None,
         "MAIL_DIR": str(instance_path / "mail"),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
-        "RATELIMIT_KEY_PREFIX": uuid.uuid4().hex,
         "SESSION_COOKIE_SECURE": False,
         "BASE_URL": "http://localhost",
         **overrides,
@@ -71,6 +69,9 @@ def make_app(database_url, tmp_path):
         app = create_app(_config(database_url, tmp_path / "instance", **overrides))
         app.test_client_class = CheckingClient
         made.append(app)
+        with app.app_context():
+            # Counters start from zero in every test, whichever storage keeps them.
+            limiter.reset()
         if app.config["REDIS_URL"]:
             from webapp.jobs import redis_connection
 

@@ -255,7 +255,12 @@ def test_the_calendar_shows_free_places_in_the_office_zone(app, ready):
 def test_no_oversold_place_among_hundreds_of_simultaneous_attempts(make_app):
     url = services.postgres_url()
     services.require(services.postgres_reachable(url), f"PostgreSQL unreachable at {url}")
-    app = make_app(RATELIMIT_ENABLED=False, REDIS_URL=None)
+    # Fifty connections: many transactions truly at once, within PostgreSQL's default hundred.
+    app = make_app(
+        RATELIMIT_ENABLED=False,
+        REDIS_URL=None,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 50, "max_overflow": 0, "pool_timeout": 60},
+    )
     if app.config["SQLALCHEMY_DATABASE_URI"] != url:
         pytest.skip("the race tests run when the suite runs on PostgreSQL (DATABASE_URL)")
     attempts, capacity = 200, 10
@@ -269,9 +274,9 @@ def test_no_oversold_place_among_hundreds_of_simultaneous_attempts(make_app):
     start = threading.Barrier(attempts)
 
     def attempt(application_id: int) -> str:
+        start.wait()  # before taking a connection: the pool has fewer than there are threads
         with app.app_context():
             application = db.session.get(Application, application_id)
-            start.wait()
             try:
                 booking.hold(application, slot_id)
                 return "held"

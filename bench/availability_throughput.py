@@ -71,6 +71,7 @@ from bench.wizard_throughput import (  # noqa: E402
     stop_gunicorn,
     wait_until_up,
 )
+from tests.factories import ADULT_ANSWERS  # noqa: E402
 
 DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/mpaspor_bench_availability"
 OFFICE_CODE = "kanim-makassar"
@@ -78,24 +79,9 @@ LANE = "regular"
 FRAGMENT_BUDGET = 6 * 1024
 HTMX_CALENDAR = {"HX-Request": "true", "HX-Target": "calendar"}
 DAY_LIST = 'id="day-slots"'
+# The adult answers of tests/factories.py, less who the person is: each resident brings that.
 ANSWERS = {
-    "for_self": True,
-    "service": "regular",
-    "application_type": "new",
-    "marital_status": "single",
-    "passport_kind": "electronic",
-    "validity_years": 10,
-    "birth_place": "Surabaya",
-    "address": "Jl. Pahlawan 10, Surabaya",
-    "occupation": "Karyawan swasta",
-    "phone": "+6281234567890",
-    "mother_name": "Siti Aminah",
-    "father_name": "Slamet Riyadi",
-    "travel_purpose": "tourism",
-    "destination_country": "Jepang",
-    "stay_length": "under_1_month",
-    "emergency_name": "Kadek Putra",
-    "emergency_phone": "+6281298765432",
+    k: v for k, v in ADULT_ANSWERS.items() if k not in ("nik", "full_name", "birth_date", "sex")
 }
 
 

@@ -26,7 +26,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -39,6 +39,7 @@ from sqlalchemy import select  # noqa: E402
 
 from bench.page_weight import SEEDED_EMAIL, make_app  # noqa: E402
 from bench.verification_latency import percentile_ms  # noqa: E402
+from tests.factories import ADULT_ANSWERS  # noqa: E402
 from webapp import clock  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.models import Application, Bill, Hold, Office, Slot, User  # noqa: E402
@@ -50,29 +51,6 @@ WARMUPS = int(os.environ.get("BENCH_WARMUPS", "3"))
 LOCALES = ("id", "en")
 TIME_BUDGET_MS = 50
 SIZE_BUDGET = 100 * 1024
-ANSWERS = {  # an adult's answers, as tests/factories.py gives them
-    "for_self": True,
-    "service": "regular",
-    "application_type": "new",
-    "birth_date": date(1997, 11, 11),
-    "marital_status": "single",
-    "passport_kind": "electronic",
-    "validity_years": 5,
-    "nik": "5104075111970004",
-    "full_name": "Siti Rahayu",
-    "birth_place": "Denpasar",
-    "sex": "F",
-    "address": "Jl. Raya Kuta 1, Badung",
-    "occupation": "Guru",
-    "phone": "+6281234567890",
-    "mother_name": "Ni Made Sari",
-    "father_name": "I Wayan Budi",
-    "travel_purpose": "tourism",
-    "destination_country": "Jepang",
-    "stay_length": "under_1_month",
-    "emergency_name": "Kadek Putra",
-    "emergency_phone": "+6281298765432",
-}
 
 
 def scheduled_application() -> Application:
@@ -101,7 +79,7 @@ def scheduled_application() -> Application:
         office_id=office.id,
         nik_status="verified",
         pending_inputs={},
-        **ANSWERS,
+        **ADULT_ANSWERS,
     )
     db.session.add_all([slot, application])
     db.session.flush()

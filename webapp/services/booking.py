@@ -264,15 +264,34 @@ def reschedule(application: Application, slot_id: int) -> Hold:
     return current
 
 
-def cancel(application: Application) -> None:
-    """Cancel by the applicant: the place returns to the quota, the fee is forfeited."""
-    current = live_hold(application)
+def cancel(application: Application) -> bool:
+    """Cancel by the applicant: the place returns to the quota, the fee is forfeited.
+
+    The hold, then the application, are locked in the order a payment locks them, so that a
+    cancel and a payment arriving together are applied one after the other.
+    """
+    current = db.session.scalar(
+        select(Hold)
+        .where(Hold.application_id == application.id, Hold.status.in_(("held", "paid")))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    db.session.scalar(
+        select(Application)
+        .where(Application.id == application.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if application.status not in (AWAITING_PAYMENT, SCHEDULED):
+        db.session.rollback()  # it expired or ended meanwhile: nothing left to cancel
+        return False
     if current is not None:
         current.status, current.ended_at = "cancelled", clock.now()
     lifecycle.transition(
         application, CANCELLED, actor_id=application.account_id, reason="cancelled by applicant"
     )
     db.session.commit()
+    return True
 
 
 def choose_office(application: Application, office: Office) -> None:

@@ -167,8 +167,9 @@ def cancel(public_id: str):
         return redirect(url_for("apply.overview", public_id=public_id))
     form = EmptyForm()
     if form.validate_on_submit():
-        booking.cancel(application)
-        flash(_("The application is cancelled. The fee is not returned."), "success")
-        return redirect(url_for("main.index"))
+        if booking.cancel(application):
+            flash(_("The application is cancelled. The fee is not returned."), "success")
+            return redirect(url_for("main.index"))
+        return redirect(url_for("apply.overview", public_id=public_id))
     held = booking.live_hold(application)
     return render_template("booking/cancel.html", application=application, held=held, form=form)

@@ -159,6 +159,7 @@ DOCUMENT_PROBLEMS = {
 BOOKING_PROBLEMS = {
     "full": _l("That hour was just taken. Choose another."),
     "past": _l("That hour has passed. Choose another."),
+    "too_soon": _l("That hour starts too soon: the fee may take up to 2 hours to pay."),
     "closed": _l("The office is closed that day. Choose another day."),
     "not_released": _l("That day is not open for booking yet. Quota opens on the release day."),
     "wrong_lane": _l("That hour belongs to another service."),

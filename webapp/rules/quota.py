@@ -34,10 +34,13 @@ def booking_problem(
     release_hour: int,
     closed_days: frozenset[date] = frozenset(),
 ) -> str | None:
-    """Why a slot cannot be booked now: "past", "closed" or "not_released"; None when it can."""
+    """Why a slot cannot be booked now: "past", "too_soon", "closed" or "not_released"; None
+    when it can. A slot must start after the two hours its bill may stay unpaid."""
     local_start = starts_at.astimezone(ZoneInfo(zone))
     if starts_at <= now:
         return "past"
+    if starts_at <= now + HOLD_LIFETIME:
+        return "too_soon"
     if local_start.date() in closed_days:
         return "closed"
     if now < release_moment(local_start.date(), release_weekday, release_hour, zone):

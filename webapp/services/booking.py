@@ -23,7 +23,7 @@ from webapp.services.notifications import notify
 
 
 class BookingRefused(Exception):
-    """code: full | past | closed | not_released | wrong_lane | too_many_holds | already_held
+    """code: full | past | too_soon | closed | not_released | wrong_lane | too_many_holds | already_held
     | not_bookable | no_reschedule"""
 
     def __init__(self, code: str):
@@ -119,8 +119,7 @@ def hold(application: Application, slot_id: int) -> Hold:
         account_id=application.account_id,
         status="held",
         created_at=moment,
-        # Two hours to pay, but never past the appointment itself.
-        expires_at=min(moment + quota.HOLD_LIFETIME, slot.starts_at),
+        expires_at=moment + quota.HOLD_LIFETIME,
     )
     db.session.add(new_hold)
     db.session.flush()

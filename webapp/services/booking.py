@@ -23,8 +23,7 @@ from webapp.services.notifications import notify
 
 
 class BookingRefused(Exception):
-    """code: full | past | too_soon | closed | not_released | wrong_lane | too_many_holds | already_held
-    | not_bookable | no_reschedule"""
+    """Why a booking was refused; code is a key of labels.BOOKING_PROBLEMS."""
 
     def __init__(self, code: str):
         super().__init__(code)

@@ -47,4 +47,4 @@ bench: setup
 # Refresh the message catalogue after changing user-facing text.
 extract-messages: setup
 	$(RUN) pybabel extract -F babel.cfg -k _l -o webapp/translations/messages.pot .
-	$(RUN) pybabel update -i webapp/translations/messages.pot -d webapp/translations --no-fuzzy-matching
+	$(RUN) pybabel update -i webapp/translations/messages.pot -d webapp/translations --no-fuzzy-matching --ignore-obsolete

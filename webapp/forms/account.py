@@ -5,8 +5,8 @@ from wtforms import HiddenField, PasswordField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional
 
-from webapp.forms.auth import REQUIRED, _new_password_field
-from webapp.forms.base import BaseForm
+from webapp.forms.auth import new_password_field
+from webapp.forms.base import REQUIRED, BaseForm
 
 CLOSURE_REASONS = [
     SelectChoice("no_longer_needed", _l("I no longer need the service")),
@@ -22,7 +22,7 @@ class ChangePasswordForm(BaseForm):
         validators=[DataRequired(REQUIRED), Length(max=128)],
         render_kw={"autocomplete": "current-password"},
     )
-    password = _new_password_field(_l("New password"))
+    password = new_password_field(_l("New password"))
     confirm = PasswordField(
         _l("Repeat the new password"),
         validators=[DataRequired(REQUIRED), EqualTo("password", _l("The passwords differ."))],

@@ -7,8 +7,7 @@ from wtforms import BooleanField, RadioField, StringField, TelField, TextAreaFie
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from webapp import clock, labels
-from webapp.forms.auth import REQUIRED
-from webapp.forms.base import BaseForm, IndonesianMobile, PersonName
+from webapp.forms.base import REQUIRED, BaseForm, IndonesianMobile, PersonName
 from webapp.forms.fields import DatePartsField
 from webapp.rules import eligibility, journey, nik
 

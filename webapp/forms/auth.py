@@ -2,12 +2,16 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, StringField, TelField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp
+from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from webapp.forms.base import BaseForm, IndonesianMobile, PersonName, StrongPassword
-
-REQUIRED = _l("This field is required.")
-
+from webapp.forms.base import (
+    REQUIRED,
+    BaseForm,
+    IndonesianMobile,
+    PersonName,
+    StrongPassword,
+    digits_field,
+)
 
 EMAIL_LABEL = _l("Email address")
 
@@ -24,7 +28,7 @@ def _email_field(label=EMAIL_LABEL):
     )
 
 
-def _new_password_field(label, email_field=None):
+def new_password_field(label, email_field=None):
     return PasswordField(
         label,
         validators=[DataRequired(REQUIRED), StrongPassword(email_field)],
@@ -46,7 +50,7 @@ class RegisterForm(BaseForm):
         render_kw={"autocomplete": "tel", "inputmode": "tel"},
         description=_l("For example 081234567890."),
     )
-    password = _new_password_field(_l("Password"), email_field="email")
+    password = new_password_field(_l("Password"), email_field="email")
     accept_terms = BooleanField(
         _l("I accept the terms of service and the privacy notice."),
         validators=[DataRequired(_l("You must accept the terms to open an account."))],
@@ -54,19 +58,12 @@ class RegisterForm(BaseForm):
 
 
 class CodeForm(BaseForm):
-    code = StringField(
+    code = digits_field(
         _l("Activation code"),
-        validators=[
-            DataRequired(REQUIRED),
-            Regexp(r"^\d{6}$", message=_l("The code is 6 digits.")),
-        ],
-        render_kw={
-            "autocomplete": "one-time-code",
-            "inputmode": "numeric",
-            "pattern": "[0-9]{6}",
-            "maxlength": 6,
-        },
+        6,
+        _l("The code is 6 digits."),
         description=_l("Sent to your email address; valid for 15 minutes."),
+        autocomplete="one-time-code",
     )
 
 
@@ -88,7 +85,7 @@ class ForgotPasswordForm(BaseForm):
 
 
 class ResetPasswordForm(BaseForm):
-    password = _new_password_field(_l("New password"))
+    password = new_password_field(_l("New password"))
     confirm = PasswordField(
         _l("Repeat the new password"),
         validators=[DataRequired(REQUIRED), EqualTo("password", _l("The passwords differ."))],

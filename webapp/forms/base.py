@@ -2,7 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import ValidationError
+from wtforms import StringField, ValidationError
+from wtforms.validators import DataRequired, Regexp
 
 from webapp.rules.accounts import name_is_valid, normalise_name, normalise_phone, password_problem
 
@@ -13,6 +14,9 @@ _CONTROL = {c: None for c in range(32) if chr(c) not in "\n\r\t"} | {127: None}
 
 def without_control_characters(value: str) -> str:
     return value.translate(_CONTROL)
+
+
+REQUIRED = _l("This field is required.")
 
 
 def _strip(value):
@@ -47,6 +51,25 @@ class IndonesianMobile:
                 _l("Enter an Indonesian mobile number, for example 081234567890.")
             )
         field.data = e164
+
+
+def digits_field(label, digits: int, message, description=None, autocomplete="off"):
+    """A code of exactly `digits` digits, with the phone's number pad."""
+    return StringField(
+        label,
+        validators=[
+            DataRequired(REQUIRED),
+            Regexp(rf"^[0-9]{{{digits}}}\Z", message=message),
+        ],
+        render_kw={
+            "autocomplete": autocomplete,
+            "inputmode": "numeric",
+            "pattern": f"[0-9]{{{digits}}}",
+            "maxlength": digits,
+            "spellcheck": "false",
+        },
+        description=description,
+    )
 
 
 PASSWORD_MESSAGES = {

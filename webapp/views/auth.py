@@ -112,7 +112,7 @@ def start_session(user) -> None:
     login_user(user)
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only a path on this site: never another host, so login cannot redirect people away."""
     parts = urlsplit(target or "")
     printable = target is not None and all(32 < ord(c) < 127 for c in target)
@@ -131,7 +131,7 @@ def login():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
             start_session(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         form.password.errors.append(_("The email address or password is not right."))
     return _render("auth/login.html", form)
 

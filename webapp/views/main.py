@@ -8,7 +8,7 @@ from webapp.forms.account import LanguageForm
 from webapp.forms.auth import EmptyForm
 from webapp.i18n import LANGUAGE_COOKIE
 from webapp.services import accounts, applications
-from webapp.views.auth import _safe_next
+from webapp.views.auth import safe_next
 
 bp = Blueprint("main", __name__)
 
@@ -31,7 +31,7 @@ def index():
 @public
 def language():
     form = LanguageForm()
-    response = redirect(_safe_next(form.next.data) if form.next.data else url_for("main.index"))
+    response = redirect(safe_next(form.next.data) if form.next.data else url_for("main.index"))
     if form.validate_on_submit():
         response.set_cookie(
             LANGUAGE_COOKIE,

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from flask_migrate import upgrade  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
-from tests.factories import jpeg_bytes  # noqa: E402
+from tests.factories import FORM_ANSWERS, jpeg_bytes  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.clock import now  # noqa: E402
 from webapp.extensions import db  # noqa: E402
@@ -200,42 +200,11 @@ def measure(app) -> tuple[dict, list[tuple[str, int, int]], list[str]]:
     return figures, rows, third_party
 
 
-WIZARD_ANSWERS = {
-    "service": {"for_self": "yes", "service": "regular", "application_type": "new"},
-    "passport": {
-        "birth_date-day": "11",
-        "birth_date-month": "11",
-        "birth_date-year": "1997",
-        "marital_status": "single",
-        "passport_kind": "electronic",
-        "validity_years": "10",
-    },
-    "personal": {
-        "nik": "5104075111970004",
-        "full_name": "Siti Rahayu",
-        "birth_place": "Denpasar",
-        "sex": "F",
-        "address": "Jl. Raya Kuta 1, Badung",
-        "occupation": "Guru",
-        "phone": "081234567890",
-        "mother_name": "Ni Made Sari",
-        "father_name": "I Wayan Budi",
-    },
-    "travel": {
-        "travel_purpose": "tourism",
-        "destination_country": "Jepang",
-        "stay_length": "under_1_month",
-        "emergency_name": "Kadek Putra",
-        "emergency_phone": "081298765432",
-    },
-}
-
-
 def measure_wizard(member, figures: dict) -> None:
     """Each step page of an application, as the applicant reaches it (documents uploaded)."""
     started = member.post("/applications", data={"csrf_token": csrf_of(member, "/")})
     base = urlsplit(started.location).path.rsplit("/", 1)[0]
-    for step, answers in WIZARD_ANSWERS.items():
+    for step, answers in FORM_ANSWERS.items():
         figures[f"step_{step}_html_gz_bytes"] = gz(get(member, f"{base}/{step}").get_data())
         saved = post_form(member, f"{base}/{step}", answers)
         if saved.status_code != 302:

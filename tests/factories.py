@@ -150,3 +150,35 @@ def submitted_application(user: User, office: Office, **answers) -> Application:
     application.office_id = office.id
     db.session.commit()
     return application
+
+
+# The adult's answers as each wizard step posts them (the same person as ADULT_ANSWERS).
+FORM_ANSWERS = {
+    "service": {"for_self": "yes", "service": "regular", "application_type": "new"},
+    "passport": {
+        "birth_date-day": "11",
+        "birth_date-month": "11",
+        "birth_date-year": "1997",
+        "marital_status": "single",
+        "passport_kind": "electronic",
+        "validity_years": "10",
+    },
+    "personal": {
+        "nik": "5104075111970004",
+        "full_name": "Siti Rahayu",
+        "birth_place": "Denpasar",
+        "sex": "F",
+        "address": "Jl. Raya Kuta 1",
+        "occupation": "Guru",
+        "phone": "0812 3456 7890",
+        "mother_name": "Ni Made Sari",
+        "father_name": "I Wayan Budi",
+    },
+    "travel": {
+        "travel_purpose": "tourism",
+        "destination_country": "Jepang",
+        "stay_length": "under_1_month",
+        "emergency_name": "Kadek Putra",
+        "emergency_phone": "0812 9876 5432",
+    },
+}

@@ -140,11 +140,13 @@ def test_a_double_click_holds_once(app, ready):
         assert db.session.scalar(select(func.count(Hold.id))) == 1
 
 
-def scheduled(app, ready, appointment_offset: int = 2) -> int:
-    """Make the ready application paid and scheduled at a slot `appointment_offset` days on."""
+def scheduled(app, ready, appointment: datetime | None = None) -> int:
+    """Make the ready application paid and scheduled (in two days by default); returns the id
+    of a free slot a day after the appointment, to move it to."""
+    appointment = appointment or local(2)
     with app.app_context():
         office = db.session.get(booking.Office, ready["office"])
-        slot = make_slot(office, local(appointment_offset), capacity=3)
+        slot = make_slot(office, appointment, capacity=3)
         application = db.session.scalar(select(Application))
         application.status = "scheduled"
         db.session.add(
@@ -157,7 +159,7 @@ def scheduled(app, ready, appointment_offset: int = 2) -> int:
             )
         )
         db.session.commit()
-        return make_slot(office, local(appointment_offset + 1, 10), capacity=3).id
+        return make_slot(office, appointment + timedelta(days=1, hours=1), capacity=3).id
 
 
 def test_a_paid_appointment_moves_once(app, ready):
@@ -175,25 +177,8 @@ def test_a_paid_appointment_moves_once(app, ready):
 
 
 def test_no_moving_on_the_appointment_day(app, ready):
-    with app.app_context():
-        office = db.session.get(booking.Office, ready["office"])
-        now_local = clock.now().astimezone(WITA)
-        today_later = make_slot(
-            office, now_local.replace(hour=23, minute=0).astimezone(ZoneInfo("UTC")), capacity=3
-        )
-        application = db.session.scalar(select(Application))
-        application.status = "scheduled"
-        db.session.add(
-            Hold(
-                slot_id=today_later.id,
-                application_id=application.id,
-                account_id=application.account_id,
-                status="paid",
-                expires_at=clock.now(),
-            )
-        )
-        db.session.commit()
-        target = make_slot(office, local(3), capacity=3).id
+    later_today = clock.now().astimezone(WITA).replace(hour=23, minute=0)
+    target = scheduled(app, ready, later_today.astimezone(ZoneInfo("UTC")))
     refused = post_hold(signed_in(app), ready["public_id"], target, follow=True)
     assert "no later than the day before" in refused.text
 

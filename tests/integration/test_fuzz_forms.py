@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
 from tests.conftest import Mailbox
-from tests.factories import PASSWORD, make_user
+from tests.factories import FORM_ANSWERS, PASSWORD, make_user
 from tests.html import csrf_token, submit
 from webapp import clock, labels
 from webapp.extensions import db
@@ -331,35 +331,7 @@ def sign_in(app, email: str | None = None):
     return client
 
 
-ADULT_NEW = {
-    "service": {"for_self": "yes", "service": "regular", "application_type": "new"},
-    "passport": {
-        "birth_date-day": "11",
-        "birth_date-month": "11",
-        "birth_date-year": "1997",
-        "marital_status": "single",
-        "passport_kind": "electronic",
-        "validity_years": "10",
-    },
-    "personal": {
-        "nik": "5104075111970004",
-        "full_name": "Siti Rahayu",
-        "birth_place": "Denpasar",
-        "sex": "F",
-        "address": "Jl. Raya 1",
-        "occupation": "Guru",
-        "phone": "081234567890",
-        "mother_name": "Ibu Siti",
-        "father_name": "Bapak Budi",
-    },
-    "travel": {
-        "travel_purpose": "tourism",
-        "destination_country": "Jepang",
-        "stay_length": "under_1_month",
-        "emergency_name": "Budi",
-        "emergency_phone": "081298765432",
-    },
-}
+ADULT_NEW = FORM_ANSWERS
 # A girl born 11 May 2015 replacing a lost passport: parents' NIKs and the old passport apply.
 CHILD_REPLACEMENT = {
     "service": {

@@ -10,38 +10,19 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from tests.conftest import Mailbox
-from tests.factories import PASSWORD, jpeg_bytes, make_application, make_user, pdf_bytes
+from tests.factories import (
+    FORM_ANSWERS,
+    PASSWORD,
+    jpeg_bytes,
+    make_application,
+    make_user,
+    pdf_bytes,
+)
 from tests.html import csrf_token, submit
 from webapp.extensions import db
 from webapp.models import Application, AuditEntry, Document
 
-SERVICE = {"for_self": "yes", "service": "regular", "application_type": "new"}
-PASSPORT = {
-    "birth_date-day": "11",
-    "birth_date-month": "11",
-    "birth_date-year": "1997",
-    "marital_status": "single",
-    "passport_kind": "electronic",
-    "validity_years": "10",
-}
-PERSONAL = {
-    "nik": "5104075111970004",
-    "full_name": "Siti Rahayu",
-    "birth_place": "Denpasar",
-    "sex": "F",
-    "address": "Jl. Raya Kuta 1",
-    "occupation": "Guru",
-    "phone": "0812 3456 7890",
-    "mother_name": "Ni Made Sari",
-    "father_name": "I Wayan Budi",
-}
-TRAVEL = {
-    "travel_purpose": "tourism",
-    "destination_country": "Jepang",
-    "stay_length": "under_1_month",
-    "emergency_name": "Kadek Putra",
-    "emergency_phone": "0812 9876 5432",
-}
+SERVICE, PASSPORT, PERSONAL, TRAVEL = FORM_ANSWERS.values()
 
 
 @pytest.fixture

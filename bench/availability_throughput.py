@@ -49,6 +49,7 @@ from bench.verification_latency import (  # noqa: E402
     generated_residents,
     log_problems,
     on_alarm,
+    verified_users,
 )
 from bench.wizard_throughput import (  # noqa: E402
     CLIENTS,
@@ -96,7 +97,7 @@ def seed(app) -> dict:
 
     from webapp import clock
     from webapp.extensions import db
-    from webapp.models import Application, Office, User
+    from webapp.models import Application, Office
     from webapp.services import accounts, booking
     from webapp.services.offices import load_demo_offices
 
@@ -106,18 +107,7 @@ def seed(app) -> dict:
         load_demo_offices(clock.today())
         office = db.session.scalar(select(Office).where(Office.code == OFFICE_CODE))
         password_hash = accounts.hash_password(PASSWORD)  # slow on purpose: hash once
-        users = [
-            User(
-                full_name=resident.full_name,
-                email=f"calendar{n}@contoh.id",
-                phone=f"+62815{n:08d}",
-                password_hash=password_hash,
-                locale="id",
-                terms_accepted_at=clock.now(),
-                verified_at=clock.now(),
-            )
-            for n, resident in enumerate(residents, 1)
-        ]
+        users = verified_users(residents, "calendar", "+62815", password_hash)
         db.session.add_all(users)
         db.session.flush()
         applications = [

@@ -67,6 +67,7 @@ from bench.verification_latency import (  # noqa: E402
     log_problems,
     on_alarm,
     percentile_ms,
+    verified_users,
 )
 from bench.wizard_throughput import (  # noqa: E402
     HOST,
@@ -138,7 +139,7 @@ def seed(app) -> dict:
 
     from webapp.clock import now
     from webapp.extensions import db
-    from webapp.models import Application, Office, Slot, User
+    from webapp.models import Application, Office, Slot
     from webapp.services.offices import DEMO_OFFICES
 
     residents = generated_residents(ATTEMPTS)
@@ -153,18 +154,7 @@ def seed(app) -> dict:
         db.session.add(slot)
         # Cheap on purpose: the logins are setup, not what is measured.
         password_hash = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
-        users = [
-            User(
-                full_name=resident.full_name,
-                email=f"quota{n}@contoh.id",
-                phone=f"+62814{n:08d}",
-                password_hash=password_hash,
-                locale="id",
-                terms_accepted_at=now(),
-                verified_at=now(),
-            )
-            for n, resident in enumerate(residents, 1)
-        ]
+        users = verified_users(residents, "quota", "+62814", password_hash)
         db.session.add_all(users)
         db.session.flush()
         applications = [

@@ -107,6 +107,25 @@ class TimeLimit(Exception):
     """The run went past BENCH_TIME_LIMIT."""
 
 
+def verified_users(residents, prefix: str, phone_prefix: str, password_hash: str) -> list:
+    """One verified account per resident: prefix1@contoh.id, prefix2@contoh.id, ..."""
+    from webapp.clock import now
+    from webapp.models import User
+
+    return [
+        User(
+            full_name=resident.full_name,
+            email=f"{prefix}{n}@contoh.id",
+            phone=f"{phone_prefix}{n:08d}",
+            password_hash=password_hash,
+            locale="id",
+            terms_accepted_at=now(),
+            verified_at=now(),
+        )
+        for n, resident in enumerate(residents, 1)
+    ]
+
+
 def check_deadline() -> None:
     if time.monotonic() > DEADLINE:
         raise TimeLimit(f"over the time limit of {TIME_LIMIT:g} s")
@@ -132,26 +151,14 @@ def seed(app, residents: list[Resident]) -> list[tuple[str, str]]:
     """Migrate; one verified user per resident, with a draft up to the personal step."""
     from flask_migrate import upgrade
 
-    from webapp.clock import now
     from webapp.extensions import db
-    from webapp.models import Application, User
+    from webapp.models import Application
     from webapp.services import accounts
 
     with app.app_context():
         upgrade()
         password_hash = accounts.hash_password(PASSWORD)  # slow on purpose: hash once
-        users = [
-            User(
-                full_name=resident.full_name,
-                email=f"verify{n}@contoh.id",
-                phone=f"+62813{n:08d}",
-                password_hash=password_hash,
-                locale="id",
-                terms_accepted_at=now(),
-                verified_at=now(),
-            )
-            for n, resident in enumerate(residents, 1)
-        ]
+        users = verified_users(residents, "verify", "+62813", password_hash)
         db.session.add_all(users)
         db.session.commit()
         drafts = [

@@ -7,6 +7,7 @@ from webapp.access import public
 from webapp.forms.account import LanguageForm
 from webapp.forms.auth import EmptyForm
 from webapp.i18n import LANGUAGE_COOKIE
+from webapp.rules.statuses import DRAFT
 from webapp.services import accounts, applications
 from webapp.views.auth import safe_next
 
@@ -21,7 +22,10 @@ def index():
         return render_template(
             "main/home.html",
             applications=listed,
-            next_steps={a.id: applications.next_step(a) or "review" for a in listed},
+            # Only drafts have a next step to show; the rest would cost queries for nothing.
+            next_steps={
+                a.id: applications.next_step(a) or "review" for a in listed if a.status == DRAFT
+            },
             start_form=EmptyForm(),
         )
     return render_template("main/landing.html")

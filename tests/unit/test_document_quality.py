@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter
 from pypdf import PdfWriter
 
-from webapp import document_quality
-from webapp.document_quality import PROBLEMS, Assessment, assess
+from webapp.documents import quality as document_quality
+from webapp.documents.quality import PROBLEMS, Assessment, assess
 from webapp.rules.documents import DOCUMENT_CODES, IDENTITY_DOCUMENTS
 
 IMAGE_MEASURES = {

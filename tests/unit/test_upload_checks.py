@@ -18,8 +18,8 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-from webapp import upload_checks
-from webapp.upload_checks import (
+from webapp.documents import upload_checks
+from webapp.documents.upload_checks import (
     MAX_BYTES,
     MAX_LONG_SIDE,
     MAX_PDF_PAGES,

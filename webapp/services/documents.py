@@ -7,13 +7,13 @@ from flask import current_app
 from sqlalchemy import update
 
 from webapp import clock
-from webapp.document_quality import assess
+from webapp.documents.quality import assess
+from webapp.documents.upload_checks import UploadRefused, inspect_upload
 from webapp.extensions import db
 from webapp.integrations.storage import FileSystemStorage, Storage
 from webapp.jobs import enqueue
 from webapp.models import Application, Document
 from webapp.rules import journey
-from webapp.upload_checks import UploadRefused, inspect_upload
 
 __all__ = ["UploadRefused", "check", "load", "required_items", "storage", "upload"]
 

@@ -4,10 +4,10 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from webapp.access import signed_in
 from webapp.forms.account import ChangePasswordForm, CloseAccountForm
 from webapp.forms.auth import EmptyForm
 from webapp.services import accounts
+from webapp.views.access import signed_in
 from webapp.views.limits import per_ip
 
 bp = Blueprint("account", __name__, url_prefix="/account")

@@ -4,9 +4,9 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from redis.exceptions import RedisError
 
-from webapp.access import administrator
 from webapp.forms.auth import EmptyForm
 from webapp.services import booking, job_queues
+from webapp.views.access import administrator
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -17,13 +17,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp import clock, labels
-from webapp.access import verified
 from webapp.forms.apply import ReviewForm, answers, limit_validities, step_form
 from webapp.forms.auth import EmptyForm
 from webapp.rules import journey, nik
 from webapp.rules.statuses import DRAFT, SUBMITTED
 from webapp.services import applications
 from webapp.services import documents as document_service
+from webapp.views.access import verified
 
 bp = Blueprint("apply", __name__, url_prefix="/applications")
 bp.app_context_processor(lambda: {"labels": labels})

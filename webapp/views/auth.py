@@ -6,7 +6,6 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from webapp.access import public, signed_in
 from webapp.forms.auth import (
     CodeForm,
     EmptyForm,
@@ -17,6 +16,7 @@ from webapp.forms.auth import (
 )
 from webapp.i18n import select_locale
 from webapp.services import accounts
+from webapp.views.access import public, signed_in
 from webapp.views.limits import per_email, per_ip, per_pending_account
 
 bp = Blueprint("auth", __name__)

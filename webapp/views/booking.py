@@ -16,13 +16,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webapp import clock, labels
-from webapp.access import verified
 from webapp.extensions import db
 from webapp.forms.auth import EmptyForm
 from webapp.models import Office
 from webapp.rules.statuses import AWAITING_PAYMENT, SCHEDULED, SUBMITTED
 from webapp.services import booking, offices
 from webapp.services import proof as proofs
+from webapp.views.access import verified
 from webapp.views.apply import owned
 from webapp.views.limits import per_account, per_ip
 

@@ -6,8 +6,8 @@ from email.parser import BytesParser
 
 from flask import Blueprint, abort, current_app, render_template
 
-from webapp.access import debug_only
 from webapp.integrations.mail import stored_messages
+from webapp.views.access import debug_only
 
 bp = Blueprint("dev", __name__, url_prefix="/dev")
 

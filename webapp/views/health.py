@@ -5,9 +5,9 @@ from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from webapp.access import public
 from webapp.extensions import db
 from webapp.jobs import redis_connection
+from webapp.views.access import public
 
 bp = Blueprint("health", __name__)
 

@@ -3,12 +3,12 @@
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from webapp.access import public
 from webapp.forms.account import LanguageForm
 from webapp.forms.auth import EmptyForm
 from webapp.i18n import LANGUAGE_COOKIE
 from webapp.rules.statuses import DRAFT
 from webapp.services import accounts, applications
+from webapp.views.access import public
 from webapp.views.auth import safe_next
 
 bp = Blueprint("main", __name__)

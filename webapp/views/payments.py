@@ -15,11 +15,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from webapp.access import public
 from webapp.extensions import csrf, limiter
 from webapp.forms.payments import BillingCodeForm
 from webapp.integrations import payment_gateway as gateway
 from webapp.services import payments
+from webapp.views.access import public
 from webapp.views.limits import per_ip
 
 log = logging.getLogger(__name__)

@@ -7,9 +7,9 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from webapp import signing
-from webapp.access import public, verified
 from webapp.extensions import limiter
 from webapp.services import proof as proofs
+from webapp.views.access import public, verified
 from webapp.views.apply import owned
 
 bp = Blueprint("proof", __name__)

@@ -4,8 +4,8 @@ import hashlib
 
 from flask import Blueprint, make_response, render_template, url_for
 
-from webapp.access import public
 from webapp.assets import asset_url
+from webapp.views.access import public
 
 bp = Blueprint("pwa", __name__)
 

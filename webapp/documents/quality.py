@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from PIL import Image, ImageFilter, ImageStat
 from pypdf import PdfReader
 
+from webapp.documents.upload_checks import MAX_PIXELS, strict_decoding
 from webapp.rules.documents import DOCUMENT_CODES, IDENTITY_DOCUMENTS
-from webapp.upload_checks import MAX_PIXELS, strict_decoding
 
 # Problem codes, in the order they are checked; the first that applies is reported. The UI maps
 # them to messages and hints, so they must stay stable.

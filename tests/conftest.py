@@ -2,18 +2,18 @@
 
 DATABASE_URL chooses PostgreSQL (CI) or, when unset, a throw-away SQLite file. REDIS_URL, when
 set, puts rate limits and jobs on Redis; mail jobs are then run by a real RQ worker in burst mode.
+Either way the run has a database and a Redis database of its own (tests/services.py).
 """
 
-import contextlib
 import os
 import re
+import signal
 from email import policy
 from email.parser import BytesParser
 
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
-from redis.exceptions import RedisError
 
 from tests import services
 from tests.html import CheckingClient
@@ -22,6 +22,7 @@ from webapp.extensions import db, limiter
 
 
 def _config(database_url: str, instance_path, **overrides) -> dict:
+    redis_url = services.configured_redis_url()
     return {
         "TESTING": True,
         "INSTANCE_PATH": str(instance_path),
@@ -29,35 +30,85 @@ def _config(database_url: str, instance_path, **overrides) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MAIL_SERVER": None,
         "MAIL_DIR": str(instance_path / "mail"),
-        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "REDIS_URL": redis_url,
+        # The limiter's counters live in this run's Redis database too, whatever an app's own
+        # REDIS_URL says: never in the database REDIS_URL names, where other runs count.
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "SESSION_COOKIE_SECURE": False,
         "BASE_URL": "http://localhost",
         **overrides,
     }
 
 
-def _reset_postgres(url: str) -> None:
-    engine = sa.create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    engine.dispose()
+def pytest_runtest_setup(item) -> None:
+    # A run stopped with SIGTERM (a CI timeout, `kill`) tears down as after Ctrl-C, so that its
+    # database is dropped and its Redis database released. Set before every test: RQ workers run
+    # in-process put in handlers of their own for both signals and leave them.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+# A test needs what its fixtures need: one that uses one of these fixtures, directly or through
+# another fixture, carries the marker of what it needs (so `-m "not browser"` selects truly).
+MARKER_OF_FIXTURE = {"postgres": "postgres", "redis": "redis", "playwright_driver": "browser"}
+
+
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        for fixture, marker in MARKER_OF_FIXTURE.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(marker)
+
+
+@pytest.fixture
+def postgres(database_url) -> str:
+    """For tests that mean something only on PostgreSQL: skipped locally on SQLite, a failure
+    in CI."""
+    services.require(
+        database_url.startswith("postgresql"),
+        "runs when the suite runs on PostgreSQL (DATABASE_URL)",
+    )
+    return database_url
+
+
+@pytest.fixture
+def redis() -> str:
+    """This run's own Redis database, for tests that need Redis whatever REDIS_URL says:
+    skipped locally without it, a failure in CI."""
+    url = services.redis_url()
+    services.require(services.redis_reachable(url), f"Redis unreachable at {url}")
+    return url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _redis_space():
+    """Claimed on first use (tests/services.py); released, emptied, when the run ends."""
+    yield
+    services.release_redis_space()
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
-    """A database migrated once per run with the project's own Alembic migrations."""
-    url = os.environ.get("DATABASE_URL")
-    if url:
+def database_url(tmp_path_factory):
+    """A database of this run's own, migrated once with the project's own Alembic migrations."""
+    if os.environ.get("DATABASE_URL"):
         url = services.postgres_url()
-        services.require(services.postgres_reachable(url), f"PostgreSQL unreachable at {url}")
-        _reset_postgres(url)
+        services.require(services.postgres_server_reachable(), "PostgreSQL unreachable")
+        services.create_database(url)
     else:
         url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
-    app = create_app(_config(url, tmp_path_factory.mktemp("migrate")))
-    with app.app_context():
-        upgrade()
-        db.engine.dispose()
-    return url
+    try:
+        app = create_app(_config(url, tmp_path_factory.mktemp("migrate")))
+        with app.app_context():
+            upgrade()
+            db.engine.dispose()
+        yield url
+    finally:
+        if url.startswith("postgresql"):
+            services.drop_database(url)
 
 
 @pytest.fixture
@@ -72,11 +123,7 @@ def make_app(database_url, tmp_path):
         with app.app_context():
             # Counters start from zero in every test, whichever storage keeps them.
             limiter.reset()
-        if app.config["REDIS_URL"]:
-            from webapp.jobs import redis_connection
-
-            with app.app_context(), contextlib.suppress(RedisError):
-                redis_connection().flushdb()  # the tests' own database
+        services.empty_redis(app.config["REDIS_URL"])  # this run's own database, and only it
         return app
 
     yield build

@@ -2,15 +2,25 @@
 
 In CI (CI=true) a missing PostgreSQL, Redis or Chromium fails the run; locally the tests that
 need it are skipped with a one-line reason.
+
+Every run has a PostgreSQL database and a Redis database of its own, so that two suites on one
+machine never meet. DATABASE_URL names the server and the base of the database's name; the run
+creates `<base>_<pid>_<random>` and drops it at the end. REDIS_URL names the server and the first
+Redis database to try; the run claims the first free one from there (see RedisSpace).
 """
 
 import contextlib
+import logging
 import os
+import secrets
 import shutil
 import threading
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from werkzeug.serving import make_server
+
+log = logging.getLogger(__name__)
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM = "/usr/bin/chromium"
@@ -26,25 +36,230 @@ def require(available: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
-def postgres_url() -> str:
+# PostgreSQL ------------------------------------------------------------------------------------
+
+# Made once per process: the server from DATABASE_URL, a database name this run alone uses.
+_RUN_SUFFIX = f"{os.getpid()}_{secrets.token_hex(3)}"
+
+
+def _base_postgres_url() -> str:
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith("postgres"):
-        return url.replace("postgresql://", "postgresql+psycopg://", 1)
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
     return DEFAULT_POSTGRES
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+def postgres_url() -> str:
+    """This run's own database on the server DATABASE_URL names."""
+    base = urlsplit(_base_postgres_url()).path.lstrip("/") or "mpaspor_test"
+    return _with_database(_base_postgres_url(), f"{base[:40]}_{_RUN_SUFFIX}")
 
 
 def postgres_reachable(url: str) -> bool:
     import psycopg
 
     try:
-        with psycopg.connect(url.replace("+psycopg", ""), connect_timeout=2):
+        with psycopg.connect(_libpq(url), connect_timeout=2):
             return True
     except psycopg.Error:
         return False
 
 
+def _libpq(url: str) -> str:
+    return url.replace("+psycopg", "")
+
+
+def _maintenance(url: str):
+    """A connection to the server's `postgres` database, outside any transaction."""
+    import psycopg
+
+    return psycopg.connect(_libpq(_with_database(url, "postgres")), autocommit=True)
+
+
+def create_database(url: str) -> None:
+    from psycopg import sql
+
+    with _maintenance(url) as connection:
+        name = urlsplit(url).path.lstrip("/")
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def drop_database(url: str) -> None:
+    """Drop it even if a server or worker the tests started still holds a connection."""
+    from psycopg import sql
+
+    with _maintenance(url) as connection:
+        name = urlsplit(url).path.lstrip("/")
+        statement = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+        connection.execute(statement.format(sql.Identifier(name)))
+
+
+def postgres_server_reachable() -> bool:
+    import psycopg
+
+    try:
+        with _maintenance(_base_postgres_url()):
+            return True
+    except psycopg.Error:
+        return False
+
+
+# Redis -----------------------------------------------------------------------------------------
+
+# One Redis database per run rather than a key prefix: RQ keeps its worker, scheduler and job
+# keys under fixed names (rq:workers, rq:job:<id>...) that no prefix reaches, so only a database
+# of its own keeps one run's workers from taking another run's jobs, and lets a test empty it
+# with FLUSHDB without touching anyone else.
+LEASE_KEY = "mpaspor-tests:lease"  # whose the database is; expires unless renewed
+MARK_KEY = "mpaspor-tests:used"  # left by the tests, so that a dead run's database is reused
+LEASE_SECONDS = 60
+
+# A database is free when nobody holds its lease and it is empty or only the tests used it; a
+# database with other keys and no mark belongs to someone else and is never taken.
+_CLAIM = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if redis.call('DBSIZE') > 0 and redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
+redis.call('FLUSHDB')
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+redis.call('SET', KEYS[2], '1')
+return 1
+"""
+_RENEW = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+return redis.call('EXPIRE', KEYS[1], ARGV[2])
+"""
+# Empties the database but keeps the lease, in one step: no other run can see it free meanwhile.
+_EMPTY = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local ttl = redis.call('PTTL', KEYS[1])
+redis.call('FLUSHDB')
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
+redis.call('SET', KEYS[2], '1')
+return 1
+"""
+_RELEASE = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('FLUSHDB')
+return 1
+"""
+
+
+class RedisSpace:
+    """A Redis database this run holds: claimed atomically, renewed while the run lasts,
+    emptied between tests and released at the end."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        self.token = f"{os.uname().nodename}:{os.getpid()}:{secrets.token_hex(4)}"
+        self.url: str | None = None
+        self._stop = threading.Event()
+        self._renewer: threading.Thread | None = None
+
+    def _url(self, number: int) -> str:
+        return urlunsplit(urlsplit(self.base_url)._replace(path=f"/{number}"))
+
+    def _run(self, script: str, url: str | None = None):
+        from redis import Redis
+
+        with Redis.from_url(url or self.url, socket_connect_timeout=2) as client:
+            return client.eval(script, 2, LEASE_KEY, MARK_KEY, self.token, LEASE_SECONDS)
+
+    def claim(self) -> str | None:
+        """The URL of the database claimed, or None when the server cannot be reached or
+        every database is taken."""
+        from redis.exceptions import RedisError
+
+        try:
+            first = int(urlsplit(self.base_url).path.lstrip("/") or 0)
+            count = self._database_count()
+            for number in [*range(first, count), *range(first)]:
+                if self._run(_CLAIM, self._url(number)):
+                    self.url = self._url(number)
+                    break
+        except RedisError:
+            return None
+        if self.url:
+            self._renewer = threading.Thread(target=self._renew, name="redis-lease", daemon=True)
+            self._renewer.start()
+        return self.url
+
+    def _database_count(self) -> int:
+        from redis import Redis
+        from redis.exceptions import ResponseError
+
+        with Redis.from_url(self.base_url, socket_connect_timeout=2) as client:
+            try:
+                return int(client.config_get("databases").get("databases", 16))
+            except ResponseError:  # CONFIG disabled, as on some hosted servers: the default
+                return 16
+
+    def _renew(self) -> None:
+        from redis.exceptions import RedisError
+
+        while not self._stop.wait(LEASE_SECONDS / 3):
+            with contextlib.suppress(RedisError):
+                if not self._run(_RENEW):
+                    log.warning("lost the lease on %s", self.url)
+
+    def empty(self) -> None:
+        from redis.exceptions import RedisError
+
+        if self.url:
+            with contextlib.suppress(RedisError):
+                self._run(_EMPTY)
+
+    def release(self) -> None:
+        from redis.exceptions import RedisError
+
+        self._stop.set()
+        if self._renewer:
+            self._renewer.join()
+        if self.url:
+            with contextlib.suppress(RedisError):
+                self._run(_RELEASE)
+
+
+_redis_space: RedisSpace | None = None
+
+
+def redis_space() -> RedisSpace:
+    """This run's Redis database, claimed on first use."""
+    global _redis_space
+    if _redis_space is None:
+        _redis_space = RedisSpace(os.environ.get("REDIS_URL") or DEFAULT_REDIS)
+        _redis_space.claim()
+    return _redis_space
+
+
+def release_redis_space() -> None:
+    if _redis_space is not None:
+        _redis_space.release()
+
+
+def configured_redis_url() -> str | None:
+    """What the apps under test use: this run's database when REDIS_URL is set (None when it
+    cannot be claimed: the apps then count and run jobs in-process), else None."""
+    return redis_space().url if os.environ.get("REDIS_URL") else None
+
+
+def empty_redis(url: str | None) -> None:
+    """Empty this run's Redis database, and never anyone else's."""
+    if _redis_space is not None and url and url == _redis_space.url:
+        _redis_space.empty()
+
+
 def redis_url() -> str:
-    return os.environ.get("REDIS_URL") or DEFAULT_REDIS
+    """This run's own Redis database, for the tests that need Redis whatever REDIS_URL says."""
+    space = redis_space()
+    if space.url:
+        return space.url
+    require(not redis_reachable(space.base_url), f"no free Redis database at {space.base_url}")
+    return space.base_url  # unreachable: the caller's own check skips or fails the test
 
 
 def redis_reachable(url: str) -> bool:

@@ -179,15 +179,15 @@ class WorkerServer(LiveServer):
 
 
 @pytest.fixture
-def worker_server(make_app, registry_url, tmp_path):
+def worker_server(make_app, registry_url, tmp_path, redis):
     """The app on a free loopback port with jobs on Redis, and a real worker process running
     them (`flask worker`, the production command) against the stand-in registry over HTTP.
 
-    Needs Redis: skipped locally without it, a failure in CI.
+    Needs Redis: skipped locally without it, a failure in CI. The worker process uses this
+    run's database and Redis database, like the app beside it.
     """
-    url = services.redis_url()
-    services.require(services.redis_reachable(url), f"Redis unreachable at {url}")
-    app = make_app(REDIS_URL=url, REGISTRY_URL=registry_url)  # flushes the tests' Redis db
+    url = redis
+    app = make_app(REDIS_URL=url, REGISTRY_URL=registry_url)  # empties this run's Redis db
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="worker-server", daemon=True)
     thread.start()

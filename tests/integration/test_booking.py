@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select, update
 
-from tests import services
 from tests.conftest import Mailbox
 from tests.factories import make_office, make_slot, make_user, submitted_application
 from tests.html import csrf_token
@@ -237,17 +236,13 @@ def test_the_calendar_shows_free_places_in_the_office_zone(app, ready):
     assert "<html" not in fragment.text and 'class="calendar"' in fragment.text
 
 
-def test_no_oversold_place_among_hundreds_of_simultaneous_attempts(make_app):
-    url = services.postgres_url()
-    services.require(services.postgres_reachable(url), f"PostgreSQL unreachable at {url}")
+def test_no_oversold_place_among_hundreds_of_simultaneous_attempts(make_app, postgres):
     # Fifty connections: many transactions truly at once, within PostgreSQL's default hundred.
     app = make_app(
         RATELIMIT_ENABLED=False,
         REDIS_URL=None,
         SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 50, "max_overflow": 0, "pool_timeout": 60},
     )
-    if app.config["SQLALCHEMY_DATABASE_URI"] != url:
-        pytest.skip("the race tests run when the suite runs on PostgreSQL (DATABASE_URL)")
     attempts, capacity = 200, 10
     with app.app_context():
         office = make_office()

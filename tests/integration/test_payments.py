@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests import services
 from tests.conftest import Mailbox
 from tests.factories import make_application, make_user
 from tests.html import csrf_token
@@ -499,12 +498,8 @@ RACERS = 20
 
 
 @pytest.fixture
-def pg_app(make_app):
-    url = services.postgres_url()
-    services.require(services.postgres_reachable(url), f"PostgreSQL unreachable at {url}")
+def pg_app(make_app, postgres):
     app = make_app(RATELIMIT_ENABLED=False, PAYMENT_WEBHOOK_SECRET=SECRET)
-    if app.config["SQLALCHEMY_DATABASE_URI"] != url:
-        pytest.skip("the race tests run when the suite runs on PostgreSQL (DATABASE_URL)")
     return app
 
 

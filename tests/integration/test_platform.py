@@ -5,7 +5,6 @@ import json
 import pytest
 from PIL import Image
 
-from tests import services
 from tests.conftest import Mailbox
 from tests.factories import make_user
 from tests.html import submit
@@ -104,10 +103,8 @@ def test_healthz_reports_redis_down(make_app):
     assert "127.0.0.1" not in response.text
 
 
-def test_healthz_reports_redis_up(make_app):
-    url = services.redis_url()
-    services.require(services.redis_reachable(url), f"Redis unreachable at {url}")
-    response = make_app(REDIS_URL=url).test_client().get("/healthz")
+def test_healthz_reports_redis_up(make_app, redis):
+    response = make_app(REDIS_URL=redis).test_client().get("/healthz")
     assert response.json["redis"] == "ok"
 
 

@@ -166,10 +166,10 @@ def test_registry_over_http_verifies(make_app, registry_url):
     assert current(app).nik_status == "verified"
 
 
-def test_a_real_worker_verifies_over_http_and_retries_a_failing_registry(make_app, registry_url):
-    url = services.redis_url()
-    services.require(services.redis_reachable(url), f"Redis unreachable at {url}")
-    app = make_app(REGISTRY_URL=registry_url, REDIS_URL=url)
+def test_a_real_worker_verifies_over_http_and_retries_a_failing_registry(
+    make_app, registry_url, redis
+):
+    app = make_app(REGISTRY_URL=registry_url, REDIS_URL=redis)
     client, public_id = draft(app)
     save_personal(client, public_id)
     assert current(app).nik_status == "pending"
@@ -260,10 +260,8 @@ def test_the_service_keeps_serving_when_redis_is_down(make_app):
     assert Mailbox(app).code_for("budi@contoh.id")
 
 
-def test_failed_jobs_page_is_for_administrators(make_app):
-    url = services.redis_url()
-    services.require(services.redis_reachable(url), f"Redis unreachable at {url}")
-    app = make_app(REDIS_URL=url)
+def test_failed_jobs_page_is_for_administrators(make_app, redis):
+    app = make_app(REDIS_URL=redis)
     with app.app_context():
         make_user(email="siti@contoh.id")
         make_user(email="admin@contoh.id", role="admin")
@@ -283,7 +281,7 @@ def test_failed_jobs_page_is_for_administrators(make_app):
         assert Queue("mail", connection=redis_connection()).count == 1
 
 
-def test_a_worker_killed_mid_job_is_replaced_and_the_effect_happens_once(make_app, tmp_path):
+def test_a_worker_killed_mid_job_is_replaced_and_the_effect_happens_once(make_app, tmp_path, redis):
     """A real worker process is killed while the registry is answering; the job runs again."""
     from rq import Queue, SimpleWorker
     from rq.job import Job
@@ -292,8 +290,7 @@ def test_a_worker_killed_mid_job_is_replaced_and_the_effect_happens_once(make_ap
     from webapp.integrations.registry_standin import create_standin
     from webapp.jobs import QUEUES, redis_connection
 
-    url = services.redis_url()
-    services.require(services.redis_reachable(url), f"Redis unreachable at {url}")
+    url = redis
     with services.serving(create_standin(delay_seconds=3)) as registry:
         app = make_app(REDIS_URL=url, REGISTRY_URL=registry)
         client, public_id = draft(app)

@@ -2,16 +2,19 @@
 
 Job functions take ids and plain values, run inside an application context and are safe to run
 twice. Callers commit their transaction before enqueueing, so a job never sees uncommitted rows.
+Jobs are named by their dotted path ("webapp.jobs.mail.send_account_email"), which RQ stores as
+it is and the in-process path imports when it runs: services never import a job module, and the
+job modules, which call services, make no import circle with them.
 """
 
 import logging
-from collections.abc import Callable
 from datetime import datetime
 
 from flask import current_app
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
+from werkzeug.utils import import_string
 
 log = logging.getLogger(__name__)
 
@@ -28,15 +31,16 @@ def redis_connection() -> Redis:
     return client
 
 
-def enqueue(func: Callable, *args, queue: str = "default", timeout: int = 60, **kwargs) -> None:
-    """Run func(*args, **kwargs) on a worker, or here and now in the embedded default.
+def enqueue(name: str, *args, queue: str = "default", timeout: int = 60, **kwargs) -> None:
+    """Run the job `name` (a dotted path) with (*args, **kwargs) on a worker, or here and now in
+    the embedded default.
 
     When Redis cannot be reached the work runs in-process rather than being lost.
     """
     if current_app.config["REDIS_URL"]:
         try:
             Queue(queue, connection=redis_connection()).enqueue(
-                func,
+                name,
                 *args,
                 job_timeout=timeout,
                 retry=Retry(max=3, interval=[10, 60, 300]),
@@ -44,21 +48,22 @@ def enqueue(func: Callable, *args, queue: str = "default", timeout: int = 60, **
             )
             return
         except RedisError:
-            log.warning("Redis unreachable; running %s in-process", func.__name__)
+            log.warning("Redis unreachable; running %s in-process", name)
     try:
-        func(*args, **kwargs)
+        import_string(name)(*args, **kwargs)
     except Exception:  # a failed side job must not fail the request that asked for it
-        log.exception("in-process job %s failed", func.__name__)
+        log.exception("in-process job %s failed", name)
 
 
-def enqueue_at(moment: datetime, func: Callable, *args, queue: str = "default") -> None:
-    """Run func(*args) at `moment` on a worker's scheduler. In-process there is no scheduler,
-    so callers must not depend on it: a periodic sweep and their own time checks cover it."""
+def enqueue_at(moment: datetime, name: str, *args, queue: str = "default") -> None:
+    """Run the job `name` with (*args) at `moment` on a worker's scheduler. In-process there is
+    no scheduler, so callers must not depend on it: a periodic sweep and their own time checks
+    cover it."""
     if not current_app.config["REDIS_URL"]:
         return
     try:
         Queue(queue, connection=redis_connection()).enqueue_at(
-            moment, func, *args, job_timeout=60, retry=Retry(max=3, interval=[10, 60, 300])
+            moment, name, *args, job_timeout=60, retry=Retry(max=3, interval=[10, 60, 300])
         )
     except RedisError:
-        log.warning("Redis unreachable; %s at %s is left to the sweep", func.__name__, moment)
+        log.warning("Redis unreachable; %s at %s is left to the sweep", name, moment)

@@ -17,7 +17,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from webapp.clock import now
 from webapp.extensions import db
 from webapp.jobs import enqueue
-from webapp.jobs.mail import send_account_email
 from webapp.models import EmailCode, PasswordReset, User
 
 CODE_LIFETIME = timedelta(minutes=15)
@@ -72,7 +71,7 @@ def register(*, full_name: str, email: str, phone: str, password: str, locale: s
     email = normalise_email(email)
     user = find_by_email(email)
     if user is not None and (user.is_verified or user.closed_at is not None):
-        enqueue(send_account_email, user.id, "already_registered", queue="mail")
+        enqueue("webapp.jobs.mail.send_account_email", user.id, "already_registered", queue="mail")
         return
     if user is None:
         user = User(email=email)
@@ -113,7 +112,9 @@ def send_activation_code(user: User) -> None:
         )
     )
     db.session.commit()
-    enqueue(send_account_email, user.id, "activation_code", queue="mail", code=code)
+    enqueue(
+        "webapp.jobs.mail.send_account_email", user.id, "activation_code", queue="mail", code=code
+    )
 
 
 def check_activation_code(email: str, code: str) -> CodeCheck:
@@ -186,7 +187,7 @@ def change_password(user: User, current_password: str, new_password: str) -> boo
         return False
     _set_password(user, new_password)
     db.session.commit()
-    enqueue(send_account_email, user.id, "password_changed", queue="mail")
+    enqueue("webapp.jobs.mail.send_account_email", user.id, "password_changed", queue="mail")
     return True
 
 
@@ -214,7 +215,9 @@ def request_password_reset(email: str) -> None:
         )
     )
     db.session.commit()
-    enqueue(send_account_email, user.id, "password_reset", queue="mail", token=token)
+    enqueue(
+        "webapp.jobs.mail.send_account_email", user.id, "password_reset", queue="mail", token=token
+    )
 
 
 def reset_link_is_valid(token: str) -> bool:
@@ -240,7 +243,7 @@ def reset_password(token: str, new_password: str) -> bool:
     _set_password(user, new_password)
     user.verified_at = user.verified_at or current  # the link proved the mailbox
     db.session.commit()
-    enqueue(send_account_email, user.id, "password_changed", queue="mail")
+    enqueue("webapp.jobs.mail.send_account_email", user.id, "password_changed", queue="mail")
     return True
 
 
@@ -275,7 +278,7 @@ def close_account(user: User, password: str, reason: str) -> bool:
     user.closed_reason = reason
     user.session_version += 1
     db.session.commit()
-    enqueue(send_account_email, user.id, "account_closed", queue="mail")
+    enqueue("webapp.jobs.mail.send_account_email", user.id, "account_closed", queue="mail")
     return True
 
 

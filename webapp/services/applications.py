@@ -160,9 +160,13 @@ def save_step(application: Application, step: str, answers: dict) -> StepSaved:
 
 
 def request_nik_check(application: Application, version: int) -> None:
-    from webapp.jobs.verification import verify_nik
-
-    enqueue(verify_nik, application.id, version, queue="verification", timeout=30)
+    enqueue(
+        "webapp.jobs.verification.verify_nik",
+        application.id,
+        version,
+        queue="verification",
+        timeout=30,
+    )
 
 
 def check_nik_again(application: Application) -> None:

@@ -201,9 +201,7 @@ def live_hold(application: Application) -> Hold | None:
 
 def schedule_expiry(held: Hold) -> None:
     """Queue the expiry for the deadline; correctness does not depend on it running on time."""
-    from webapp.jobs.booking import expire_hold
-
-    enqueue_at(held.expires_at, expire_hold, held.id)
+    enqueue_at(held.expires_at, "webapp.jobs.booking.expire_hold", held.id)
 
 
 def expire(hold_id: int) -> bool:

@@ -64,9 +64,12 @@ def upload(application: Application, code: str, data: bytes) -> Document:
         raise
     for key in filter(None, replaced):  # only once the new file is the current one
         storage().delete(key)
-    from webapp.jobs.verification import check_document
-
-    enqueue(check_document, document.id, document.storage_key, queue="verification")
+    enqueue(
+        "webapp.jobs.verification.check_document",
+        document.id,
+        document.storage_key,
+        queue="verification",
+    )
     return document
 
 

@@ -4,7 +4,6 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
 from webapp.jobs import enqueue
-from webapp.jobs.mail import send_account_email
 from webapp.models import Application, Notification
 
 
@@ -21,7 +20,7 @@ def notify(application: Application, event: str, key: str, **context) -> bool:
         db.session.rollback()
         return False
     enqueue(
-        send_account_email,
+        "webapp.jobs.mail.send_account_email",
         application.account_id,
         event,
         queue="mail",

@@ -23,12 +23,15 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
+from tests import journeys
 from tests.conftest import Mailbox
 from tests.factories import FORM_ANSWERS, PASSWORD, make_user
 from tests.html import csrf_token, submit
+from tests.routes import every_route
 from webapp import clock, labels
 from webapp.extensions import db
 from webapp.forms.base import without_control_characters
+from webapp.jobs import QUEUES
 from webapp.models import Application, AuditEntry, EmailCode, PasswordReset, User
 from webapp.rules import journey
 
@@ -1023,36 +1026,57 @@ def test_unknown_application_ids_are_404(fresh_application, public_id, where):
     assert count(wizard.app, Application) == applications
 
 
-def test_another_accounts_application_is_404_everywhere(fuzz_app, wizard):
-    owner = wizard("review")
-    before = snapshot(fuzz_app, owner.public_id), pending(fuzz_app, owner.public_id)
+OWNER_STATES = ("draft", "submitted", "awaiting_payment", "scheduled")
+
+
+def owners_application(fuzz_app, wizard, state: str) -> tuple[str, tuple[str, int]]:
+    """An application in `state`, brought there as its owner would: (its id, its office)."""
+    office = journeys.open_office(fuzz_app)
+    if state == "draft":
+        return wizard("review").public_id, office
+    booking = journeys.bookable(fuzz_app, office)
+    if state in ("awaiting_payment", "scheduled"):
+        booking.hold()
+    if state == "scheduled":
+        booking.pay()
+    return booking.public_id, office
+
+
+@pytest.mark.parametrize("state", OWNER_STATES)
+def test_another_accounts_application_is_404_everywhere(fuzz_app, wizard, state):
+    """Every route of an application, the booking ones too, answers another account with a 404
+    and changes nothing, whatever the state of the application."""
+    public_id, (office_code, slot_id) = owners_application(fuzz_app, wizard, state)
+
+    def state_of_it():
+        return (
+            snapshot(fuzz_app, public_id),
+            pending(fuzz_app, public_id),
+            journeys.holds_of(fuzz_app, public_id),
+        )
+
+    before = state_of_it()
     intruder = start_application(fuzz_app, sign_in(fuzz_app))
     answers = {**ADULT_NEW["personal"], "nik": "3171010101900001"}
-    requests = [
-        ("GET", ""),
-        *[(method, f"/{step}") for step in FORM_STEPS for method in ("GET", "POST")],
-        *[("POST", f"/{step}/autosave") for step in FORM_STEPS],
-        ("POST", "/nik-check"),
-        ("GET", "/review"),
-        ("POST", "/review"),
-        ("GET", "/documents"),
-        ("POST", "/documents"),
-        ("POST", "/documents/ktp"),
-        ("GET", "/documents/ktp/file"),
-        ("GET", "/documents/ktp/thumbnail"),
-        ("GET", "/documents/ktp/status"),
-        ("GET", "/nik-status"),
-        ("POST", "/nik-status"),
-        ("POST", "/cancel"),
-    ]
-    for method, tail in requests:
-        data = {"csrf_token": intruder.token, **answers, "declare_true": "y", "accept_forfeit": "y"}
-        if tail == "/documents/ktp":
+    routes = [r for r in every_route(fuzz_app, public_id) if r.of_an_application]
+    assert {"booking.office", "booking.hold", "booking.cancel", "proof.cover_letter"} <= {
+        r.endpoint for r in routes
+    }
+    for route in routes:
+        data = {
+            "csrf_token": intruder.token,
+            **answers,
+            "declare_true": "y",
+            "accept_forfeit": "y",
+            "office": office_code,
+            "slot": str(slot_id),  # the owner's own hour: a hold, or a reschedule once paid
+        }
+        if route.endpoint == "apply.upload_document":
             data["file"] = (io.BytesIO(jpeg()), "ktp.jpg")
-        response = intruder.client.open(owner.url(tail), method=method, data=data)
-        assert response.status_code == 404, (method, tail, response.status_code)
+        response = intruder.client.open(route.path, method=route.method, data=data)
+        assert response.status_code == 404, (route.method, route.path, response.status_code)
         assert shows_error(response)
-    assert (snapshot(fuzz_app, owner.public_id), pending(fuzz_app, owner.public_id)) == before
+    assert state_of_it() == before
 
 
 # Documents and review -------------------------------------------------------------------------
@@ -1150,6 +1174,201 @@ def test_review_refuses_garbage_and_submits_only_whole(review_step, fields, extr
     else:
         assert after == before, "a refused review changed the application"
         assert count(wizard.app, AuditEntry) == audits
+
+
+# Booking and payment --------------------------------------------------------------------------
+
+# Half the time the session's own token, else none or garbage: a refusal must then be a clean 400.
+csrf_field = st.one_of(st.just(Real("csrf")), st.none(), garbage)
+
+
+@pytest.fixture
+def offices(fuzz_app):
+    """Where applications are booked, and an office that issues no e-passports (the factory's
+    applications ask for one)."""
+    return {
+        "open": journeys.open_office(fuzz_app),
+        "no_epassport": journeys.open_office(fuzz_app, issues_epassport=False),
+    }
+
+
+def follow(client, response):
+    """The page a redirect leads to, as a browser loads it: never a 5xx (the checking client
+    also refuses duplicate ids and forms without actions on it)."""
+    page = client.get(response.location)
+    assert page.status_code < 500, page.status_code
+    return page
+
+
+def booking_form(valid: dict, fields: dict):
+    """The valid form as a page posts it, each field on its own anything, or a few spoiled."""
+    return st.one_of(st.just(valid), st.fixed_dictionaries(fields), spoiled(valid))
+
+
+def posted_with(booking, fields: dict, extra: dict, **real) -> dict:
+    return resolve({**extra, **fields}, csrf=csrf_token(booking.client.get(booking.url())), **real)
+
+
+@fuzz(30)
+@given(
+    fields=booking_form(
+        {"office": Real("office"), "csrf_token": Real("csrf")},
+        {
+            "office": st.one_of(field(real="office"), st.just(Real("elsewhere"))),
+            "csrf_token": csrf_field,
+        },
+    ),
+    extra=extra_fields,
+)
+def test_office_choice_refuses_garbage_and_keeps_the_office(fuzz_app, offices, fields, extra):
+    booking = journeys.bookable(fuzz_app, offices["open"])
+    before = booking.office_code()
+    data = posted_with(
+        booking, fields, extra, office=offices["open"][0], elsewhere=offices["no_epassport"][0]
+    )
+    response = booking.client.post(booking.url("/office"), data=data)
+    if fields["csrf_token"] == Real("csrf") and fields["office"] == Real("office"):
+        assert response.status_code == 302, "the office offered was refused"
+    if check(response):
+        assert response.location == booking.url("/slots")
+        assert booking.office_code() == offices["open"][0]
+        follow(booking.client, response)
+    else:
+        assert booking.office_code() == before
+
+
+slot_field = st.one_of(
+    field(real="slot"),
+    st.just(Real("elsewhere")),  # a free hour at another office
+    big_numbers,
+    st.integers(-3, 3).map(str),
+)
+
+
+@fuzz(30)
+@given(
+    fields=booking_form(
+        {"slot": Real("slot"), "csrf_token": Real("csrf")},
+        {"slot": slot_field, "csrf_token": csrf_field},
+    ),
+    extra=extra_fields,
+)
+def test_hold_refuses_garbage_and_holds_only_the_hour_chosen(fuzz_app, offices, fields, extra):
+    booking = journeys.bookable(fuzz_app, offices["open"])
+    data = posted_with(
+        booking,
+        fields,
+        extra,
+        slot=str(offices["open"][1]),
+        elsewhere=str(offices["no_epassport"][1]),
+    )
+    response = booking.client.post(booking.url("/hold"), data=data)
+    if fields == {"slot": Real("slot"), "csrf_token": Real("csrf")}:
+        assert booking.status() == "awaiting_payment", "the hour offered was not held"
+    if not check(response):
+        assert booking.status() == "submitted" and booking.holds() == []
+        return
+    page = follow(booking.client, response)
+    if booking.status() == "awaiting_payment":
+        assert [slot for slot, _ in booking.holds()] == [offices["open"][1]]
+        assert booking.billing_code() in page.text
+    else:
+        assert booking.status() == "submitted" and booking.holds() == []
+        assert "notice-error" in page.text, "a refused hold without a message"
+
+
+@fuzz(20)
+@given(paid=st.booleans(), csrf=st.one_of(st.just(Real("csrf")), csrf_field), extra=extra_fields)
+def test_cancel_booking_needs_its_own_form_and_cancels_whole(fuzz_app, offices, paid, csrf, extra):
+    booking = journeys.bookable(fuzz_app, offices["open"]).hold()
+    if paid:
+        booking.pay()
+    before = booking.status(), booking.holds()
+    data = posted_with(booking, {"csrf_token": csrf}, extra)
+    response = booking.client.post(booking.url("/cancel-booking"), data=data)
+    if check(response):
+        assert response.location == "/"
+        assert booking.status() == "cancelled"
+        assert len(booking.holds()) == 1 and booking.holds() != before[1], "the hold is left live"
+        follow(booking.client, response)
+    else:
+        assert (booking.status(), booking.holds()) == before
+
+
+PAY = {"billing_code": Real("code"), "pay": "1", "csrf_token": Real("csrf")}
+LOOK_UP = {"billing_code": Real("code"), "csrf_token": Real("csrf")}
+
+
+@fuzz(30)
+@given(
+    fields=st.one_of(
+        st.just(LOOK_UP),
+        booking_form(
+            PAY,
+            {
+                "billing_code": st.one_of(
+                    field(real="code"), st.from_regex(r"[0-9]{15}", fullmatch=True)
+                ),
+                "pay": field("1", "y"),
+                "csrf_token": csrf_field,
+            },
+        ),
+    ),
+    extra=extra_fields,
+)
+def test_pay_refuses_garbage_and_pays_only_when_asked(fuzz_app, offices, fields, extra):
+    bill = journeys.bookable(fuzz_app, offices["open"]).hold()
+    client = fuzz_app.test_client()  # a bank's counter: nobody signed in
+    extra = {name: value for name, value in extra.items() if name not in PAY}  # no stray "pay"
+    data = resolve(
+        {**extra, **fields}, csrf=csrf_token(client.get("/pay")), code=bill.billing_code()
+    )
+    response = client.post("/pay", data=data)
+    paid = bill.status() == "scheduled"
+    assert paid or bill.status() == "awaiting_payment"
+    if fields in (PAY, LOOK_UP):
+        assert paid == (fields == PAY), "a valid form did not do what it says"
+    if not check(response, accepted=(200, 302)):
+        assert not paid
+    elif response.status_code == 200:  # the amount due, and a button to pay it
+        assert not paid
+        assert "Rp" in response.text and 'name="pay"' in response.text
+    else:
+        assert data.get("pay"), "paid without the pay button"
+        assert "notice-" in follow(client, response).text
+
+
+# Forms that are only a button: any extra input is ignored, a bad token refused, never a 5xx.
+BUTTONS = ("/applications", "{application}/cancel", "{application}/nik-status", "/logout")
+
+
+@fuzz(30)
+@given(path=st.sampled_from(BUTTONS), csrf=csrf_field, extra=extra_fields, htmx=st.booleans())
+def test_button_forms_ignore_extra_input(fuzz_app, offices, path, csrf, extra, htmx):
+    booking = journeys.bookable(fuzz_app, offices["open"])
+    data = posted_with(booking, {"csrf_token": csrf}, extra)
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = booking.client.post(
+        path.format(application=booking.url()), data=data, headers=headers
+    )
+    if check(response, accepted=(200, 302)) and response.status_code == 302:
+        follow(booking.client, response)
+    elif response.status_code != 200:
+        assert booking.status() == "submitted"
+
+
+@fuzz(15)
+@given(queue=st.one_of(st.sampled_from(QUEUES), segment), csrf=csrf_field, extra=extra_fields)
+def test_retrying_failed_jobs_refuses_unknown_queues(fuzz_app, queue, csrf, extra):
+    with fuzz_app.app_context():
+        email = make_user(role="admin").email
+    admin = journeys.sign_in(fuzz_app, email)
+    data = resolve({**extra, "csrf_token": csrf}, csrf=csrf_token(admin.get("/admin/jobs")))
+    response = admin.post(f"/admin/jobs/{quote(queue, safe='')}/retry", data=data)
+    if check(response, accepted=(302,)):
+        follow(admin, response)
+    else:
+        assert response.status_code in (400, 404)
 
 
 # CSRF and rate limits -------------------------------------------------------------------------

@@ -1,23 +1,113 @@
 """What every page promises: declared access, security headers, CSRF, limits, health, PWA shell."""
 
 import json
+from urllib.parse import urlsplit
 
 import pytest
+import sqlalchemy as sa
 from PIL import Image
 
+from tests import journeys
 from tests.conftest import Mailbox
-from tests.factories import make_user
-from tests.html import submit
+from tests.factories import jpeg_bytes, make_user
+from tests.html import csrf_token, submit
+from tests.routes import every_route
+from webapp.extensions import db
+from webapp.models import Application
+from webapp.services import documents
+
+ROLES = ("anonymous", "unverified", "applicant", "other applicant", "administrator")
+ALLOWED, LOGIN, VERIFY, FORBIDDEN, NOT_FOUND = "allowed", "to /login", "to /verify", "403", "404"
+# Nobody is refused a public page; it may still send someone on (to activate their account) or
+# answer a bad link with a 404.
+OPEN = {ALLOWED, NOT_FOUND, LOGIN, VERIFY}
+# Fragments that pages poll through htmx, never loaded as pages of their own.
+FRAGMENTS = {"apply.nik_status", "apply.document_status", "booking.payment_status"}
 
 
 def test_every_route_declares_who_may_use_it(app):
-    undeclared = [
-        rule.rule
-        for rule in app.url_map.iter_rules()
-        if rule.endpoint != "static"
-        and getattr(app.view_functions[rule.endpoint], "access", None) is None
+    routes = every_route(app, "app000000001")
+    assert [route.path for route in routes if route.access is None] == []
+    assert {route.access for route in routes} <= {
+        "public",
+        "signed_in",
+        "verified",
+        "admin",
+        "debug",
+    }
+
+
+def expected(route, role: str) -> set[str]:
+    """What a role gets from a route, by the access the route declares."""
+    if route.access == "debug":
+        return {NOT_FOUND}  # outside debug the developer pages do not exist
+    if route.access == "public":
+        return OPEN
+    if role == "anonymous":
+        return {LOGIN}
+    if route.access == "admin":
+        return {ALLOWED} if role == "administrator" else {FORBIDDEN}
+    if route.access == "verified":
+        if role == "unverified":
+            return {VERIFY}
+        if route.of_an_application and role != "applicant":
+            return {NOT_FOUND}  # another's application does not exist, whoever asks
+        return {ALLOWED}
+    return {ALLOWED, NOT_FOUND}  # signed_in: any open account; a bad link may be a 404
+
+
+def answer(response) -> str:
+    if response.status_code in (302, 303):
+        where = urlsplit(response.location).path
+        if where in ("/login", "/verify"):
+            return f"to {where}"
+    return {403: FORBIDDEN, 404: NOT_FOUND}.get(response.status_code, ALLOWED)
+
+
+@pytest.fixture
+def people(make_app):
+    """An applicant with a paid, scheduled application and one uploaded document, and a client
+    for each of the other roles."""
+    app = make_app(RATELIMIT_ENABLED=False)
+    owner = journeys.bookable(app, journeys.open_office(app)).hold().pay()
+    with app.app_context():
+        application = db.session.scalar(sa.select(Application).filter_by(public_id=owner.public_id))
+        documents.upload(application, "ktp", jpeg_bytes())
+        emails = {
+            "unverified": make_user(verified=False).email,
+            "other applicant": make_user().email,
+            "administrator": make_user(role="admin").email,
+        }
+    clients = {
+        "anonymous": app.test_client(),
+        "applicant": owner.client,
+        **{role: journeys.sign_in(app, email) for role, email in emails.items()},
+    }
+    return app, owner, clients
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_route_answers_each_role_as_its_access_says(people, role):
+    app, owner, clients = people
+    client = clients[role]
+    token = csrf_token(client.get("/login" if role == "anonymous" else "/account/password"))
+    # The owner only reads: their posts would change the application the matrix is about (the
+    # journeys' own tests post them). Logging out comes last, since it ends the session.
+    routes = [
+        route
+        for route in every_route(app, owner.public_id)
+        if role != "applicant" or route.method == "GET"
     ]
-    assert undeclared == []
+    routes.sort(key=lambda route: route.endpoint == "auth.logout")
+    wrong = []
+    for route in routes:
+        data = {"csrf_token": token} if route.method == "POST" else None
+        headers = {"HX-Request": "true"} if route.endpoint in FRAGMENTS else {}
+        got = answer(client.open(route.path, method=route.method, data=data, headers=headers))
+        if got not in expected(route, role):
+            wrong.append(f"{route.method} {route.path}: {got}, not {expected(route, role)}")
+    assert wrong == []
+    assert owner.status() == "scheduled" and len(owner.holds()) == 1
 
 
 def test_pages_carry_security_headers(client):

@@ -37,9 +37,13 @@ def holds():
 def retry(queue: str):
     if not EmptyForm().validate_on_submit():
         abort(400)
+    if not current_app.config["REDIS_URL"]:
+        return redirect(url_for("admin.jobs"))  # which says that jobs run in-process
     try:
         count = job_queues.retry_failed(queue)
     except LookupError:
         abort(404)
+    except RedisError:
+        return redirect(url_for("admin.jobs"))  # which says that Redis cannot be reached
     flash(_("%(count)d failed jobs were queued again.", count=count), "success")
     return redirect(url_for("admin.jobs"))

@@ -27,6 +27,7 @@ from webapp.views.apply import owned
 from webapp.views.limits import per_account, per_ip
 
 bp = Blueprint("booking", __name__, url_prefix="/applications")
+MAX_ID = 2**31 - 1  # the largest value of an integer id column on PostgreSQL
 bp.app_template_global("booking_hold")(booking.live_hold)
 bp.app_template_global("can_move")(booking.can_move)
 bp.app_template_global("proof_for")(proofs.proof_for)
@@ -135,9 +136,8 @@ def hold(public_id: str):
     application = owned(public_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        slot_id = int(request.form.get("slot", ""))
-    except ValueError:
+    slot_id = _slot_id(request.form.get("slot"))
+    if slot_id is None:
         abort(422)
     try:
         if application.status == SCHEDULED:
@@ -149,6 +149,15 @@ def hold(public_id: str):
         flash(labels.BOOKING_PROBLEMS[refused.code], "error")
         return redirect(request.referrer or url_for("booking.slots", public_id=public_id))
     return redirect(url_for("apply.overview", public_id=public_id))
+
+
+def _slot_id(value: str | None) -> int | None:
+    """The id as the slot page posts it. Signs, other digits than ASCII, and numbers no id column
+    holds (the database would fail on them) are None."""
+    if not value or not value.isascii() or not value.isdigit() or len(value) > 10:
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_ID else None
 
 
 @bp.route("/<public_id>/payment-status")

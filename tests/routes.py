@@ -1,0 +1,41 @@
+"""Every route of the URL map as the requests a test can make, its variables filled in."""
+
+import itertools
+from dataclasses import dataclass
+
+# Values for each variable a route may have; an application's id is the test's own. A route with
+# a variable missing here fails the tests that walk the map until it gets one.
+SAMPLES = {
+    "step": ("service", "passport", "personal", "travel"),
+    "code": ("ktp",),
+    "variant": ("file", "thumbnail"),
+    "token": ("not-a-reset-token",),
+    "queue": ("mail",),
+    "name": ("none.eml",),
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    endpoint: str
+    method: str
+    path: str
+    access: str | None  # what its decorator declares (webapp/views/access.py)
+    of_an_application: bool  # whether it names one application (<public_id>)
+
+
+def every_route(app, public_id: str) -> list[Route]:
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        access = getattr(app.view_functions[rule.endpoint], "access", None)
+        names = sorted(rule.arguments)
+        choices = [(public_id,) if name == "public_id" else SAMPLES[name] for name in names]
+        for values in itertools.product(*choices):
+            _, path = rule.build(dict(zip(names, values, strict=True)))
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                routes.append(
+                    Route(rule.endpoint, method, path, access, "public_id" in rule.arguments)
+                )
+    return routes

@@ -31,8 +31,8 @@ def _config(database_url: str, instance_path, **overrides) -> dict:
         "MAIL_SERVER": None,
         "MAIL_DIR": str(instance_path / "mail"),
         "REDIS_URL": redis_url,
-        # The limiter's counters live in this run's Redis database too, whatever an app's own
-        # REDIS_URL says: never in the database REDIS_URL names, where other runs count.
+        # The limiter counts in this run's Redis database too, whatever REDIS_URL a test gives
+        # its app; left to config.py it would count in the one the environment names, shared.
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "SESSION_COOKIE_SECURE": False,
         "BASE_URL": "http://localhost",

@@ -1339,7 +1339,14 @@ def test_pay_refuses_garbage_and_pays_only_when_asked(fuzz_app, offices, fields,
 
 
 # Forms that are only a button: any extra input is ignored, a bad token refused, never a 5xx.
-BUTTONS = ("/applications", "{application}/cancel", "{application}/nik-status", "/logout")
+BUTTONS = (
+    "/applications",
+    "{application}/documents",
+    "{application}/nik-status",
+    "{application}/cancel",
+    "/verify/resend",
+    "/logout",
+)
 
 
 @fuzz(30)

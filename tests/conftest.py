@@ -24,6 +24,7 @@ from webapp.extensions import db, limiter
 def _config(database_url: str, instance_path, **overrides) -> dict:
     return {
         "TESTING": True,
+        "DEMO_MODE": True,
         "INSTANCE_PATH": str(instance_path),
         "SECRET_KEY": "test-secret-key",
         "SQLALCHEMY_DATABASE_URI": database_url,

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from webapp.extensions import db
 from webapp.models import Closure, Office, Slot
@@ -77,7 +77,8 @@ def test_loading_the_next_day_adds_the_new_last_day_only(loaded):
     assert "office: kanim-makassar (WITA), 14 slots" in report  # Friday 3 July 2026
     assert "office: ulp-gowa (WITA), 7 slots" in report
     assert db.session.scalar(select(func.count(Closure.id))) == 2  # no second demo closure
-    assert slot_count() == slots + sum(7 * len(o["quotas"]) for o in DEMO_OFFICES)
+    lanes = sum(1 + (o["express_per_hour"] > 0) for o in DEMO_OFFICES)
+    assert slot_count() == slots + 7 * lanes
 
 
 def test_reload_keeps_the_office_stock(loaded):
@@ -145,11 +146,18 @@ def test_slot_total_over_the_window(loaded):
 def test_ensure_slots_fills_only_the_gaps(loaded):
     makassar = office("kanim-makassar")
     before = slot_count(makassar)
-    assert ensure_slots(makassar, {"regular": 25, "express": 5}, TODAY) == 0
-    # A new lane is added beside the existing ones; a lane with no quota gets no rows.
-    assert ensure_slots(makassar, {"priority": 3, "express": 0}, TODAY, days=1) == 7
+    assert ensure_slots(makassar, TODAY, 60) == 0
+    # New settings keep the slots already made...
+    makassar.regular_per_hour, makassar.express_per_hour = 99, 3
+    assert ensure_slots(makassar, TODAY, 60) == 0
+    # ...and a missing one is made with the office's current places.
+    express_today = [s.id for s in slots_on(makassar, TODAY) if s.lane == "express"]
+    db.session.execute(delete(Slot).where(Slot.id.in_(express_today)))
+    assert ensure_slots(makassar, TODAY, 60) == 7
     db.session.commit()
-    assert slot_count(makassar) == before + 7
+    assert slot_count(makassar) == before
+    capacities = {(s.lane, s.capacity) for s in slots_on(makassar, TODAY)}
+    assert capacities == {("regular", 25), ("express", 3)}
 
 
 def names(results) -> list[str]:

@@ -8,7 +8,7 @@ from webapp.access import signed_in
 from webapp.forms.account import ChangePasswordForm, CloseAccountForm
 from webapp.forms.auth import EmptyForm
 from webapp.services import accounts
-from webapp.views.limits import per_ip
+from webapp.views.limits import keeps_form_when_refused, per_account, with_refusal
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -21,7 +21,12 @@ def profile():
 
 @bp.route("/password", methods=["GET", "POST"])
 @signed_in
-@per_ip("10 per hour")
+@per_account("10 per hour")
+@keeps_form_when_refused(
+    lambda message: render_template(
+        "account/password.html", form=with_refusal(ChangePasswordForm(), message)
+    )
+)
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
@@ -37,7 +42,12 @@ def change_password():
 
 @bp.route("/close", methods=["GET", "POST"])
 @signed_in
-@per_ip("10 per hour")
+@per_account("10 per hour")
+@keeps_form_when_refused(
+    lambda message: render_template(
+        "account/close.html", form=with_refusal(CloseAccountForm(), message)
+    )
+)
 def close():
     form = CloseAccountForm()
     if form.validate_on_submit():

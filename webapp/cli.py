@@ -22,15 +22,13 @@ def register_commands(app: Flask) -> None:
 @with_appcontext
 def seed_demo() -> None:
     """Load demo accounts and offices (idempotent; demo mode only)."""
-    from webapp.services.demo import load_demo_data
+    from webapp.services.demo import DemoModeOnly, load_demo_data
 
-    if not current_app.config["DEMO_MODE"]:
-        # Its administrator's password is printed in the README.
-        raise click.ClickException(
-            "seed-demo exists only in demo mode (DEMO_MODE=1): its accounts have a published "
-            "password. Make the first administrator with `flask create-admin`."
-        )
-    for line in load_demo_data():
+    try:
+        report = load_demo_data()
+    except DemoModeOnly as refused:
+        raise click.ClickException(str(refused)) from refused
+    for line in report:
         click.echo(line)
 
 

@@ -8,7 +8,7 @@ from webapp.access import signed_in
 from webapp.forms.account import ChangePasswordForm, CloseAccountForm
 from webapp.forms.auth import EmptyForm
 from webapp.services import accounts
-from webapp.views.limits import keeps_form_when_refused, per_account, with_refusal
+from webapp.views.limits import form_again, keeps_form_when_refused, per_account
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -22,11 +22,7 @@ def profile():
 @bp.route("/password", methods=["GET", "POST"])
 @signed_in
 @per_account("10 per hour")
-@keeps_form_when_refused(
-    lambda message: render_template(
-        "account/password.html", form=with_refusal(ChangePasswordForm(), message)
-    )
-)
+@keeps_form_when_refused(form_again("account/password.html", ChangePasswordForm))
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
@@ -43,11 +39,7 @@ def change_password():
 @bp.route("/close", methods=["GET", "POST"])
 @signed_in
 @per_account("10 per hour")
-@keeps_form_when_refused(
-    lambda message: render_template(
-        "account/close.html", form=with_refusal(CloseAccountForm(), message)
-    )
-)
+@keeps_form_when_refused(form_again("account/close.html", CloseAccountForm))
 def close():
     form = CloseAccountForm()
     if form.validate_on_submit():

@@ -19,6 +19,7 @@ from webapp.i18n import select_locale
 from webapp.services import accounts
 from webapp.views.limits import (
     back_with_refusal,
+    form_again,
     keeps_form_when_refused,
     per_address,
     per_email,
@@ -36,16 +37,11 @@ def _render(template: str, form, **context):
     return render_template(template, form=form, **context), status
 
 
-def _posted(template: str, form_class):
-    """What a rate-limited view answers instead: its form again, as it was posted."""
-    return lambda message: render_template(template, form=with_refusal(form_class(), message))
-
-
 @bp.route("/register", methods=["GET", "POST"])
 @public
 @per_address()
 @per_email("5 per hour")
-@keeps_form_when_refused(_posted("auth/register.html", RegisterForm))
+@keeps_form_when_refused(form_again("auth/register.html", RegisterForm))
 def register():
     form = RegisterForm()
     if form.validate_on_submit():
@@ -147,7 +143,7 @@ def safe_next(target: str | None) -> str:
 @public
 @per_address()
 @per_email("10 per 15 minutes")
-@keeps_form_when_refused(_posted("auth/login.html", LoginForm))
+@keeps_form_when_refused(form_again("auth/login.html", LoginForm))
 def login():
     form = LoginForm(email=session.get("pending_email"))
     if form.validate_on_submit():
@@ -173,7 +169,7 @@ def logout():
 @public
 @per_address()
 @per_email("5 per hour")
-@keeps_form_when_refused(_posted("auth/forgot.html", ForgotPasswordForm))
+@keeps_form_when_refused(form_again("auth/forgot.html", ForgotPasswordForm))
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -186,7 +182,7 @@ def forgot_password():
 @public
 @per_address()
 @per_reset_link("10 per hour")
-@keeps_form_when_refused(_posted("auth/reset.html", ResetPasswordForm))
+@keeps_form_when_refused(form_again("auth/reset.html", ResetPasswordForm))
 def reset_password(token: str):
     if not accounts.reset_link_is_valid(token):
         return render_template("auth/reset_invalid.html"), 410

@@ -12,7 +12,7 @@ in the user's language: the view says how to re-show it with `keeps_form_when_re
 import hashlib
 from collections.abc import Callable
 
-from flask import Response, current_app, flash, redirect, request, session
+from flask import Response, current_app, flash, redirect, render_template, request, session
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -113,6 +113,13 @@ def with_refusal(form, message: str):
     """The posted form, unvalidated, with the refusal in its error summary."""
     form.form_errors.append(message)
     return form
+
+
+def form_again(template: str, form_class, **context) -> Callable[[str], str]:
+    """For keeps_form_when_refused: the page with its form as posted, and the refusal."""
+    return lambda message: render_template(
+        template, form=with_refusal(form_class(), message), **context
+    )
 
 
 def back_with_refusal(url: str, message: str) -> Response:

@@ -19,7 +19,7 @@ from webapp.extensions import csrf, limiter
 from webapp.forms.payments import BillingCodeForm
 from webapp.integrations import payment_gateway as gateway
 from webapp.services import payments
-from webapp.views.limits import keeps_form_when_refused, per_address, with_refusal
+from webapp.views.limits import form_again, keeps_form_when_refused, per_address
 
 log = logging.getLogger(__name__)
 
@@ -75,14 +75,9 @@ def _paid_message(outcome: str | None) -> tuple[str, str]:
     return _("The payment was refused. Nothing was paid."), "error"
 
 
-def _pay_refused(message: str):
-    form = with_refusal(BillingCodeForm(), message)
-    return render_template("payments/pay.html", form=form, due=None)
-
-
 @public
 @per_address()  # each try is a guess at a billing code
-@keeps_form_when_refused(_pay_refused)
+@keeps_form_when_refused(form_again("payments/pay.html", BillingCodeForm, due=None))
 def pay():
     """A bank's counter in miniature: type a code, see the amount due, pay it (demo mode only)."""
     form = BillingCodeForm()

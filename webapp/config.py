@@ -9,7 +9,7 @@ secrets: the application refuses to start until every production setting is give
 import os
 from datetime import timedelta
 
-STANDIN_REGISTRY_API_KEY = "standin-key"
+from webapp.integrations.registry_standin import STANDIN_API_KEY
 
 
 class MissingSettings(RuntimeError):
@@ -134,7 +134,7 @@ def _fill_demo_defaults(config: dict, instance_path: str) -> None:
         "SECRET_KEY": lambda: _instance_secret(instance_path, "secret_key"),
         "SQLALCHEMY_DATABASE_URI": lambda: _embedded_database(instance_path),
         "PAYMENT_WEBHOOK_SECRET": lambda: _instance_secret(instance_path, "payment_webhook_secret"),
-        "REGISTRY_API_KEY": lambda: STANDIN_REGISTRY_API_KEY,
+        "REGISTRY_API_KEY": lambda: STANDIN_API_KEY,
     }
     for name, default in defaults.items():
         if not config.get(name):

@@ -297,7 +297,9 @@ def test_the_slot_job_runs_on_a_worker(make_app):
     from webapp.jobs.offices import extend_slots as extend_job
 
     url = os.environ.get("REDIS_URL", "")
-    services.require(bool(url) and services.redis_reachable(url), "REDIS_URL is not reachable")
+    services.require(
+        bool(url) and services.redis_reachable(url), "REDIS_URL is not set or not reachable"
+    )
     app = make_app(REDIS_URL=url)
     with app.app_context():
         settled = make_office(regular_per_hour=4, slot_window_days=10)

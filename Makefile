@@ -22,6 +22,8 @@ webapp/translations/id/LC_MESSAGES/messages.mo: webapp/translations/id/LC_MESSAG
 
 translations: setup
 
+# Demo mode: the stand-ins (payment page, registry, mail to files, generated secrets) and demo data.
+run: export DEMO_MODE := 1
 run: setup
 	$(RUN) flask db upgrade
 	$(RUN) flask seed-demo

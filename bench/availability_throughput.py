@@ -252,7 +252,7 @@ def main() -> None:
         with open(os.path.join(scratch, "bench_wsgi.py"), "w") as handle:
             handle.write(WSGI_MODULE)
         env = server_environment(DATABASE_URL, instance_path)  # rate limits off, no Redis
-        os.environ.update(DATABASE_URL=DATABASE_URL, SECRET_KEY=SECRET_KEY, COOKIE_SECURE="false")
+        os.environ.update(DATABASE_URL=DATABASE_URL, SECRET_KEY=SECRET_KEY, DEMO_MODE="1")
         os.environ.pop("REDIS_URL", None)
         log_path = os.path.join(scratch, "gunicorn.log")
         recreate_database(DATABASE_URL)

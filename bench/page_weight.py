@@ -99,6 +99,7 @@ def post_form(client, path: str, fields: dict):
 def make_app(directory: Path):
     config = {
         "TESTING": True,
+        "DEMO_MODE": True,
         "INSTANCE_PATH": str(directory / "instance"),
         "SECRET_KEY": "bench-secret-key",
         "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(directory / "bench.sqlite"),

@@ -551,7 +551,7 @@ def main() -> None:
     signal.signal(signal.SIGALRM, on_alarm)
     signal.alarm(int(TIME_LIMIT) + 30)  # a backstop: the loops check DEADLINE themselves
     os.environ.update(DATABASE_URL=DATABASE_URL, SECRET_KEY="bench-secret-key")
-    os.environ.update(COOKIE_SECURE="false")
+    os.environ.update(DEMO_MODE="1")
     os.environ.pop("REDIS_URL", None)  # this process enqueues through rq directly
     redis = Redis.from_url(REDIS_URL)
     redis.flushdb()

@@ -141,7 +141,7 @@ def server_environment(url: str, instance_path: str) -> dict:
         DATABASE_URL=url,
         SECRET_KEY=SECRET_KEY,
         RATELIMIT_ENABLED="false",
-        COOKIE_SECURE="false",
+        DEMO_MODE="1",  # plain HTTP on loopback, the stand-in registry and payment channel
         INSTANCE_PATH=instance_path,
     )
     return env
@@ -390,7 +390,7 @@ def main() -> None:
         with open(os.path.join(scratch, "bench_wsgi.py"), "w") as handle:
             handle.write(WSGI_MODULE)
         env = server_environment(url, instance_path)
-        os.environ.update({k: env[k] for k in ("DATABASE_URL", "SECRET_KEY", "COOKIE_SECURE")})
+        os.environ.update({k: env[k] for k in ("DATABASE_URL", "SECRET_KEY", "DEMO_MODE")})
         os.environ.pop("REDIS_URL", None)
         log_path = os.path.join(scratch, "gunicorn.log")
         recreate_database(url)

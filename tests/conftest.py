@@ -25,6 +25,7 @@ def _config(database_url: str, instance_path, **overrides) -> dict:
     redis_url = services.configured_redis_url()
     return {
         "TESTING": True,
+        "DEMO_MODE": True,
         "INSTANCE_PATH": str(instance_path),
         "SECRET_KEY": "test-secret-key",
         "SQLALCHEMY_DATABASE_URI": database_url,

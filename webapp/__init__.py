@@ -4,6 +4,7 @@ import logging
 import os
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp import config as settings
 from webapp.extensions import csrf, db, htmx, limiter, login_manager, mail, migrate
@@ -23,7 +24,9 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.from_mapping(settings.from_environment(instance_path))
     app.config.from_mapping(config or {})
+    settings.apply_mode(app.config, instance_path)
     os.makedirs(app.instance_path, exist_ok=True)
+    _trust_proxies(app)
     logging.basicConfig(level=logging.INFO)
 
     _init_extensions(app)
@@ -37,6 +40,19 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     register_commands(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Believe the forwarding headers of exactly TRUSTED_PROXY_HOPS proxies, and no one else's.
+
+    With 0 (the default) X-Forwarded-* are ignored: the client address is the connection's.
+    With n, the n-th address from the right of X-Forwarded-For is the client's, so whatever a
+    client writes in front of what the proxies append is never believed. Host is left alone: the
+    proxy passes it through.
+    """
+    hops = app.config["TRUSTED_PROXY_HOPS"]
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0)
 
 
 def _init_extensions(app: Flask) -> None:
@@ -71,7 +87,9 @@ def _register_blueprints(app: Flask) -> None:
         pwa,
     )
 
-    modules = (main, auth, account, apply, booking, payments, proof, admin, pwa, health, dev)
+    modules = [main, auth, account, apply, booking, payments, proof, admin, pwa, health]
+    if app.config["DEMO_MODE"]:
+        modules.append(dev)  # the stand-ins' pages; in production they do not exist at all
     for module in modules:
         app.register_blueprint(module.bp)
     errors.init_app(app)

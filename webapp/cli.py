@@ -1,28 +1,82 @@
-"""Command-line tasks: demo data, the RQ worker."""
+"""Command-line tasks: the first administrator, slots, demo data, the RQ worker and its cron."""
+
+import sys
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from webapp.extensions import db
 
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo)
+    app.cli.add_command(create_admin)
+    app.cli.add_command(extend_slots)
     app.cli.add_command(worker)
     app.cli.add_command(sweep_holds)
     app.cli.add_command(cron)
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo() -> None:
-    """Load demo accounts (idempotent)."""
-    from webapp.services.demo import load_demo_data
+    """Load demo accounts and offices (idempotent; demo mode only)."""
+    from webapp.services.demo import DemoModeOnly, load_demo_data
 
-    for line in load_demo_data():
+    try:
+        report = load_demo_data()
+    except DemoModeOnly as refused:
+        raise click.ClickException(str(refused)) from refused
+    for line in report:
+        click.echo(line)
+
+
+@click.command("create-admin")
+@with_appcontext
+@click.option("--email", prompt="Email address", help="The administrator's email address.")
+@click.option("--full-name", prompt="Full name", help="The administrator's full name.")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input instead of asking twice.",
+)
+def create_admin(email: str, full_name: str, password_stdin: bool) -> None:
+    """Make an administrator account, the first or another; running it again changes nothing."""
+    from webapp.services.administrators import (
+        AdministratorRefused,
+        administrator_exists,
+        create_administrator,
+    )
+
+    try:
+        if administrator_exists(email, full_name):
+            click.echo(f"exists: {email.strip()} is already an administrator; nothing changed.")
+            return
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        created = create_administrator(email, full_name, password)
+    except AdministratorRefused as refused:
+        raise click.ClickException(str(refused)) from refused
+    state = "created" if created else "exists"
+    click.echo(f"{state}: administrator {email.strip()}")
+
+
+@click.command("extend-slots")
+@with_appcontext
+def extend_slots() -> None:
+    """Fill every office's window of slots from its settings (idempotent; `flask cron` runs it
+    daily)."""
+    from webapp.services.offices import extend_slots as extend
+
+    for line in extend():
         click.echo(line)
 
 
 @click.command("worker")
+@with_appcontext
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 def worker(burst: bool) -> None:
     """Run an RQ worker with its scheduler on every queue."""
@@ -38,6 +92,7 @@ def worker(burst: bool) -> None:
 
 
 @click.command("sweep-holds")
+@with_appcontext
 def sweep_holds() -> None:
     """Expire unpaid holds past their deadline (the periodic safety net behind the jobs)."""
     from webapp.services.booking import sweep_expired
@@ -45,16 +100,37 @@ def sweep_holds() -> None:
     click.echo(f"expired: {sweep_expired()}")
 
 
+def periodic_jobs() -> list[dict]:
+    """What `flask cron` schedules: the hold sweep every minute, the slot window daily."""
+    from webapp.jobs.booking import sweep_holds as sweep_job
+    from webapp.jobs.offices import EXTEND_SLOTS_INTERVAL_SECONDS
+    from webapp.jobs.offices import extend_slots as extend_job
+
+    return [
+        {"func": sweep_job, "queue_name": "default", "interval": 60, "job_timeout": 120},
+        {
+            "func": extend_job,
+            "queue_name": "default",
+            "interval": EXTEND_SLOTS_INTERVAL_SECONDS,
+            "job_timeout": 600,
+        },
+    ]
+
+
 @click.command("cron")
+@with_appcontext
 def cron() -> None:
-    """Run the periodic jobs on RQ: the hold sweep every minute."""
+    """Run the periodic jobs on RQ: the hold sweep every minute, the slot window daily (and once
+    at start)."""
     from rq.cron import CronScheduler
 
     from webapp.jobs import redis_connection
-    from webapp.jobs.booking import sweep_holds as sweep_job
 
     if not current_app.config["REDIS_URL"]:
-        raise click.ClickException("REDIS_URL is not set: run `flask sweep-holds` from cron.")
+        raise click.ClickException(
+            "REDIS_URL is not set: run `flask sweep-holds` and `flask extend-slots` from cron."
+        )
     scheduler = CronScheduler(connection=redis_connection())
-    scheduler.register(sweep_job, "default", interval=60, job_timeout=120)
+    for job in periodic_jobs():
+        scheduler.register(**job)
     scheduler.start()

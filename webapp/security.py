@@ -1,5 +1,7 @@
 """Response headers every page carries, and sessions that end after inactivity."""
 
+from collections.abc import Mapping
+
 from flask import Flask, Response, session
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -28,9 +30,12 @@ HEADERS = {
     "Permissions-Policy": "geolocation=(self), camera=(self), microphone=()",
 }
 
+# Outside demo mode the service is only reached over HTTPS: browsers are told never to try HTTP.
+HSTS = "max-age=31536000; includeSubDomains"
 
-def _add_headers(response: Response) -> Response:
-    for name, value in HEADERS.items():
+
+def _add_headers(response: Response, headers: Mapping[str, str]) -> Response:
+    for name, value in headers.items():
         response.headers.setdefault(name, value)
     if response.mimetype == "text/html":
         # Pages differ for htmx requests (fragment) and ordinary ones (full page).
@@ -47,4 +52,7 @@ def _idle_session() -> None:
 
 def init_app(app: Flask) -> None:
     app.before_request(_idle_session)
-    app.after_request(_add_headers)
+    headers = dict(HEADERS)
+    if not app.config["DEMO_MODE"]:
+        headers["Strict-Transport-Security"] = HSTS
+    app.after_request(lambda response: _add_headers(response, headers))

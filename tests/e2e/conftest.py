@@ -193,6 +193,7 @@ def worker_server(make_app, registry_url, tmp_path, redis):
     thread.start()
     environment = {
         **os.environ,
+        "DEMO_MODE": "1",
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "REDIS_URL": url,
         "REGISTRY_URL": registry_url,

@@ -145,7 +145,6 @@ def read_qr(document: bytes, tmp_path) -> str:
 def test_book_makassar_pay_and_get_the_proof(live_server, page, context, lang, tmp_path):
     services.require(shutil.which("pdftoppm") is not None, "pdftoppm (poppler-utils) missing")
     app = live_server.app
-    app.config["PAYMENT_STANDIN"] = True
     with app.app_context():
         load_demo_offices(clock.today())
         user = make_user(locale=lang)

@@ -1419,7 +1419,7 @@ def test_a_bad_csrf_token_is_a_clear_400_and_changes_nothing(
 
 
 def test_rate_limits_answer_garbage_with_a_429(make_app):
-    app = make_app()  # limits on, as in production
+    app = make_app(ADDRESS_RATE_LIMIT="10 per minute")  # limits on, as in production
     client = app.test_client()
     token = csrf_token(client.get("/login"))
     statuses = []

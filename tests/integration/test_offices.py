@@ -1,10 +1,11 @@
 """Demo offices, their hourly slots in local time, office search and e-passport availability."""
 
+import os
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from webapp.extensions import db
 from webapp.models import Closure, Office, Slot
@@ -13,6 +14,7 @@ from webapp.services.offices import (
     DEMO_OFFICES,
     SLOT_HOURS,
     ensure_slots,
+    extend_slots,
     load_demo_offices,
     search,
     unavailable_reason,
@@ -77,7 +79,8 @@ def test_loading_the_next_day_adds_the_new_last_day_only(loaded):
     assert "office: kanim-makassar (WITA), 14 slots" in report  # Friday 3 July 2026
     assert "office: ulp-gowa (WITA), 7 slots" in report
     assert db.session.scalar(select(func.count(Closure.id))) == 2  # no second demo closure
-    assert slot_count() == slots + sum(7 * len(o["quotas"]) for o in DEMO_OFFICES)
+    lanes = sum(1 + (o["express_per_hour"] > 0) for o in DEMO_OFFICES)
+    assert slot_count() == slots + 7 * lanes
 
 
 def test_reload_keeps_the_office_stock(loaded):
@@ -145,11 +148,18 @@ def test_slot_total_over_the_window(loaded):
 def test_ensure_slots_fills_only_the_gaps(loaded):
     makassar = office("kanim-makassar")
     before = slot_count(makassar)
-    assert ensure_slots(makassar, {"regular": 25, "express": 5}, TODAY) == 0
-    # A new lane is added beside the existing ones; a lane with no quota gets no rows.
-    assert ensure_slots(makassar, {"priority": 3, "express": 0}, TODAY, days=1) == 7
+    assert ensure_slots(makassar, TODAY, 60) == 0
+    # New settings keep the slots already made...
+    makassar.regular_per_hour, makassar.express_per_hour = 99, 3
+    assert ensure_slots(makassar, TODAY, 60) == 0
+    # ...and a missing one is made with the office's current places.
+    express_today = [s.id for s in slots_on(makassar, TODAY) if s.lane == "express"]
+    db.session.execute(delete(Slot).where(Slot.id.in_(express_today)))
+    assert ensure_slots(makassar, TODAY, 60) == 7
     db.session.commit()
-    assert slot_count(makassar) == before + 7
+    assert slot_count(makassar) == before
+    capacities = {(s.lane, s.capacity) for s in slots_on(makassar, TODAY)}
+    assert capacities == {("regular", 25), ("express", 3)}
 
 
 def names(results) -> list[str]:
@@ -194,3 +204,108 @@ def test_unavailable_reason(loaded):
     assert unavailable_reason(office("kanim-makassar"), "electronic") is None
     for code in ("kanim-balikpapan", "kanim-jayapura", "kanim-makassar"):
         assert unavailable_reason(office(code), "ordinary") is None
+
+
+# Slots from each office's own settings -----------------------------------------------------------
+
+
+@pytest.fixture
+def settled(app):
+    """One office with settings of its own: 09.00-11.00, 4 regular places, no express, 10 days."""
+    from tests.factories import make_office
+
+    with app.app_context():
+        made = make_office(
+            first_slot_hour=9, last_slot_hour=11, regular_per_hour=4, slot_window_days=10
+        )
+        yield made
+
+
+def test_slots_follow_the_office_settings(settled):
+    assert extend_slots(TODAY) == [f"office: {settled.code} (WITA), 24 slots"]  # 8 days x 3
+    day = slots_on(settled, TODAY)
+    assert [s.starts_at.astimezone(ZoneInfo("Asia/Makassar")).hour for s in day] == [9, 10, 11]
+    assert {(s.lane, s.capacity) for s in day} == {("regular", 4)}
+    assert slots_on(settled, TODAY + timedelta(days=9)) != []  # Wednesday 13 May, in the window
+    assert slots_on(settled, TODAY + timedelta(days=10)) == []  # the window ends
+
+
+def test_extending_twice_creates_nothing_and_the_window_rolls(settled):
+    extend_slots(TODAY)
+    before = slot_count(settled)
+    assert extend_slots(TODAY) == [f"office: {settled.code} (WITA), 0 slots"]
+    assert slot_count(settled) == before
+    # The window rolls: each day adds only the opening days that came into it.
+    extend_slots(TODAY + timedelta(days=3))  # Thursday 7 May: to 16 May, 14-15 May holidays
+    assert slot_count(settled) == before
+    assert extend_slots(TODAY + timedelta(days=7)) == [  # Monday 11 May: up to Wednesday 20
+        f"office: {settled.code} (WITA), 9 slots"
+    ]
+
+
+def test_extending_skips_closures(settled):
+    closed = TODAY + timedelta(days=2)
+    db.session.add(Closure(office_id=settled.id, day=closed, reason="Rapat kerja kantor"))
+    db.session.commit()
+    extend_slots(TODAY)
+    assert slots_on(settled, closed) == []
+    assert len(slots_on(settled, closed + timedelta(days=1))) == 3
+
+
+def test_an_office_without_places_gets_no_slots(app):
+    from tests.factories import make_office
+
+    with app.app_context():
+        empty = make_office()  # the defaults: no places until the office sets them
+        assert extend_slots(TODAY) == [f"office: {empty.code} (WITA), 0 slots"]
+
+
+def test_extend_slots_starts_at_each_office_s_local_today(settled):
+    from webapp import clock
+
+    extend_slots()
+    local_today = clock.today("Asia/Makassar")
+    made = db.session.scalars(select(Slot.starts_at).where(Slot.office_id == settled.id)).all()
+    first_day = min(made).astimezone(ZoneInfo("Asia/Makassar")).date()
+    assert local_today <= first_day < local_today + timedelta(days=10)
+    assert max(made).astimezone(ZoneInfo("Asia/Makassar")).date() < local_today + timedelta(10)
+
+
+def test_the_extend_slots_command(app, settled):
+    result = app.test_cli_runner().invoke(args=["extend-slots"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"office: {settled.code} (WITA), ")
+    again = app.test_cli_runner().invoke(args=["extend-slots"])
+    assert again.output.strip() == f"office: {settled.code} (WITA), 0 slots"
+
+
+def test_cron_runs_the_slot_job_daily():
+    from webapp.cli import periodic_jobs
+    from webapp.jobs.offices import extend_slots as extend_job
+
+    [job] = [job for job in periodic_jobs() if job["func"] is extend_job]
+    assert job["interval"] == 24 * 60 * 60
+
+
+@pytest.mark.redis
+def test_the_slot_job_runs_on_a_worker(make_app):
+    from rq import Queue, SimpleWorker
+
+    from tests import services
+    from tests.factories import make_office
+    from webapp.jobs import redis_connection
+    from webapp.jobs.offices import extend_slots as extend_job
+
+    url = os.environ.get("REDIS_URL", "")
+    services.require(
+        bool(url) and services.redis_reachable(url), "REDIS_URL is not set or not reachable"
+    )
+    app = make_app(REDIS_URL=url)
+    with app.app_context():
+        settled = make_office(regular_per_hour=4, slot_window_days=10)
+        queue = Queue("default", connection=redis_connection())
+        for _ in range(2):  # safe to run twice
+            queue.enqueue(extend_job)
+            SimpleWorker([queue], connection=redis_connection()).work(burst=True)
+        assert slot_count(settled) > 0
+        assert extend_slots() == [f"office: {settled.code} (WITA), 0 slots"]

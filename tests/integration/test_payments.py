@@ -167,7 +167,7 @@ def live_holds_on(app, slot_id: int) -> int:
 
 @pytest.fixture
 def pay_app(make_app):
-    return make_app(PAYMENT_WEBHOOK_SECRET=SECRET, PAYMENT_STANDIN=True)
+    return make_app(PAYMENT_WEBHOOK_SECRET=SECRET)
 
 
 @pytest.fixture
@@ -464,32 +464,15 @@ def test_the_standin_page_refuses_unknown_and_malformed_codes(pay_app, client):
         assert db.session.scalar(select(func.count(PaymentNotice.id))) == 0
 
 
-def test_the_standin_page_is_rate_limited_per_address(pay_app, client):
+def test_the_standin_page_is_rate_limited_per_address(make_app):
+    app = make_app(PAYMENT_WEBHOOK_SECRET=SECRET, ADDRESS_RATE_LIMIT="20 per hour")
+    client = app.test_client()
     token = csrf_token(client.get("/pay"))
     statuses = [
         client.post("/pay", data={"csrf_token": token, "billing_code": f"{n:015d}"}).status_code
         for n in range(21)
     ]
     assert statuses[:20] == [422] * 20 and statuses[20] == 429
-
-
-def test_the_standin_page_is_off_when_disabled(make_app):
-    app = make_app(PAYMENT_WEBHOOK_SECRET=SECRET, PAYMENT_STANDIN=False)
-    assert app.test_client().get("/pay").status_code == 404
-
-
-def test_a_real_webhook_secret_turns_the_standin_off(monkeypatch, tmp_path):
-    from webapp.config import from_environment
-
-    monkeypatch.delenv("PAYMENT_WEBHOOK_SECRET", raising=False)
-    embedded = from_environment(str(tmp_path))
-    assert embedded["PAYMENT_STANDIN"] is True
-    assert len(embedded["PAYMENT_WEBHOOK_SECRET"]) == 64  # generated into instance/
-    assert (tmp_path / "payment_webhook_secret").stat().st_mode & 0o777 == 0o600
-    monkeypatch.setenv("PAYMENT_WEBHOOK_SECRET", "a-real-shared-secret")
-    production = from_environment(str(tmp_path))
-    assert production["PAYMENT_STANDIN"] is False
-    assert production["PAYMENT_WEBHOOK_SECRET"] == "a-real-shared-secret"
 
 
 # Races on PostgreSQL ---------------------------------------------------------------------------

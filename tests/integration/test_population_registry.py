@@ -205,7 +205,10 @@ def test_drill_niks_are_structurally_valid_and_nobody_s():
 
 
 def test_client_from_config():
-    assert isinstance(client_from_config({"REGISTRY_URL": None}), InProcessRegistryClient)
+    in_demo = {"REGISTRY_URL": None, "DEMO_MODE": True}
+    assert isinstance(client_from_config(in_demo), InProcessRegistryClient)
+    with pytest.raises(ValueError, match="REGISTRY_URL is required outside demo mode"):
+        client_from_config({"REGISTRY_URL": None, "DEMO_MODE": False})
     client = client_from_config(
         {"REGISTRY_URL": "https://registry.example", "REGISTRY_API_KEY": "k", "REGISTRY_TIMEOUT": 2}
     )

@@ -297,6 +297,7 @@ def test_a_worker_killed_mid_job_is_replaced_and_the_effect_happens_once(make_ap
         save_personal(client, public_id)
         environment = {
             **os.environ,
+            "DEMO_MODE": "1",
             "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
             "REDIS_URL": url,
             "REGISTRY_URL": registry,

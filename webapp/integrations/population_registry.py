@@ -143,9 +143,12 @@ class InProcessRegistryClient:
 
 
 def client_from_config(config: dict) -> RegistryClient:
-    """HTTP to REGISTRY_URL when it is set, otherwise the in-process stand-in."""
+    """HTTP to REGISTRY_URL when it is set; in demo mode without it, the in-process stand-in."""
     url = config.get("REGISTRY_URL")
     if not url:
+        if not config.get("DEMO_MODE"):
+            # Never quietly check real people against made-up residents.
+            raise ValueError("REGISTRY_URL is required outside demo mode")
         return InProcessRegistryClient()
     api_key = config.get("REGISTRY_API_KEY")
     if not api_key:

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -11,6 +11,14 @@ from webapp.models.types import UTCDateTime
 
 class Office(db.Model):
     __tablename__ = "offices"
+    __table_args__ = (
+        CheckConstraint(
+            "first_slot_hour >= 0 AND last_slot_hour <= 23 AND first_slot_hour <= last_slot_hour",
+            name="slot_hours",
+        ),
+        CheckConstraint("regular_per_hour >= 0 AND express_per_hour >= 0", name="slot_capacity"),
+        CheckConstraint("slot_window_days BETWEEN 1 AND 366", name="slot_window"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)  # what URLs show
@@ -28,6 +36,23 @@ class Office(db.Model):
     # Quota release: slots of the next week open on this weekday at this hour, local time.
     release_weekday: Mapped[int] = mapped_column(default=4)
     release_hour: Mapped[int] = mapped_column(default=9)
+    # Slots: one per lane for each hour from the first to the last (the hour a slot starts, local
+    # time), with this many places, on every opening day of a rolling window starting today.
+    first_slot_hour: Mapped[int] = mapped_column(default=8)
+    last_slot_hour: Mapped[int] = mapped_column(default=14)
+    regular_per_hour: Mapped[int] = mapped_column(default=0)
+    express_per_hour: Mapped[int] = mapped_column(default=0)  # 0: no express service
+    slot_window_days: Mapped[int] = mapped_column(default=60)
+
+    @property
+    def slot_hours(self) -> range:
+        return range(self.first_slot_hour, self.last_slot_hour + 1)
+
+    @property
+    def capacity_per_lane(self) -> dict[str, int]:
+        """Places per hourly slot for each lane the office serves."""
+        lanes = {"regular": self.regular_per_hour, "express": self.express_per_hour}
+        return {lane: places for lane, places in lanes.items() if places > 0}
 
     closures: Mapped[list["Closure"]] = relationship(back_populates="office")
 

@@ -1,5 +1,6 @@
-"""Demo data for the embedded default: accounts anyone can log in with (see README)."""
+"""Demo data for demo mode: accounts anyone can log in with (see README), and the demo offices."""
 
+from flask import current_app
 from sqlalchemy import select
 
 from webapp.clock import now, today
@@ -16,8 +17,17 @@ DEMO_ACCOUNTS = (
 )
 
 
+class DemoModeOnly(Exception):
+    """Demo data is refused outside demo mode: its administrator's password is published."""
+
+
 def load_demo_data() -> list[str]:
     """Create what is missing and report each item; running it twice changes nothing."""
+    if not current_app.config["DEMO_MODE"]:
+        raise DemoModeOnly(
+            "seed-demo exists only in demo mode (DEMO_MODE=1): its accounts have a published "
+            "password. Make the first administrator with `flask create-admin`."
+        )
     report = []
     for full_name, email, phone, locale, role in DEMO_ACCOUNTS:
         if db.session.scalar(select(User.id).where(User.email == email)):

@@ -1,22 +1,29 @@
-"""Offices: the demo offices, their hourly slots, finding an office, and what it cannot issue."""
+"""Offices: their hourly slots over a rolling window, the demo offices, finding an office, and
+what it cannot issue."""
 
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, or_, select
 
+from webapp import clock
 from webapp.extensions import db
 from webapp.models import Closure, Office, Slot
 from webapp.rules.geo import ZONE_NAMES, distance_km
 from webapp.rules.working_days import NATIONAL_HOLIDAYS
 
-SLOT_HOURS = range(8, 15)  # 08.00-09.00 ... 14.00-15.00, office time
-SLOT_WINDOW_DAYS = 60
+SLOT_HOURS = range(8, 15)  # the demo offices' slots: 08.00-09.00 ... 14.00-15.00, office time
 SEARCH_LIMIT = 20
 
 _WEEKLY_FRIDAY_09 = {"opening_days": "01234", "release_weekday": 4, "release_hour": 9}
+_DEMO_SLOTS = {
+    "first_slot_hour": SLOT_HOURS[0],
+    "last_slot_hour": SLOT_HOURS[-1],
+    "slot_window_days": 60,
+    "express_per_hour": 0,
+}
 
-# Real offices with their published addresses; quotas are people per hourly slot and lane.
+# Real offices with their published addresses; places are people per hourly slot and lane.
 DEMO_OFFICES: tuple[dict, ...] = (
     {
         "code": "kanim-jakarta-selatan",
@@ -31,7 +38,9 @@ DEMO_OFFICES: tuple[dict, ...] = (
         "issues_epassport": True,
         "epassport_stock": 500,
         **_WEEKLY_FRIDAY_09,
-        "quotas": {"regular": 40, "express": 10},
+        **_DEMO_SLOTS,
+        "regular_per_hour": 40,
+        "express_per_hour": 10,
     },
     {
         "code": "mpp-jakarta",
@@ -46,7 +55,8 @@ DEMO_OFFICES: tuple[dict, ...] = (
         "issues_epassport": True,
         "epassport_stock": 150,
         **_WEEKLY_FRIDAY_09,
-        "quotas": {"regular": 10},
+        **_DEMO_SLOTS,
+        "regular_per_hour": 10,
     },
     {
         "code": "kanim-surabaya",
@@ -61,7 +71,9 @@ DEMO_OFFICES: tuple[dict, ...] = (
         "issues_epassport": True,
         "epassport_stock": 400,
         **_WEEKLY_FRIDAY_09,
-        "quotas": {"regular": 30, "express": 5},
+        **_DEMO_SLOTS,
+        "regular_per_hour": 30,
+        "express_per_hour": 5,
     },
     {
         "code": "kanim-denpasar",
@@ -76,7 +88,9 @@ DEMO_OFFICES: tuple[dict, ...] = (
         "issues_epassport": True,
         "epassport_stock": 350,
         **_WEEKLY_FRIDAY_09,
-        "quotas": {"regular": 25, "express": 5},
+        **_DEMO_SLOTS,
+        "regular_per_hour": 25,
+        "express_per_hour": 5,
     },
     {
         "code": "kanim-makassar",
@@ -91,7 +105,9 @@ DEMO_OFFICES: tuple[dict, ...] = (
         "issues_epassport": True,
         "epassport_stock": 300,
         **_WEEKLY_FRIDAY_09,
-        "quotas": {"regular": 25, "express": 5},
+        **_DEMO_SLOTS,
+        "regular_per_hour": 25,
+        "express_per_hour": 5,
     },
     {
         "code": "ulp-gowa",
@@ -106,7 +122,8 @@ DEMO_OFFICES: tuple[dict, ...] = (
         "issues_epassport": False,
         "epassport_stock": 0,
         **_WEEKLY_FRIDAY_09,
-        "quotas": {"regular": 10},
+        **_DEMO_SLOTS,
+        "regular_per_hour": 10,
     },
     {
         "code": "kanim-balikpapan",
@@ -121,7 +138,9 @@ DEMO_OFFICES: tuple[dict, ...] = (
         "issues_epassport": False,
         "epassport_stock": 0,
         **_WEEKLY_FRIDAY_09,
-        "quotas": {"regular": 15, "express": 3},
+        **_DEMO_SLOTS,
+        "regular_per_hour": 15,
+        "express_per_hour": 3,
     },
     {
         "code": "kanim-jayapura",
@@ -136,7 +155,9 @@ DEMO_OFFICES: tuple[dict, ...] = (
         "issues_epassport": True,
         "epassport_stock": 0,  # out of blanks
         **_WEEKLY_FRIDAY_09,
-        "quotas": {"regular": 10, "express": 2},
+        **_DEMO_SLOTS,
+        "regular_per_hour": 10,
+        "express_per_hour": 2,
     },
 )
 
@@ -167,15 +188,15 @@ def _opening_days(office: Office, start: date, days: int) -> list[date]:
     ]
 
 
-def ensure_slots(office: Office, quotas: dict[str, int], start: date, days: int = 60) -> int:
-    """Create the missing slots of `days` days from `start`; return how many. The caller commits."""
+def ensure_slots(office: Office, start: date, days: int) -> int:
+    """Create the office's missing slots of `days` days from `start`, from its own settings;
+    return how many. Existing slots are kept as they are. The caller commits."""
     zone = ZoneInfo(office.timezone)
     wanted = [
         (datetime.combine(day, time(hour), zone).astimezone(UTC), lane, capacity)
         for day in _opening_days(office, start, days)
-        for hour in SLOT_HOURS
-        for lane, capacity in quotas.items()
-        if capacity > 0
+        for hour in office.slot_hours
+        for lane, capacity in office.capacity_per_lane.items()
     ]
     if not wanted:
         return 0
@@ -198,6 +219,19 @@ def ensure_slots(office: Office, quotas: dict[str, int], start: date, days: int 
     return len(rows)
 
 
+def extend_slots(start: date | None = None) -> list[str]:
+    """Give every office its slots from `start` (by default its own local today) to the end of
+    its window: the one way slots are made. Idempotent; run daily (`flask extend-slots`, and the
+    job `flask cron` schedules). Report a line per office."""
+    report = []
+    for office in db.session.scalars(select(Office).order_by(Office.code)):
+        first_day = start or clock.today(office.timezone)
+        created = ensure_slots(office, first_day, office.slot_window_days)
+        report.append(f"office: {office.code} ({ZONE_NAMES[office.timezone]}), {created} slots")
+    db.session.commit()
+    return report
+
+
 def _first_opening_day(office: Office, day: date) -> date:
     while str(day.weekday()) not in office.opening_days or day in NATIONAL_HOLIDAYS:
         day += timedelta(days=1)
@@ -205,16 +239,16 @@ def _first_opening_day(office: Office, day: date) -> date:
 
 
 def load_demo_offices(today: date) -> list[str]:
-    """Upsert the demo offices and give each slots for 60 days; running it twice adds nothing."""
+    """Upsert the demo offices with their slot settings, then make their slots the one way
+    (extend_slots); running it twice adds nothing."""
     offices = {}
     for data in DEMO_OFFICES:
-        fields = {k: v for k, v in data.items() if k != "quotas"}
         office = db.session.scalar(select(Office).where(Office.code == data["code"]))
         if office is None:
-            office = Office(**fields)
+            office = Office(**data)
             db.session.add(office)
         else:  # the stock is the office's own state once it exists
-            for name, value in fields.items():
+            for name, value in data.items():
                 if name != "epassport_stock":
                     setattr(office, name, value)
         offices[data["code"]] = office
@@ -228,14 +262,7 @@ def load_demo_offices(today: date) -> list[str]:
         day = _first_opening_day(office, today + timedelta(days=days_ahead))
         db.session.add(Closure(office_id=office.id, day=day, reason=reason))
     db.session.flush()
-
-    report = []
-    for data in DEMO_OFFICES:
-        office = offices[data["code"]]
-        created = ensure_slots(office, data["quotas"], today, SLOT_WINDOW_DAYS)
-        report.append(f"office: {office.code} ({ZONE_NAMES[office.timezone]}), {created} slots")
-    db.session.commit()
-    return report
+    return extend_slots(today)
 
 
 def _contains(text: str) -> str:

@@ -8,7 +8,7 @@ from webapp.forms.account import ChangePasswordForm, CloseAccountForm
 from webapp.forms.auth import EmptyForm
 from webapp.services import accounts
 from webapp.views.access import signed_in
-from webapp.views.limits import per_ip
+from webapp.views.limits import form_again, keeps_form_when_refused, per_account
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -21,7 +21,8 @@ def profile():
 
 @bp.route("/password", methods=["GET", "POST"])
 @signed_in
-@per_ip("10 per hour")
+@per_account("10 per hour")
+@keeps_form_when_refused(form_again("account/password.html", ChangePasswordForm))
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
@@ -37,7 +38,8 @@ def change_password():
 
 @bp.route("/close", methods=["GET", "POST"])
 @signed_in
-@per_ip("10 per hour")
+@per_account("10 per hour")
+@keeps_form_when_refused(form_again("account/close.html", CloseAccountForm))
 def close():
     form = CloseAccountForm()
     if form.validate_on_submit():

@@ -17,7 +17,16 @@ from webapp.forms.auth import (
 from webapp.i18n import select_locale
 from webapp.services import accounts
 from webapp.views.access import public, signed_in
-from webapp.views.limits import per_email, per_ip, per_pending_account
+from webapp.views.limits import (
+    back_with_refusal,
+    form_again,
+    keeps_form_when_refused,
+    per_address,
+    per_email,
+    per_pending_account,
+    per_reset_link,
+    with_refusal,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -30,8 +39,9 @@ def _render(template: str, form, **context):
 
 @bp.route("/register", methods=["GET", "POST"])
 @public
-@per_ip("5 per minute; 30 per hour")
+@per_address()
 @per_email("5 per hour")
+@keeps_form_when_refused(form_again("auth/register.html", RegisterForm))
 def register():
     form = RegisterForm()
     if form.validate_on_submit():
@@ -53,10 +63,18 @@ def _pending_email() -> str | None:
     return session.get("pending_email")
 
 
+def _verify_refused(message: str):
+    email = _pending_email()
+    if email is None:
+        return redirect(url_for("auth.login"))
+    form = with_refusal(CodeForm(), message)
+    return render_template("auth/verify.html", form=form, email=email, resend_form=EmptyForm())
+
+
 @bp.route("/verify", methods=["GET", "POST"])
 @public
-@per_ip("30 per hour")
 @per_pending_account("10 per 15 minutes")
+@keeps_form_when_refused(_verify_refused)
 def verify():
     email = _pending_email()
     if email is None:
@@ -85,8 +103,8 @@ def _code_message(check: accounts.CodeCheck) -> str:
 
 @bp.route("/verify/resend", methods=["POST"])
 @public
-@per_ip("10 per hour")
 @per_pending_account("5 per hour")
+@keeps_form_when_refused(lambda message: back_with_refusal(url_for("auth.verify"), message))
 def resend_code():
     email = _pending_email()
     user = accounts.find_by_email(email) if email else None
@@ -123,8 +141,9 @@ def safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@per_ip("10 per minute; 60 per hour")
+@per_address()
 @per_email("10 per 15 minutes")
+@keeps_form_when_refused(form_again("auth/login.html", LoginForm))
 def login():
     form = LoginForm(email=session.get("pending_email"))
     if form.validate_on_submit():
@@ -148,8 +167,9 @@ def logout():
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @public
-@per_ip("5 per minute; 20 per hour")
+@per_address()
 @per_email("5 per hour")
+@keeps_form_when_refused(form_again("auth/forgot.html", ForgotPasswordForm))
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -160,7 +180,9 @@ def forgot_password():
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 @public
-@per_ip("20 per hour")
+@per_address()
+@per_reset_link("10 per hour")
+@keeps_form_when_refused(form_again("auth/reset.html", ResetPasswordForm))
 def reset_password(token: str):
     if not accounts.reset_link_is_valid(token):
         return render_template("auth/reset_invalid.html"), 410

@@ -24,7 +24,7 @@ from webapp.services import booking, offices
 from webapp.services import proof as proofs
 from webapp.views.access import verified
 from webapp.views.apply import owned
-from webapp.views.limits import per_account, per_ip
+from webapp.views.limits import back_with_refusal, keeps_form_when_refused, per_account, per_nik
 
 bp = Blueprint("booking", __name__, url_prefix="/applications")
 MAX_ID = 2**31 - 1  # the largest value of an integer id column on PostgreSQL
@@ -128,10 +128,16 @@ def _shift(month: date, by: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+def _slots_page() -> str:
+    """Where the hold form was: the day's slots the user was looking at."""
+    return request.referrer or url_for("booking.slots", public_id=request.view_args["public_id"])
+
+
 @bp.route("/<public_id>/hold", methods=["POST"])
 @verified
-@per_ip("30 per hour")
-@per_account("20 per hour")
+@per_account("60 per hour")  # up to five people's applications, and retries at quota opening
+@per_nik("20 per hour")  # one person, whichever account books for them
+@keeps_form_when_refused(lambda message: back_with_refusal(_slots_page(), message))
 def hold(public_id: str):
     application = owned(public_id)
     if not EmptyForm().validate_on_submit():
@@ -147,7 +153,7 @@ def hold(public_id: str):
             booking.hold(application, slot_id)
     except booking.BookingRefused as refused:
         flash(labels.BOOKING_PROBLEMS[refused.code], "error")
-        return redirect(request.referrer or url_for("booking.slots", public_id=public_id))
+        return redirect(_slots_page())
     return redirect(url_for("apply.overview", public_id=public_id))
 
 

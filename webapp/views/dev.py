@@ -1,4 +1,5 @@
-"""Developer pages, present only when debug is on: the mail written to instance/mail/."""
+"""Developer pages: the mail written to instance/mail/. Registered only in demo mode, and answered
+only when debug is on too (as `make run` has it)."""
 
 import os
 from email import policy

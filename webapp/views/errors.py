@@ -1,11 +1,12 @@
 """Error pages in the user's language; a refused request never shows a stack trace."""
 
-from flask import Flask, render_template
+from flask import Flask, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from webapp.extensions import db
+from webapp.views.limits import REFUSED_MESSAGE, refused_form
 
 MESSAGES = {
     400: (_l("Something in the request was wrong"), _l("Go back, check the form and try again.")),
@@ -36,7 +37,20 @@ def _csrf_failed(error: CSRFError):
     return render_template("errors/error.html", code=400, title=title, message=message), 400
 
 
+def _too_many_attempts(error: HTTPException):
+    """A limited form comes back as it was typed, with the reason; other requests get the page."""
+    render = refused_form(request.endpoint) if request.method == "POST" else None
+    if render is None:
+        return _page(429)
+    response = make_response(render(str(REFUSED_MESSAGE)))
+    if response.status_code == 200:
+        response.status_code = 429  # the form is shown again, but nothing was done
+    return response
+
+
 def _http_error(error: HTTPException):
+    if error.code == 429:
+        return _too_many_attempts(error)
     response = _page(error.code or 500)
     if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
         return response[0], 405, {"Allow": ", ".join(error.valid_methods)}

@@ -3,6 +3,7 @@
 import click
 from flask import Flask, current_app
 
+from webapp import retention_cli
 from webapp.extensions import db
 
 
@@ -11,6 +12,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(worker)
     app.cli.add_command(sweep_holds)
     app.cli.add_command(cron)
+    app.cli.add_command(retention_cli.purge_uploads)
 
 
 @click.command("seed-demo")

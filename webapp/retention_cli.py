@@ -2,9 +2,11 @@
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 
 @click.command("purge-uploads")
+@with_appcontext
 def purge_uploads() -> None:
     """Delete the uploads of applications ended more than UPLOAD_RETENTION_DAYS ago."""
     from webapp.services.documents import purge_ended_uploads

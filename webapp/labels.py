@@ -189,7 +189,7 @@ HOLD_HISTORY = {
     "held": _l("Place held, waiting for payment"),
     "paid": _l("Appointment confirmed"),
     "expired": _l("Place released: not paid in time"),
-    "cancelled": _l("Appointment cancelled"),
+    "cancelled": _l("Place released: cancelled"),
     "moved": _l("Appointment moved"),
 }
 BILL_HISTORY = {

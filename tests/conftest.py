@@ -135,13 +135,24 @@ def make_app(database_url, tmp_path):
 
 
 def _empty_tables() -> None:
+    """Empty every table, the append-only audit trail included: its triggers are set aside for
+    this cleanup alone (disabled for the transaction on PostgreSQL, dropped and recreated on
+    SQLite, which cannot disable them)."""
     tables = db.metadata.sorted_tables
     if db.engine.dialect.name == "postgresql":
         names = ", ".join(table.name for table in tables)
+        db.session.execute(sa.text("SET LOCAL session_replication_role = replica"))
         db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
+        triggers = db.session.execute(
+            sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        ).all()
+        for name, _ in triggers:
+            db.session.execute(sa.text(f'DROP TRIGGER "{name}"'))
         for table in reversed(tables):
             db.session.execute(table.delete())
+        for _, sql in triggers:
+            db.session.execute(sa.text(sql))
     db.session.commit()
 
 

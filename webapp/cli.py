@@ -16,6 +16,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(worker)
     app.cli.add_command(sweep_holds)
     app.cli.add_command(cron)
+    app.cli.add_command(purge_uploads)
 
 
 @click.command("seed-demo")
@@ -100,35 +101,51 @@ def sweep_holds() -> None:
     click.echo(f"expired: {sweep_expired()}")
 
 
+@click.command("purge-uploads")
+@with_appcontext
+def purge_uploads() -> None:
+    """Delete the uploads of applications ended more than UPLOAD_RETENTION_DAYS ago."""
+    from webapp.services.documents import purge_ended_uploads
+
+    days = current_app.config["UPLOAD_RETENTION_DAYS"]
+    click.echo(f"applications purged (ended over {days} days ago): {purge_ended_uploads()}")
+
+
+DAILY = 24 * 60 * 60
+
+
 def periodic_jobs() -> list[dict]:
-    """What `flask cron` schedules: the hold sweep every minute, the slot window daily."""
+    """What `flask cron` schedules: the hold sweep every minute; the slot window and the upload
+    retention purge daily."""
     from webapp.jobs.booking import sweep_holds as sweep_job
-    from webapp.jobs.offices import EXTEND_SLOTS_INTERVAL_SECONDS
     from webapp.jobs.offices import extend_slots as extend_job
+    from webapp.jobs.retention import purge_uploads as purge_job
 
     return [
         {"func": sweep_job, "queue_name": "default", "interval": 60, "job_timeout": 120},
         {
             "func": extend_job,
             "queue_name": "default",
-            "interval": EXTEND_SLOTS_INTERVAL_SECONDS,
+            "interval": DAILY,
             "job_timeout": 600,
         },
+        {"func": purge_job, "queue_name": "default", "interval": DAILY, "job_timeout": 600},
     ]
 
 
 @click.command("cron")
 @with_appcontext
 def cron() -> None:
-    """Run the periodic jobs on RQ: the hold sweep every minute, the slot window daily (and once
-    at start)."""
+    """Run the periodic jobs on RQ: the hold sweep every minute; the slot window and the upload
+    purge daily (and once at start)."""
     from rq.cron import CronScheduler
 
     from webapp.jobs import redis_connection
 
     if not current_app.config["REDIS_URL"]:
         raise click.ClickException(
-            "REDIS_URL is not set: run `flask sweep-holds` and `flask extend-slots` from cron."
+            "REDIS_URL is not set: run `flask sweep-holds`, `flask extend-slots` and "
+            "`flask purge-uploads` from cron."
         )
     scheduler = CronScheduler(connection=redis_connection())
     for job in periodic_jobs():

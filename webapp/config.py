@@ -97,6 +97,8 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+        # Days an ended application keeps its uploaded documents before the purge deletes them.
+        "UPLOAD_RETENTION_DAYS": int(os.environ.get("UPLOAD_RETENTION_DAYS", "30")),
     }
 
 

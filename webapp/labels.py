@@ -130,6 +130,11 @@ NIK_STATUSES = {
         "was never completed: visit the Dukcapil office to settle it, then check again."
     ),
     "error": _l("Dukcapil could not be reached just now. Nothing is lost: try again."),
+    # Said the same whoever holds the NIK: it must not tell a stranger that it is in use.
+    "unavailable": _l(
+        "This NIK cannot be used for a new application now. Check the applications in your "
+        "own account, or contact an immigration office."
+    ),
 }
 NIK_MISMATCHED_FIELDS = {
     "birth_date": _l("the date of birth does not match the Dukcapil records"),
@@ -178,6 +183,20 @@ OFFICE_KINDS = {
     "kanim": _l("Immigration office"),
     "ulp": _l("Passport service unit"),
     "mpp": _l("Public service mall"),
+}
+# The history of an application: what each hold and bill status means to the applicant.
+HOLD_HISTORY = {
+    "held": _l("Place held, waiting for payment"),
+    "paid": _l("Appointment confirmed"),
+    "expired": _l("Place released: not paid in time"),
+    "cancelled": _l("Place released: cancelled"),
+    "moved": _l("Appointment moved"),
+}
+BILL_HISTORY = {
+    "open": _l("Billing code issued"),
+    "paid": _l("Payment received"),
+    "void": _l("Billing code no longer payable"),
+    "refund_review": _l("Payment under review for a refund"),
 }
 FEE_LINES = {"passport": _l("Passport fee"), "express": _l("Express service")}
 

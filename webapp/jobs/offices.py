@@ -2,9 +2,7 @@
 
 from webapp.services import offices
 
-# Daily is enough: the window moves a day a day. Each run also fills any gap a missed one left.
-EXTEND_SLOTS_INTERVAL_SECONDS = 24 * 60 * 60
-
 
 def extend_slots() -> None:
+    # Daily is enough: the window moves a day a day, and each run fills any gap a missed one left.
     offices.extend_slots()

@@ -23,18 +23,21 @@ from webapp.rules.statuses import FINAL
 MAX_ACTIVE_PER_ACCOUNT = 5
 _FINAL_SQL = ", ".join(f"'{status}'" for status in sorted(FINAL))
 _ACTIVE = text(f"status NOT IN ({_FINAL_SQL})")
+_ACTIVE_VERIFIED = text(f"status NOT IN ({_FINAL_SQL}) AND nik_status = 'verified'")
 
 
 class Application(db.Model):
     __tablename__ = "applications"
     __table_args__ = (
-        # A NIK has at most one active application in the whole system.
+        # A verified NIK has at most one active application in the whole system. Unverified
+        # drafts do not claim their NIK, so nobody can block a neighbour's by typing it; the
+        # second to verify is refused here, by the database.
         Index(
-            "uq_applications_active_nik",
+            "uq_applications_verified_nik",
             "nik",
             unique=True,
-            postgresql_where=_ACTIVE,
-            sqlite_where=_ACTIVE,
+            postgresql_where=_ACTIVE_VERIFIED,
+            sqlite_where=_ACTIVE_VERIFIED,
         ),
         # Each active application takes one of the account's five places: the database refuses
         # a sixth however many requests arrive at once.

@@ -14,17 +14,13 @@ from webapp.models import Application
 from webapp.models.applications import MAX_ACTIVE_PER_ACCOUNT
 from webapp.rules import fees, journey
 from webapp.rules.statuses import ACTIVE, CANCELLED, DRAFT, SUBMITTED
-from webapp.services import lifecycle, verification
+from webapp.services import documents, lifecycle, verification
 
 PENDING_VALUE_MAX = 500  # longest raw input kept for a field between visits
 
 
 class TooManyApplications(Exception):
     """The account already has five active applications."""
-
-
-class NikInUse(Exception):
-    """The NIK is in another active application."""
 
 
 class NotVerified(Exception):
@@ -132,28 +128,23 @@ def save_step(application: Application, step: str, answers: dict) -> StepSaved:
     for name in saved.cleared:
         setattr(application, name, None)
     required = set(journey.required_documents(application, today))
+    dropped = []
     if journey.document_case(application, today) is not None:
-        for document in list(application.documents):
-            if document.code not in required:
-                saved.removed_documents.append(document.code)
-                application.documents.remove(document)
+        dropped = [d for d in application.documents if d.code not in required]
+    for document in dropped:
+        saved.removed_documents.append(document.code)
+        application.documents.remove(document)
     application.pending_inputs = {
         name: value
         for name, value in (application.pending_inputs or {}).items()
         if journey.FIELD_STEP.get(name.split("-")[0]) != step
     }
-    version = (
-        verification.mark_pending(application)
-        if verification.needs_check(application, before)
-        else None
-    )
-    try:
-        db.session.commit()
-    except IntegrityError as error:
-        db.session.rollback()
-        if "nik" in str(error.orig).lower():
-            raise NikInUse from None
-        raise
+    # A changed NIK is pending again and claims nothing until verified: saving never tells
+    # whether a NIK is in use elsewhere.
+    version = verification.restart_if_changed(application, before)
+    dropped_files = documents.stored_keys(dropped)
+    db.session.commit()
+    documents.delete_files(dropped_files)  # only now that no row refers to them
     if version is not None:
         request_nik_check(application, version)
     return saved
@@ -170,8 +161,9 @@ def request_nik_check(application: Application, version: int) -> None:
 
 
 def check_nik_again(application: Application) -> None:
-    """The applicant's retry after the registry could not be reached."""
-    if application.nik_status != verification.ERROR:
+    """The applicant's retry after the registry could not be reached, or once the NIK may be
+    free again."""
+    if application.nik_status not in verification.RETRYABLE:
         return
     version = verification.mark_pending(application)
     db.session.commit()

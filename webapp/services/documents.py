@@ -1,10 +1,17 @@
-"""Uploaded documents: judged by content, normalised, stored outside static/, one per item."""
+"""Uploaded documents: judged by content, normalised, stored outside static/, one per item.
+
+A file leaves storage only after the database change that stops referring to it has committed:
+a rollback never loses a file still in use. Ended applications keep their uploads for
+UPLOAD_RETENTION_DAYS, then lose them.
+"""
 
 import os
 import uuid
+from collections.abc import Iterable
+from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import exists, func, select, update
 
 from webapp import clock
 from webapp.documents.quality import assess
@@ -12,10 +19,27 @@ from webapp.documents.upload_checks import UploadRefused, inspect_upload
 from webapp.extensions import db
 from webapp.integrations.storage import FileSystemStorage, Storage
 from webapp.jobs import enqueue
-from webapp.models import Application, Document
+from webapp.models import Application, AuditEntry, Document
 from webapp.rules import journey
+from webapp.rules.statuses import FINAL
 
-__all__ = ["UploadRefused", "check", "load", "required_items", "storage", "upload"]
+__all__ = [
+    "StillActive",
+    "UploadRefused",
+    "check",
+    "delete_files",
+    "stored_keys",
+    "delete_uploads_of_ended",
+    "load",
+    "purge_ended_uploads",
+    "required_items",
+    "storage",
+    "upload",
+]
+
+
+class StillActive(Exception):
+    """The application has not ended: its uploads are still needed."""
 
 
 def storage() -> Storage:
@@ -59,11 +83,9 @@ def upload(application: Application, code: str, data: bytes) -> Document:
         db.session.commit()
     except Exception:
         db.session.rollback()
-        for key in files:
-            storage().delete(key)
+        delete_files(files)
         raise
-    for key in filter(None, replaced):  # only once the new file is the current one
-        storage().delete(key)
+    delete_files(replaced)  # only once the new file is the current one
     enqueue(
         "webapp.jobs.verification.check_document",
         document.id,
@@ -96,3 +118,58 @@ def load(document: Document, variant: str) -> bytes:
     if key is None:
         raise KeyError(variant)
     return storage().load(key)
+
+
+def stored_keys(documents: Iterable[Document]) -> list[str]:
+    """The storage keys of documents' files and thumbnails: read them before the commit that
+    removes the rows, delete them with delete_files() after it."""
+    return [key for d in documents for key in (d.storage_key, d.thumbnail_key) if key]
+
+
+def delete_files(keys: Iterable[str | None]) -> None:
+    for key in filter(None, keys):
+        storage().delete(key)
+
+
+def delete_uploads_of_ended(application_id: int) -> int:
+    """Delete every upload of one ended application, rows then files; returns how many.
+
+    Raises StillActive for an application that has not ended. An ended status is final (no
+    transition leaves it), so what is read here cannot change before the delete commits.
+    """
+    application = db.session.get(Application, application_id)
+    if application is None or application.status not in FINAL:
+        raise StillActive(application_id)
+    documents = list(application.documents)
+    keys = stored_keys(documents)
+    for document in documents:
+        application.documents.remove(document)
+    db.session.commit()
+    delete_files(keys)
+    return len(documents)
+
+
+def purge_ended_uploads() -> int:
+    """Delete the uploads of applications that ended more than UPLOAD_RETENTION_DAYS ago.
+
+    When an application ended is read from its audit trail (its last move to a final status);
+    returns how many applications lost their uploads.
+    """
+    cutoff = clock.now() - timedelta(days=current_app.config["UPLOAD_RETENTION_DAYS"])
+    ended = (
+        select(AuditEntry.application_id, func.max(AuditEntry.at).label("at"))
+        .where(AuditEntry.entity == "application", AuditEntry.to_status.in_(FINAL))
+        .group_by(AuditEntry.application_id)
+        .subquery()
+    )
+    due = db.session.scalars(
+        select(Application.id)
+        .outerjoin(ended, ended.c.application_id == Application.id)
+        .where(
+            Application.status.in_(FINAL),
+            func.coalesce(ended.c.at, Application.updated_at) <= cutoff,
+            exists().where(Document.application_id == Application.id),
+        )
+        .order_by(Application.id)
+    ).all()
+    return sum(bool(delete_uploads_of_ended(application_id)) for application_id in due)

@@ -306,3 +306,7 @@ def unavailable_reason(office: Office, passport_kind: str) -> str | None:
     if office.epassport_stock <= 0:
         return "no_stock"
     return None
+
+
+def by_code(code: str) -> Office | None:
+    return db.session.scalar(select(Office).where(Office.code == code))

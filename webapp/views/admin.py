@@ -1,14 +1,18 @@
-"""Administration: the health of the background job queues."""
+"""Administration: the health of the background job queues, holds per account, audit trails."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+import re
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from redis.exceptions import RedisError
 
 from webapp.forms.auth import EmptyForm
-from webapp.services import booking, job_queues
+from webapp.services import audit, booking, job_queues
 from webapp.views.access import administrator
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+APPLICATION_NUMBER = re.compile(r"\d{1,20}")
 
 
 @bp.route("/jobs")
@@ -47,3 +51,13 @@ def retry(queue: str):
         return redirect(url_for("admin.jobs"))  # which says that Redis cannot be reached
     flash(_("%(count)d failed jobs were queued again.", count=count), "success")
     return redirect(url_for("admin.jobs"))
+
+
+@bp.route("/history")
+@administrator
+def history():
+    """Any application's audit trail, looked up by its application number."""
+    number = "".join((request.args.get("number") or "").split())[:40]
+    trail = audit.for_number(number) if APPLICATION_NUMBER.fullmatch(number) else None
+    status = 404 if number and trail is None else 200
+    return render_template("admin/history.html", number=number, trail=trail), status

@@ -20,9 +20,10 @@ from webapp import clock, labels
 from webapp.forms.apply import ReviewForm, answers, limit_validities, step_form
 from webapp.forms.auth import EmptyForm
 from webapp.rules import journey, nik
-from webapp.rules.statuses import DRAFT, SUBMITTED
-from webapp.services import applications
+from webapp.rules.statuses import DRAFT, SCHEDULED, SUBMITTED
+from webapp.services import applications, audit, booking
 from webapp.services import documents as document_service
+from webapp.services import proof as proofs
 from webapp.views.access import verified
 
 bp = Blueprint("apply", __name__, url_prefix="/applications")
@@ -124,7 +125,22 @@ def overview(public_id: str):
     application = owned(public_id)
     if application.status == DRAFT:
         return go_to(application, applications.next_step(application))
-    return render_template("apply/overview.html", application=application, cancel_form=EmptyForm())
+    return render_template(
+        "apply/overview.html",
+        **booking_context(application),
+        history=audit.for_owner(current_user.id, application.id),
+        cancel_form=EmptyForm(),
+    )
+
+
+def booking_context(application) -> dict:
+    """What the overview and the payment fragment show of a booking, read here, not in them."""
+    return {
+        "application": application,
+        "held": booking.live_hold(application),
+        "movable": booking.can_move(application),
+        "proof": proofs.proof_for(application) if application.status == SCHEDULED else None,
+    }
 
 
 @bp.route(f"/<public_id>/<any({FORM_STEPS}):step>", methods=["GET", "POST"])
@@ -138,16 +154,8 @@ def step(public_id: str, step: str):
         limit_validities(form)
     if request.method == "POST":
         if form.validate():
-            try:
-                flash_cleared(applications.save_step(application, step, answers(form)))
-                return go_to(application, journey.STEPS[journey.STEPS.index(step) + 1])
-            except applications.NikInUse:
-                form.nik.errors.append(
-                    _(
-                        "This NIK is already in another active application. Finish or cancel "
-                        "that application first."
-                    )
-                )
+            flash_cleared(applications.save_step(application, step, answers(form)))
+            return go_to(application, journey.STEPS[journey.STEPS.index(step) + 1])
         applications.keep_typed(application, step, request.form.to_dict())
         return render_step(application, step, 422, form=form)
     return render_step(application, step, form=form)

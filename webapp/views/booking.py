@@ -13,7 +13,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from webapp import clock, labels
 from webapp.extensions import db
@@ -21,16 +20,12 @@ from webapp.forms.auth import EmptyForm
 from webapp.models import Office
 from webapp.rules.statuses import AWAITING_PAYMENT, SCHEDULED, SUBMITTED
 from webapp.services import booking, offices
-from webapp.services import proof as proofs
 from webapp.views.access import verified
-from webapp.views.apply import owned
+from webapp.views.apply import booking_context, owned
 from webapp.views.limits import back_with_refusal, keeps_form_when_refused, per_account, per_nik
 
 bp = Blueprint("booking", __name__, url_prefix="/applications")
 MAX_ID = 2**31 - 1  # the largest value of an integer id column on PostgreSQL
-bp.app_template_global("booking_hold")(booking.live_hold)
-bp.app_template_global("can_move")(booking.can_move)
-bp.app_template_global("proof_for")(proofs.proof_for)
 
 
 def _bookable(application) -> bool:
@@ -44,7 +39,7 @@ def office(public_id: str):
     if not _bookable(application):
         return redirect(url_for("apply.overview", public_id=public_id))
     if request.method == "POST" and EmptyForm().validate_on_submit():
-        chosen = db.session.scalar(select(Office).where(Office.code == request.form.get("office")))
+        chosen = offices.by_code(request.form.get("office") or "")
         if chosen is None or offices.unavailable_reason(chosen, application.passport_kind):
             abort(422)
         booking.choose_office(application, chosen)
@@ -171,7 +166,7 @@ def _slot_id(value: str | None) -> int | None:
 def payment_status(public_id: str):
     """The bill's state as a fragment that polls itself until it is paid or expired."""
     application = owned(public_id)
-    return render_template("booking/_payment.html", application=application)
+    return render_template("booking/_payment.html", **booking_context(application))
 
 
 @bp.route("/<public_id>/cancel-booking", methods=["GET", "POST"])

@@ -1,0 +1,118 @@
+"""The audit trail read back: an application's history, ready to show, in office time.
+
+Queries are scoped by who asks: an applicant's by the account in the query itself, so another
+account's application has no history to show; an administrator's by application number.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from webapp import labels
+from webapp.extensions import db
+from webapp.i18n import clock_time, long_date
+from webapp.models import Application, AuditEntry, Office
+
+DEFAULT_ZONE = "Asia/Jakarta"  # before an office is chosen
+_MOVE = re.compile(r"from (\S+) to (\S+)")
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    when: str  # 24 November 2026, 09.00 WITA: in the office's zone
+    what: str  # what happened, in the reader's language
+    detail: str | None  # the old and new appointment of a move
+    reason: str | None  # as recorded, in English: for administrators
+    actor: str  # who did it: the applicant, the system, an officer
+
+
+@dataclass(frozen=True)
+class Trail:
+    application: Application
+    entries: list[HistoryEntry]
+
+
+def for_owner(account_id: int, application_id: int) -> list[HistoryEntry]:
+    """The history of an application of this account; empty for anyone else's."""
+    application = db.session.scalar(
+        select(Application).where(
+            Application.id == application_id, Application.account_id == account_id
+        )
+    )
+    return _history(application) if application else []
+
+
+def for_number(number: str) -> Trail | None:
+    """Any application's trail by its number, for administrators."""
+    application = db.session.scalar(select(Application).where(Application.number == number))
+    return Trail(application, _history(application)) if application else None
+
+
+def _history(application: Application) -> list[HistoryEntry]:
+    rows = db.session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.application_id == application.id)
+        .order_by(AuditEntry.at, AuditEntry.id)
+    ).all()
+    zone = office_zone(application)
+    return [_entry(row, application, zone) for row in rows]
+
+
+def office_zone(application: Application) -> str:
+    office = db.session.get(Office, application.office_id) if application.office_id else None
+    return office.timezone if office else DEFAULT_ZONE
+
+
+def moment(value: datetime, zone: str) -> str:
+    return f"{long_date(value, zone)}, {clock_time(value, zone)}"
+
+
+def _entry(row: AuditEntry, application: Application, zone: str) -> HistoryEntry:
+    return HistoryEntry(
+        at=row.at,
+        when=moment(row.at, zone),
+        what=_what(row),
+        detail=_move_detail(row.reason, zone) if _is_move(row) else None,
+        reason=row.reason,
+        actor=_actor(row, application),
+    )
+
+
+def _is_move(row: AuditEntry) -> bool:
+    moved_hold = row.entity == "hold" and row.to_status == "moved"
+    same_status = row.entity == "application" and row.from_status == row.to_status
+    return moved_hold or (same_status and (row.reason or "").startswith("rescheduled"))
+
+
+def _what(row: AuditEntry) -> str:
+    if _is_move(row):
+        return str(labels.HOLD_HISTORY["moved"])
+    names = {"hold": labels.HOLD_HISTORY, "bill": labels.BILL_HISTORY}.get(row.entity)
+    if names is None:
+        names = labels.STATUSES
+    return str(names.get(row.to_status, row.to_status))
+
+
+def _move_detail(reason: str | None, zone: str) -> str | None:
+    found = _MOVE.search(reason or "")
+    if not found:
+        return None
+    try:
+        old, new = (datetime.fromisoformat(value) for value in found.groups())
+    except ValueError:
+        return None
+    if old.tzinfo is None or new.tzinfo is None:
+        return None
+    return _("From %(old)s to %(new)s", old=moment(old, zone), new=moment(new, zone))
+
+
+def _actor(row: AuditEntry, application: Application) -> str:
+    if row.actor_id is None:
+        return _("System")
+    if row.actor_id == application.account_id:
+        return _("Applicant")
+    return _("Staff account %(id)s", id=row.actor_id)

@@ -58,8 +58,16 @@ def test_holding_a_slot_bills_it_for_two_hours(app, ready):
         assert bill.amount == 950_000  # electronic, 10 years
         assert timedelta(hours=1, minutes=59) < bill.expires_at - clock.now() <= timedelta(hours=2)
         assert application.status == "awaiting_payment"
-        audit = db.session.scalars(select(AuditEntry.to_status)).all()
-        assert audit == ["awaiting_payment"]
+        audit = db.session.execute(
+            select(AuditEntry.entity, AuditEntry.from_status, AuditEntry.to_status).order_by(
+                AuditEntry.id
+            )
+        ).all()
+        assert [tuple(row) for row in audit] == [
+            ("hold", None, "held"),
+            ("bill", None, "open"),
+            ("application", "submitted", "awaiting_payment"),
+        ]
     page = client.get(f"/applications/{ready['public_id']}").text
     assert bill.code in page and "Rp950,000" in page and 'hx-trigger="every 3s"' in page
     assert "09:00 WITA" in page

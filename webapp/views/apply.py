@@ -22,7 +22,7 @@ from webapp.forms.apply import ReviewForm, answers, limit_validities, step_form
 from webapp.forms.auth import EmptyForm
 from webapp.rules import journey, nik
 from webapp.rules.statuses import DRAFT, SUBMITTED
-from webapp.services import applications
+from webapp.services import applications, lifecycle
 from webapp.services import documents as document_service
 
 bp = Blueprint("apply", __name__, url_prefix="/applications")
@@ -141,6 +141,9 @@ def step(public_id: str, step: str):
             try:
                 flash_cleared(applications.save_step(application, step, answers(form)))
                 return go_to(application, journey.STEPS[journey.STEPS.index(step) + 1])
+            except lifecycle.TransitionRefused:
+                flash(labels.STATUS_CHANGED, "error")
+                return redirect(url_for("apply.overview", public_id=public_id))
             except applications.NikInUse:
                 form.nik.errors.append(
                     _(
@@ -205,6 +208,9 @@ def review(public_id: str):
         except applications.NotVerified:
             flash(_("The application can be submitted once the NIK is verified."), "error")
             return redirect(step_url(application, "review"))
+        except lifecycle.TransitionRefused:
+            flash(labels.STATUS_CHANGED, "error")
+            return redirect(url_for("apply.overview", public_id=public_id))
         flash(_("Your application is submitted. Next: choose an office and a time."), "success")
         return redirect(url_for("apply.overview", public_id=application.public_id))
     status = 422 if request.method == "POST" else 200
@@ -218,7 +224,11 @@ def review(public_id: str):
 def cancel(public_id: str):
     application = owned(public_id)
     if EmptyForm().validate_on_submit() and application.status in (DRAFT, SUBMITTED):
-        applications.cancel(application, "cancelled by the applicant")
+        try:
+            applications.cancel(application, "cancelled by the applicant")
+        except lifecycle.TransitionRefused:
+            flash(labels.STATUS_CHANGED, "error")
+            return redirect(url_for("apply.overview", public_id=public_id))
         flash(_("The application is cancelled."), "success")
     return redirect(url_for("main.index"))
 

@@ -348,14 +348,16 @@ def reschedule(application: Application, slot_id: int) -> Hold:
 CANCELLABLE = frozenset(status for status, targets in TRANSITIONS.items() if CANCELLED in targets)
 
 
-def withdraw(application: Application, *, actor_id: int, reason: str) -> bool:
+def withdraw(application: Application, *, actor_id: int, reason: str) -> str | None:
     """Cancel an application whatever its booking, in the caller's transaction.
 
     The place returns to the quota, an open bill becomes void (no longer payable), a paid fee is
-    forfeited. Locks the application, its hold, then its bill; False when it ended meanwhile.
+    forfeited. Locks the application, its hold, then its bill. Says the status it was cancelled
+    from, or None when it ended meanwhile.
     """
-    if lifecycle.lock(application).status not in CANCELLABLE:
-        return False
+    source = lifecycle.lock(application).status
+    if source not in CANCELLABLE:
+        return None
     held = live_hold(application, locked=True)
     bill = bill_for(application, locked=True)
     lifecycle.transition(application, CANCELLED, actor_id=actor_id, reason=reason)
@@ -363,7 +365,7 @@ def withdraw(application: Application, *, actor_id: int, reason: str) -> bool:
         lifecycle.move_hold(held, holds.CANCELLED, actor_id=actor_id, reason=reason)
     if bill is not None and bill.status == bills.OPEN:
         lifecycle.move_bill(bill, bills.VOID, actor_id=actor_id, reason=reason)
-    return True
+    return source
 
 
 def cancel(application: Application) -> bool:
@@ -373,6 +375,39 @@ def cancel(application: Application) -> bool:
         return False
     db.session.commit()
     return True
+
+
+@dataclass(frozen=True)
+class PaidAppointment:
+    """A scheduled appointment whose fee is forfeited if it is cancelled."""
+
+    application_number: str
+    office_name: str
+    starts_at: datetime
+    zone: str  # the office's, in which the appointment is told
+    amount: int
+
+
+def paid_appointments(account_id: int) -> list[PaidAppointment]:
+    """The account's scheduled appointments and the fee paid for each, soonest first."""
+    rows = db.session.execute(
+        select(Application.number, Office.name, Office.timezone, Slot.starts_at, Bill.amount)
+        .join(Hold, Hold.application_id == Application.id)
+        .join(Slot, Slot.id == Hold.slot_id)
+        .join(Office, Office.id == Slot.office_id)
+        .join(Bill, Bill.application_id == Application.id)
+        .where(
+            Application.account_id == account_id,
+            Application.status == SCHEDULED,
+            Hold.status == holds.PAID,
+            Bill.status == bills.PAID,
+        )
+        .order_by(Slot.starts_at)
+    ).all()
+    return [
+        PaidAppointment(number, name, starts_at, zone, amount)
+        for number, name, zone, starts_at, amount in rows
+    ]
 
 
 def choose_office(application: Application, office: Office) -> None:

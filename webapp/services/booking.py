@@ -180,18 +180,13 @@ def _refused(code: str) -> BookingRefused:
 
 def _lock_open_account(account_id: int) -> None:
     """Lock the account: its holds are counted, and a closing account books nothing more."""
-    account = db.session.scalar(
-        select(User)
-        .where(User.id == account_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    account = db.session.scalar(lifecycle.locking(select(User).where(User.id == account_id)))
     if account is None or account.closed_at is not None:
         raise _refused("not_bookable")
 
 
 def _locked_slot(slot_id: int) -> Slot:
-    slot = db.session.scalar(select(Slot).where(Slot.id == slot_id).with_for_update())
+    slot = db.session.scalar(lifecycle.locking(select(Slot).where(Slot.id == slot_id)))
     if slot is None:
         raise _refused("not_bookable")
     return slot
@@ -233,7 +228,7 @@ def live_hold(application: Application, *, locked: bool = False) -> Hold | None:
         .order_by(Hold.id.desc())
     )
     if locked:
-        statement = statement.with_for_update().execution_options(populate_existing=True)
+        statement = lifecycle.locking(statement)
     return db.session.scalar(statement)
 
 
@@ -241,7 +236,7 @@ def bill_for(application: Application, *, locked: bool = False) -> Bill | None:
     """The application's bill: it stays with the first hold when the appointment moves."""
     statement = select(Bill).where(Bill.application_id == application.id).order_by(Bill.id.desc())
     if locked:
-        statement = statement.with_for_update().execution_options(populate_existing=True)
+        statement = lifecycle.locking(statement)
     return db.session.scalar(statement)
 
 
@@ -348,15 +343,17 @@ def reschedule(application: Application, slot_id: int) -> Hold:
 CANCELLABLE = frozenset(status for status, targets in TRANSITIONS.items() if CANCELLED in targets)
 
 
-def withdraw(application: Application, *, actor_id: int, reason: str) -> str | None:
+def withdraw(
+    application: Application, *, actor_id: int, reason: str, expected: str | None = None
+) -> str | None:
     """Cancel an application whatever its booking, in the caller's transaction.
 
     The place returns to the quota, an open bill becomes void (no longer payable), a paid fee is
     forfeited. Locks the application, its hold, then its bill. Says the status it was cancelled
-    from, or None when it ended meanwhile.
+    from, or None when it ended, or left the `expected` status, meanwhile.
     """
     source = lifecycle.lock(application).status
-    if source not in CANCELLABLE:
+    if source not in CANCELLABLE or expected not in (None, source):
         return None
     held = live_hold(application, locked=True)
     bill = bill_for(application, locked=True)
@@ -368,9 +365,15 @@ def withdraw(application: Application, *, actor_id: int, reason: str) -> str | N
     return source
 
 
-def cancel(application: Application) -> bool:
-    """Cancel by the applicant: the place returns to the quota, the fee is forfeited."""
-    if not withdraw(application, actor_id=application.account_id, reason=CANCEL_REASON):
+def cancel(application: Application, seen: str) -> bool:
+    """Cancel by the applicant: the place returns to the quota, the fee is forfeited.
+
+    Only from the status the applicant saw when deciding (seen): a cancel meant for an unpaid
+    booking never forfeits a payment that landed meanwhile.
+    """
+    if not withdraw(
+        application, actor_id=application.account_id, reason=CANCEL_REASON, expected=seen
+    ):
         db.session.rollback()  # it expired or ended meanwhile: nothing left to cancel
         return False
     db.session.commit()

@@ -18,14 +18,17 @@ earlier one after a later one, so that no two requests ever wait on each other i
   is read without a lock for its unchanging ids, and locked again in its turn.
 - accounts.close_account: the account, then each application as booking.withdraw does.
 
-On PostgreSQL the locks are row locks (SELECT ... FOR UPDATE, or the UPDATE of a move itself). On
+On PostgreSQL the locks are row locks: SELECT ... FOR NO KEY UPDATE, or the UPDATE of a move
+itself, which takes the same lock. Never plain FOR UPDATE: it would also block the key-share
+locks that inserting a row referencing the locked one takes (an audit row's actor, a hold's
+account), and so wait in a cycle with a request that follows the order. On
 SQLite every transaction takes the database's write lock when it begins (webapp.sqlite), which
 serialises them all in the same order.
 """
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import inspect, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp import clock
@@ -43,14 +46,17 @@ class TransitionRefused(Exception):
 
 
 def lock(row):
-    """Lock a row FOR UPDATE and reload it, so that what is read next is what it holds now."""
-    model = type(row)
-    return db.session.scalar(
-        select(model)
-        .where(model.id == row.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    """Lock a row FOR UPDATE and reload its columns, so that what is read next is what it holds
+    now. Loaded relationships are kept: reloading them would flush the caller's changes early."""
+    columns = [attribute.key for attribute in inspect(type(row)).column_attrs]
+    db.session.refresh(row, attribute_names=columns, with_for_update={"key_share": True})
+    return row
+
+
+def locking(statement):
+    """A SELECT that locks the rows it finds, in the one way this module documents, and reloads
+    them (populate_existing) so that they are read as they are now."""
+    return statement.with_for_update(key_share=True).execution_options(populate_existing=True)
 
 
 def transition(application: Application, target: str, *, actor_id: int | None, reason: str = ""):

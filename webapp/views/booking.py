@@ -167,7 +167,7 @@ def cancel(public_id: str):
         return redirect(url_for("apply.overview", public_id=public_id))
     form = EmptyForm()
     if form.validate_on_submit():
-        if booking.cancel(application):
+        if booking.cancel(application, request.form.get("seen") or application.status):
             flash(_("The application is cancelled. The fee is not returned."), "success")
             return redirect(url_for("main.index"))
         flash(labels.STATUS_CHANGED, "error")

@@ -179,6 +179,7 @@ STATUS_CHANGED = _l(
     "This application was changed meanwhile, perhaps in another tab. Nothing was saved: "
     "check it and try again."
 )
+ALREADY_SUBMITTED = _l("This application was already submitted, perhaps in another tab.")
 OFFICE_PROBLEMS = {
     "no_epassport": _l("Does not issue electronic passports"),
     "no_stock": _l("Electronic passport blanks have run out"),

@@ -275,12 +275,19 @@ def complete_draft(user) -> Application:
 
 def test_two_tabs_submitting_submit_once(race_app):
     with race_app.app_context():
-        application = complete_draft(make_user(email="siti@contoh.id"))
+        application = complete_draft(make_user(email="siti@contoh.id", locale="en"))
         application_id, path = application.id, f"/applications/{application.public_id}/review"
     declarations = {"declare_true": "y", "accept_forfeit": "y"}
-    tabs = [posting(signed_in(race_app), path, declarations) for _ in range(8)]
-    responses = together(race_app, tabs)
+    clients = [signed_in(race_app) for _ in range(8)]
+    responses = together(race_app, [posting(client, path, declarations) for client in clients])
     assert {response.status_code for response in responses} == {302}
+    told = [
+        client.get(response.location).text
+        for client, response in zip(clients, responses, strict=True)
+    ]
+    assert sum("Your application is submitted" in page for page in told) == 1
+    losers = [page for page in told if "Your application is submitted" not in page]
+    assert all("already submitted" in page or "changed meanwhile" in page for page in losers)
     trail = assert_trail_is_true(race_app, application_id)
     assert application_moves(trail) == [("draft", "submitted")]
     with race_app.app_context():

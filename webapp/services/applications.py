@@ -27,6 +27,10 @@ class NikInUse(Exception):
     """The NIK is in another active application."""
 
 
+class AlreadySubmitted(Exception):
+    """Submitted before, by a double click or another tab: nothing more to do."""
+
+
 class NotVerified(Exception):
     """The NIK is not (yet) verified against the registry."""
 
@@ -194,12 +198,13 @@ def _ensure_editable(application: Application) -> None:
 def submit(application: Application) -> None:
     """Declarations accepted on a complete application: it becomes submitted, with its number.
 
-    Submitting again (a double click, the back button) changes nothing. Two tabs submitting at
-    once: the move is a compare-and-set from draft, so one wins and the other is refused
-    (lifecycle.TransitionRefused) with nothing of it written.
+    Submitting again (a double click, the back button, another tab) changes nothing and says so
+    (AlreadySubmitted). Two tabs submitting at the same instant: the move is a compare-and-set
+    from draft, so one wins and the other is refused (lifecycle.TransitionRefused) with nothing
+    of it written.
     """
     if application.status == SUBMITTED:
-        return
+        raise AlreadySubmitted
     missing = journey.first_incomplete(application, uploaded_codes(application), clock.today())
     if missing not in (None, "review"):
         raise NotComplete(missing)

@@ -208,6 +208,9 @@ def review(public_id: str):
         except applications.NotVerified:
             flash(_("The application can be submitted once the NIK is verified."), "error")
             return redirect(step_url(application, "review"))
+        except applications.AlreadySubmitted:
+            flash(labels.ALREADY_SUBMITTED, "success")
+            return redirect(url_for("apply.overview", public_id=public_id))
         except lifecycle.TransitionRefused:
             flash(labels.STATUS_CHANGED, "error")
             return redirect(url_for("apply.overview", public_id=public_id))

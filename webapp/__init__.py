@@ -32,9 +32,10 @@ def create_app(config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from webapp import assets, i18n, security
+    from webapp import assets, i18n, security, sqlite
     from webapp.cli import register_commands
 
+    sqlite.init_app(app)
     i18n.init_app(app)
     assets.init_app(app)
     security.init_app(app)

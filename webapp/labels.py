@@ -175,6 +175,16 @@ BOOKING_PROBLEMS = {
         "An appointment can be moved only once, and no later than the day before it."
     ),
 }
+# A billing code whose application was cancelled or expired (payments).
+VOID_BILL = _l(
+    "This billing code is void: its application was cancelled or has expired. Nothing was paid."
+)
+# The loser of a race: another tab or request moved the application first.
+STATUS_CHANGED = _l(
+    "This application was changed meanwhile, perhaps in another tab. Nothing was saved: "
+    "check it and try again."
+)
+ALREADY_SUBMITTED = _l("This application was already submitted, perhaps in another tab.")
 OFFICE_PROBLEMS = {
     "no_epassport": _l("Does not issue electronic passports"),
     "no_stock": _l("Electronic passport blanks have run out"),

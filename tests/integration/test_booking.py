@@ -1,7 +1,5 @@
 """Booking a slot: the hold and its bill, the quota, expiry at two hours, reschedule, cancel."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -57,8 +55,16 @@ def test_holding_a_slot_bills_it_for_two_hours(app, ready):
         assert bill.amount == 950_000  # electronic, 10 years
         assert timedelta(hours=1, minutes=59) < bill.expires_at - clock.now() <= timedelta(hours=2)
         assert application.status == "awaiting_payment"
-        audit = db.session.scalars(select(AuditEntry.to_status)).all()
-        assert audit == ["awaiting_payment"]
+        audit = db.session.execute(
+            select(AuditEntry.entity, AuditEntry.from_status, AuditEntry.to_status).order_by(
+                AuditEntry.id
+            )
+        ).all()
+        assert [tuple(row) for row in audit] == [
+            ("hold", None, "held"),
+            ("bill", None, "open"),
+            ("application", "submitted", "awaiting_payment"),
+        ]
     page = client.get(f"/applications/{ready['public_id']}").text
     assert bill.code in page and "Rp950,000" in page and 'hx-trigger="every 3s"' in page
     assert "09:00 WITA" in page
@@ -236,44 +242,6 @@ def test_the_calendar_shows_free_places_in_the_office_zone(app, ready):
     assert "<html" not in fragment.text and 'class="calendar"' in fragment.text
 
 
-def test_no_oversold_place_among_hundreds_of_simultaneous_attempts(make_app, postgres):
-    # Fifty connections: many transactions truly at once, within PostgreSQL's default hundred.
-    app = make_app(
-        RATELIMIT_ENABLED=False,
-        REDIS_URL=None,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 50, "max_overflow": 0, "pool_timeout": 60},
-    )
-    attempts, capacity = 200, 10
-    with app.app_context():
-        office = make_office()
-        slot_id = make_slot(office, local(1), capacity=capacity).id
-        ids = []
-        for n in range(attempts):
-            user = make_user(email=f"antre{n}@contoh.id")
-            ids.append(submitted_application(user, office, nik=f"510407511197{n + 1:04d}").id)
-    start = threading.Barrier(attempts)
-
-    def attempt(application_id: int) -> str:
-        start.wait()  # before taking a connection: the pool has fewer than there are threads
-        with app.app_context():
-            application = db.session.get(Application, application_id)
-            try:
-                booking.hold(application, slot_id)
-                return "held"
-            except booking.BookingRefused as refused:
-                return refused.code
-            finally:
-                db.session.remove()
-
-    with ThreadPoolExecutor(attempts) as pool:
-        outcomes = list(pool.map(attempt, ids))
-    assert outcomes.count("held") == capacity
-    assert set(outcomes) == {"held", "full"}
-    with app.app_context():
-        assert db.session.scalar(select(func.count(Hold.id))) == capacity
-        assert db.session.scalar(select(func.count(User.id))) == attempts
-
-
 def test_moving_is_audited_and_expiries_are_counted_per_account(app, ready):
     target = scheduled(app, ready)
     post_hold(signed_in(app), ready["public_id"], target)
@@ -296,3 +264,55 @@ def test_moving_is_audited_and_expiries_are_counted_per_account(app, ready):
     page = signed_in(app, "admin@contoh.id").get("/admin/holds").text
     assert "siti@contoh.id" in page
     assert signed_in(app).get("/admin/holds").status_code == 403
+
+
+def test_a_moved_appointment_keeps_its_bill_proof_and_trail(app, ready):
+    from tests.booked import hold, pay
+    from webapp.services import proof
+
+    with app.app_context():
+        application = db.session.scalar(select(Application))
+        office = db.session.get(booking.Office, ready["office"])
+        origin = make_slot(office, local(2), capacity=3)
+        target = make_slot(office, local(3, hour=10), capacity=3).id
+        first = hold(application.id, origin.id).id
+        assert pay(application.id) == "applied"
+    client = signed_in(app)
+    assert "moved" in post_hold(client, ready["public_id"], target, follow=True).text
+    with app.app_context():
+        application = db.session.scalar(select(Application))
+        holds = dict(db.session.execute(select(Hold.id, Hold.status)).all())
+        assert holds[first] == "moved" and sorted(holds.values()) == ["moved", "paid"]
+        assert booking.live_hold(application).slot_id == target
+        assert booking.bill_for(application).status == "paid"
+        shown = proof.proof_for(application)
+        assert shown.amount_paid == 950_000 and shown.starts_at.hour == 10
+        moves = db.session.execute(
+            select(AuditEntry.entity, AuditEntry.from_status, AuditEntry.to_status)
+            .where(AuditEntry.entity == "hold")
+            .order_by(AuditEntry.id)
+        ).all()
+        assert [tuple(m) for m in moves][-2:] == [("hold", "paid", "moved"), ("hold", None, "paid")]
+    assert 'class="proof"' in client.get(f"/applications/{ready['public_id']}").text
+    cancel_page = client.get(f"/applications/{ready['public_id']}/cancel-booking").text
+    assert "Rp950,000" in cancel_page and "not be returned" in cancel_page
+
+
+def test_a_cancel_meant_for_an_unpaid_booking_forfeits_no_payment_made_since(app, ready):
+    from tests.booked import pay
+
+    client = signed_in(app)
+    post_hold(client, ready["public_id"], ready["slot"])
+    page = client.get(f"/applications/{ready['public_id']}/cancel-booking")
+    assert 'name="seen" value="awaiting_payment"' in page.text
+    with app.app_context():
+        assert pay(db.session.scalar(select(Application.id))) == "applied"
+    refused = client.post(
+        f"/applications/{ready['public_id']}/cancel-booking",
+        data={"csrf_token": csrf_token(page), "seen": "awaiting_payment"},
+        follow_redirects=True,
+    )
+    assert "changed meanwhile" in refused.text
+    with app.app_context():
+        assert db.session.scalar(select(Application.status)) == "scheduled"
+        assert db.session.scalar(select(Bill.status)) == "paid"

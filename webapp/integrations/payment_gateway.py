@@ -5,6 +5,9 @@ The protocol: the channel POSTs a JSON body to NOTIFY_PATH,
     {"transaction_id": "...", "billing_code": "15 digits", "amount": 650000,
      "paid_at": "2026-11-24T02:15:00Z"}
 
+`paid_at` is when the payer paid, by the bank's clock, with its zone: the payment deadline is
+judged by it (webapp.rules.bills), so a retry that arrives late still counts as paid in time.
+
 with the header `X-Signature: sha256=<hex HMAC-SHA256 of the raw body with the shared secret>`.
 The signature covers the exact bytes received, so it is checked before the body is parsed.
 
@@ -46,7 +49,7 @@ class Notice:
     transaction_id: str  # the channel's own id: the same payment always carries the same one
     billing_code: str  # 15 digits
     amount: int  # whole rupiah, positive
-    paid_at: datetime  # aware, UTC
+    paid_at: datetime  # aware UTC; naive as sent when the channel gave no zone (refused later)
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -97,14 +100,15 @@ def parse_notice(body: bytes) -> Notice:
 
 
 def _timestamp(value: object) -> datetime:
-    if not isinstance(value, str) or len(value) > 40:
+    # A date alone is not a moment: Python would read it as midnight.
+    if not isinstance(value, str) or len(value) > 40 or "T" not in value:
         raise MalformedNotice("paid_at must be an ISO-8601 timestamp")
     try:
         moment = datetime.fromisoformat(value)
     except ValueError as error:
         raise MalformedNotice("paid_at must be an ISO-8601 timestamp") from error
     if moment.tzinfo is None or moment.utcoffset() is None:
-        raise MalformedNotice("paid_at must say its time zone (UTC)")
+        return moment  # well formed but not believable: recorded, then refused by the service
     return moment.astimezone(UTC)
 
 

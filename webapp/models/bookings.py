@@ -9,8 +9,9 @@ from webapp.clock import now
 from webapp.extensions import db
 from webapp.models.offices import Slot
 from webapp.models.types import UTCDateTime
+from webapp.rules import bills, holds
 
-_LIVE = text("status IN ('held', 'paid')")
+_LIVE = text("status IN ({})".format(", ".join(f"'{state}'" for state in holds.LIVE)))
 
 
 class Hold(db.Model):
@@ -37,7 +38,7 @@ class Hold(db.Model):
     slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id"))
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
     account_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    status: Mapped[str] = mapped_column(String(10), default="held")  # held|paid|expired|...
+    status: Mapped[str] = mapped_column(String(10), default=holds.HELD)  # rules/holds.py
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -47,7 +48,11 @@ class Hold(db.Model):
 
 
 class Bill(db.Model):
-    """A 15-digit billing code for the fee of one hold, payable until it expires."""
+    """A 15-digit billing code for the fee of one hold, payable until it expires.
+
+    It stays with the hold it was made for: after a reschedule the application's paid hold is a
+    new one, and the bill is found by its application.
+    """
 
     __tablename__ = "bills"
 
@@ -56,7 +61,7 @@ class Bill(db.Model):
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
     code: Mapped[str] = mapped_column(String(15), unique=True)
     amount: Mapped[int]
-    status: Mapped[str] = mapped_column(String(14), default="unpaid")  # unpaid|paid|refund_review
+    status: Mapped[str] = mapped_column(String(14), default=bills.OPEN)  # rules/bills.py
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -74,5 +79,8 @@ class PaymentNotice(db.Model):
     transaction_id: Mapped[str] = mapped_column(String(64), unique=True)
     billing_code: Mapped[str] = mapped_column(String(15), index=True)
     amount: Mapped[int]
+    paid_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime()
+    )  # the bank's, when it had a zone
     outcome: Mapped[str] = mapped_column(String(16))  # applied | refund_review | rejected
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)

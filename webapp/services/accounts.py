@@ -17,7 +17,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from webapp.clock import now
 from webapp.extensions import db
 from webapp.jobs import enqueue
-from webapp.models import EmailCode, PasswordReset, User
+from webapp.models import Application, EmailCode, PasswordReset, User
+from webapp.rules.statuses import FINAL, SCHEDULED
+from webapp.services import booking, documents
 
 CODE_LIFETIME = timedelta(minutes=15)
 CODE_MAX_FAILURES = 5
@@ -270,16 +272,63 @@ def set_locale(user: User, locale: str) -> None:
     db.session.commit()
 
 
-def close_account(user: User, password: str, reason: str) -> bool:
-    """Close the account when the password is right: login stops, records stay."""
+class ClosureOutcome(enum.Enum):
+    CLOSED = "closed"
+    WRONG_PASSWORD = "wrong_password"
+    FORFEIT_CHANGED = "forfeit_changed"  # a payment landed since the page stated the fees
+
+
+CLOSURE_REASON = "account closed by its owner"
+
+
+def close_account(user: User, password: str, reason: str, *, forfeit_shown: int) -> ClosureOutcome:
+    """Close the account when the password is right: login stops, records stay.
+
+    In the same transaction every application that can still be cancelled is, through the same
+    moves as a cancel by hand: drafts and submitted ones free their NIK and place at once, held
+    places return to the quota and their bills become void, and scheduled appointments are
+    cancelled with their fee forfeited. That fee must be the one the owner was shown
+    (forfeit_shown); if a payment landed meanwhile, nothing is closed and the page says so again.
+    The account row is claimed first (lifecycle's lock order), so a hold made at the same
+    instant either comes before and is cancelled here, or comes after and is refused.
+    """
     if not check_password_hash(user.password_hash, password):
-        return False
-    user.closed_at = now()
-    user.closed_reason = reason
-    user.session_version += 1
+        return ClosureOutcome.WRONG_PASSWORD
+    user_id = user.id
+    claimed = db.session.execute(
+        update(User)
+        .where(User.id == user_id, User.closed_at.is_(None))
+        .values(closed_at=now(), closed_reason=reason, session_version=User.session_version + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:  # closed meanwhile, from another device
+        db.session.rollback()
+        return ClosureOutcome.CLOSED
+    cancellable = db.session.scalars(
+        select(Application)
+        .where(Application.account_id == user_id, Application.status.in_(booking.CANCELLABLE))
+        .order_by(Application.id)
+    ).all()
+    forfeited = 0
+    for application in cancellable:
+        if booking.withdraw(application, actor_id=user_id, reason=CLOSURE_REASON) == SCHEDULED:
+            forfeited += booking.bill_for(application).amount
+    if forfeited != forfeit_shown:
+        db.session.rollback()
+        return ClosureOutcome.FORFEIT_CHANGED
     db.session.commit()
-    enqueue("webapp.jobs.mail.send_account_email", user.id, "account_closed", queue="mail")
-    return True
+    for application_id in _ended_applications(user_id):
+        documents.delete_uploads_of_ended(application_id)
+    enqueue("webapp.jobs.mail.send_account_email", user_id, "account_closed", queue="mail")
+    return ClosureOutcome.CLOSED
+
+
+def _ended_applications(account_id: int) -> list[int]:
+    return db.session.scalars(
+        select(Application.id).where(
+            Application.account_id == account_id, Application.status.in_(FINAL)
+        )
+    ).all()
 
 
 def load_session_user(session_id: str) -> User | None:

@@ -23,6 +23,10 @@ class TooManyApplications(Exception):
     """The account already has five active applications."""
 
 
+class AlreadySubmitted(Exception):
+    """Submitted before, by a double click or another tab: nothing more to do."""
+
+
 class NotVerified(Exception):
     """The NIK is not (yet) verified against the registry."""
 
@@ -171,21 +175,32 @@ def check_nik_again(application: Application) -> None:
 
 
 def _ensure_editable(application: Application) -> None:
-    """Changing a submitted application reopens it as a draft, to be reviewed again."""
-    if application.status == SUBMITTED:
+    """Only a draft or a submitted application changes; a submitted one reopens as a draft.
+
+    The row is locked before its status is read, so that a step saved from a stale tab never
+    writes into an application booked or cancelled meanwhile: lifecycle.TransitionRefused.
+    """
+    status = lifecycle.lock(application).status
+    if status == SUBMITTED:
         lifecycle.transition(
             application, DRAFT, actor_id=application.account_id, reason="changed after submission"
         )
         application.declared_at = None
+    elif status != DRAFT:
+        db.session.rollback()
+        raise lifecycle.TransitionRefused("application", status, DRAFT)
 
 
 def submit(application: Application) -> None:
     """Declarations accepted on a complete application: it becomes submitted, with its number.
 
-    Submitting again (a double click, the back button) changes nothing.
+    Submitting again (a double click, the back button, another tab) changes nothing and says so
+    (AlreadySubmitted). Two tabs submitting at the same instant: the move is a compare-and-set
+    from draft, so one wins and the other is refused (lifecycle.TransitionRefused) with nothing
+    of it written.
     """
     if application.status == SUBMITTED:
-        return
+        raise AlreadySubmitted
     missing = journey.first_incomplete(application, uploaded_codes(application), clock.today())
     if missing not in (None, "review"):
         raise NotComplete(missing)
@@ -199,6 +214,8 @@ def submit(application: Application) -> None:
 
 
 def cancel(application: Application, reason: str = "") -> None:
+    """Cancel a draft or submitted application from the status it was read with; a move made
+    meanwhile (a booking in another tab) wins, and this one is refused."""
     lifecycle.transition(application, CANCELLED, actor_id=application.account_id, reason=reason)
     db.session.commit()
 

@@ -3,23 +3,35 @@
 The database keeps the promises: a slot row is locked while its places are counted and one is
 taken, so a quota is never oversold; a partial unique index gives an application at most one live
 hold. A held place counts only until its expiry instant, whether or not the expiry job has run.
+Every hold, bill and application change goes through webapp.services.lifecycle, whose docstring
+has the one lock order followed here.
 """
 
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from webapp import clock
 from webapp.extensions import db
 from webapp.jobs import enqueue_at
-from webapp.models import Application, Bill, Closure, Hold, Office, Slot
-from webapp.rules import quota
-from webapp.rules.statuses import AWAITING_PAYMENT, CANCELLED, EXPIRED, SCHEDULED, SUBMITTED
+from webapp.models import Application, Bill, Closure, Hold, Office, Slot, User
+from webapp.rules import bills, holds, quota
+from webapp.rules.statuses import (
+    AWAITING_PAYMENT,
+    CANCELLED,
+    EXPIRED,
+    SCHEDULED,
+    SUBMITTED,
+    TRANSITIONS,
+)
 from webapp.services import applications, lifecycle
 from webapp.services.notifications import notify
+
+UNPAID_REASON = "unpaid for two hours"
+CANCEL_REASON = "cancelled by applicant"
 
 
 class BookingRefused(Exception):
@@ -38,8 +50,8 @@ class SlotView:
 
 
 def live_hold_filter(moment: datetime):
-    """Holds that count against a quota at `moment`: paid, or held and not yet expired."""
-    return or_(Hold.status == "paid", and_(Hold.status == "held", Hold.expires_at > moment))
+    """Holds that count against a quota at `moment`: paid, or held and not yet released."""
+    return or_(Hold.status == holds.PAID, and_(Hold.status == holds.HELD, Hold.expires_at > moment))
 
 
 def lane_for(application: Application) -> str:
@@ -104,21 +116,27 @@ def _problem(office: Office, slot: Slot, moment: datetime, closed: frozenset[dat
 
 
 def hold(application: Application, slot_id: int) -> Hold:
-    """Take a place for a submitted application and bill it, in one transaction."""
-    if application.status != SUBMITTED or application.office_id is None:
-        raise BookingRefused("not_bookable")
+    """Take a place for a submitted application and bill it, in one transaction.
+
+    Locks the account, the slot and the application (lifecycle's lock order) before reading
+    what decides: a cancel or a second tab that got there first is seen, never overwritten.
+    """
     moment = clock.now()
-    slot = _locked_bookable_slot(application, slot_id, moment)
+    _lock_open_account(application.account_id)
+    slot = _locked_slot(slot_id)
+    if lifecycle.lock(application).status != SUBMITTED:
+        raise _refused("not_bookable")
+    _check_bookable(application, slot, moment)
     _check_account_limit(application.account_id, moment)
-    _expire_stale_holds(application.id, moment)
     _check_free(slot, moment)
+    deadline = moment + quota.HOLD_LIFETIME
     new_hold = Hold(
         slot_id=slot.id,
         application_id=application.id,
         account_id=application.account_id,
-        status="held",
+        status=holds.HELD,
         created_at=moment,
-        expires_at=moment + quota.HOLD_LIFETIME,
+        expires_at=deadline + holds.SETTLEMENT_GRACE,
     )
     db.session.add(new_hold)
     db.session.flush()
@@ -127,14 +145,19 @@ def hold(application: Application, slot_id: int) -> Hold:
         application_id=application.id,
         code=quota.new_billing_code(),
         amount=applications.quote(application).total,
+        status=bills.OPEN,
         created_at=moment,
-        expires_at=new_hold.expires_at,
+        expires_at=deadline,
     )
     db.session.add(bill)
-    lifecycle.transition(application, AWAITING_PAYMENT, actor_id=application.account_id)
+    db.session.flush()
+    actor = application.account_id
+    lifecycle.created(new_hold, actor_id=actor)
+    lifecycle.created(bill, actor_id=actor)
+    lifecycle.transition(application, AWAITING_PAYMENT, actor_id=actor)
     try:
         db.session.commit()
-    except IntegrityError:  # a second click or tab holding at the same instant
+    except IntegrityError:  # the live-hold index: a hold made meanwhile by another way
         db.session.rollback()
         raise BookingRefused("already_held") from None
     notify(
@@ -149,17 +172,36 @@ def hold(application: Application, slot_id: int) -> Hold:
     return new_hold
 
 
-def _locked_bookable_slot(application: Application, slot_id: int, moment: datetime) -> Slot:
-    slot = db.session.scalar(select(Slot).where(Slot.id == slot_id).with_for_update())
-    if slot is None or slot.office_id != application.office_id:
-        raise BookingRefused("not_bookable")
+def _refused(code: str) -> BookingRefused:
+    """End the transaction (and its locks) before saying no: nothing of it is kept."""
+    db.session.rollback()
+    return BookingRefused(code)
+
+
+def _lock_open_account(account_id: int) -> None:
+    """Lock the account: its holds are counted, and a closing account books nothing more."""
+    account = db.session.scalar(lifecycle.locking(select(User).where(User.id == account_id)))
+    if account is None or account.closed_at is not None:
+        raise _refused("not_bookable")
+
+
+def _locked_slot(slot_id: int) -> Slot:
+    slot = db.session.scalar(lifecycle.locking(select(Slot).where(Slot.id == slot_id)))
+    if slot is None:
+        raise _refused("not_bookable")
+    return slot
+
+
+def _check_bookable(application: Application, slot: Slot, moment: datetime) -> None:
+    """The slot is the application's office and lane, and open for booking now."""
+    if application.office_id is None or slot.office_id != application.office_id:
+        raise _refused("not_bookable")
     if slot.lane != lane_for(application):
-        raise BookingRefused("wrong_lane")
+        raise _refused("wrong_lane")
     office = db.session.get(Office, slot.office_id)
     problem = _problem(office, slot, moment, closed_days(office))
     if problem:
-        raise BookingRefused(problem)
-    return slot
+        raise _refused(problem)
 
 
 def _check_account_limit(account_id: int, moment: datetime) -> None:
@@ -167,20 +209,7 @@ def _check_account_limit(account_id: int, moment: datetime) -> None:
         select(func.count(Hold.id)).where(Hold.account_id == account_id, live_hold_filter(moment))
     )
     if live >= quota.MAX_LIVE_HOLDS_PER_ACCOUNT:
-        raise BookingRefused("too_many_holds")
-
-
-def _expire_stale_holds(application_id: int, moment: datetime) -> None:
-    """A hold past its time no longer blocks a new one for the same application."""
-    db.session.execute(
-        update(Hold)
-        .where(
-            Hold.application_id == application_id,
-            Hold.status == "held",
-            Hold.expires_at <= moment,
-        )
-        .values(status="expired", ended_at=moment)
-    )
+        raise _refused("too_many_holds")
 
 
 def _check_free(slot: Slot, moment: datetime) -> None:
@@ -188,15 +217,27 @@ def _check_free(slot: Slot, moment: datetime) -> None:
         select(func.count(Hold.id)).where(Hold.slot_id == slot.id, live_hold_filter(moment))
     )
     if taken >= slot.capacity:
-        raise BookingRefused("full")
+        raise _refused("full")
 
 
-def live_hold(application: Application) -> Hold | None:
-    return db.session.scalar(
+def live_hold(application: Application, *, locked: bool = False) -> Hold | None:
+    """The application's hold that takes a place, if any (FOR UPDATE when locked)."""
+    statement = (
         select(Hold)
-        .where(Hold.application_id == application.id, Hold.status.in_(("held", "paid")))
+        .where(Hold.application_id == application.id, Hold.status.in_(holds.LIVE))
         .order_by(Hold.id.desc())
     )
+    if locked:
+        statement = lifecycle.locking(statement)
+    return db.session.scalar(statement)
+
+
+def bill_for(application: Application, *, locked: bool = False) -> Bill | None:
+    """The application's bill: it stays with the first hold when the appointment moves."""
+    statement = select(Bill).where(Bill.application_id == application.id).order_by(Bill.id.desc())
+    if locked:
+        statement = lifecycle.locking(statement)
+    return db.session.scalar(statement)
 
 
 def schedule_expiry(held: Hold) -> None:
@@ -205,32 +246,50 @@ def schedule_expiry(held: Hold) -> None:
 
 
 def expire(hold_id: int) -> bool:
-    """Mark an unpaid hold past its deadline expired, and its application; safe to run twice."""
+    """End an unpaid hold whose place is released, void its bill, expire its application.
+
+    Safe to run twice, late, or at the same instant as a payment: whichever locks the
+    application first decides, and the other finds it decided.
+    """
     moment = clock.now()
-    held = db.session.scalar(select(Hold).where(Hold.id == hold_id).with_for_update())
-    if held is None or held.status != "held" or held.expires_at > moment:
+    found = db.session.get(Hold, hold_id)
+    if found is None:
+        return False
+    application = lifecycle.lock(db.session.get(Application, found.application_id))
+    held = lifecycle.lock(found)
+    if held.status != holds.HELD or held.expires_at > moment:
         db.session.rollback()
         return False
-    held.status, held.ended_at = "expired", moment
-    application = db.session.get(Application, held.application_id)
+    lifecycle.move_hold(held, holds.EXPIRED, actor_id=None, reason=UNPAID_REASON)
+    bill = held.bill
+    if bill is not None and lifecycle.lock(bill).status == bills.OPEN:
+        lifecycle.move_bill(bill, bills.VOID, actor_id=None, reason=UNPAID_REASON)
     if application.status == AWAITING_PAYMENT:
-        lifecycle.transition(application, EXPIRED, actor_id=None, reason="unpaid for two hours")
+        lifecycle.transition(application, EXPIRED, actor_id=None, reason=UNPAID_REASON)
     db.session.commit()
-    notify(application, "hold_expired", held.bill.code)
+    if bill is not None:
+        notify(application, "hold_expired", bill.code)
     return True
 
 
 def sweep_expired(limit: int = 500) -> int:
     """Expire every unpaid hold past its deadline: the periodic safety net behind the jobs."""
     ids = db.session.scalars(
-        select(Hold.id).where(Hold.status == "held", Hold.expires_at <= clock.now()).limit(limit)
+        select(Hold.id)
+        .where(Hold.status == holds.HELD, Hold.expires_at <= clock.now())
+        .limit(limit)
     ).all()
+    db.session.rollback()  # end the read: each expiry is its own transaction
     return sum(expire(hold_id) for hold_id in ids)
 
 
 def can_move(application: Application) -> bool:
     """Whether the applicant may still move the appointment: once, up to the day before."""
     current = live_hold(application)
+    return _may_reschedule(application, current)
+
+
+def _may_reschedule(application: Application, current: Hold | None) -> bool:
     if application.status != SCHEDULED or current is None or application.rescheduled_at:
         return False
     office = db.session.get(Office, application.office_id)
@@ -238,56 +297,118 @@ def can_move(application: Application) -> bool:
 
 
 def reschedule(application: Application, slot_id: int) -> Hold:
-    """Move a paid booking to another slot once, up to the day before the appointment."""
-    current = live_hold(application)
-    if application.status != SCHEDULED or current is None or current.status != "paid":
-        raise BookingRefused("not_bookable")
-    if not can_move(application):
-        raise BookingRefused("no_reschedule")
+    """Move a paid booking to another slot once, up to the day before the appointment.
+
+    The old hold ends as "moved" and a new paid hold takes the new place; the bill that was paid
+    stays as it is.
+    """
     moment = clock.now()
-    slot = _locked_bookable_slot(application, slot_id, moment)
+    slot = _locked_slot(slot_id)
+    lifecycle.lock(application)
+    current = live_hold(application, locked=True)
+    if application.status != SCHEDULED or current is None or current.status != holds.PAID:
+        raise _refused("not_bookable")
+    if not _may_reschedule(application, current):
+        raise _refused("no_reschedule")
+    _check_bookable(application, slot, moment)
     _check_free(slot, moment)
-    lifecycle.record(
-        application,
-        actor_id=application.account_id,
+    actor = application.account_id
+    lifecycle.move_hold(
+        current,
+        holds.MOVED,
+        actor_id=actor,
         reason=f"rescheduled from {current.slot.starts_at.isoformat()} to "
         f"{slot.starts_at.isoformat()}",
     )
-    current.slot_id = slot.id
+    moved = Hold(
+        slot_id=slot.id,
+        application_id=application.id,
+        account_id=application.account_id,
+        status=holds.PAID,
+        created_at=moment,
+        expires_at=moment,
+    )
+    db.session.add(moved)
+    db.session.flush()
+    lifecycle.created(moved, actor_id=actor, reason=f"moved from hold {current.id}")
     application.rescheduled_at = moment
     db.session.commit()
     notify(application, "rescheduled", str(slot.id), starts_at=slot.starts_at.isoformat())
-    return current
+    return moved
 
 
-def cancel(application: Application) -> bool:
+# Statuses the applicant (or the closing of the account) may cancel from.
+CANCELLABLE = frozenset(status for status, targets in TRANSITIONS.items() if CANCELLED in targets)
+
+
+def withdraw(
+    application: Application, *, actor_id: int, reason: str, expected: str | None = None
+) -> str | None:
+    """Cancel an application whatever its booking, in the caller's transaction.
+
+    The place returns to the quota, an open bill becomes void (no longer payable), a paid fee is
+    forfeited. Locks the application, its hold, then its bill. Says the status it was cancelled
+    from, or None when it ended, or left the `expected` status, meanwhile.
+    """
+    source = lifecycle.lock(application).status
+    if source not in CANCELLABLE or expected not in (None, source):
+        return None
+    held = live_hold(application, locked=True)
+    bill = bill_for(application, locked=True)
+    lifecycle.transition(application, CANCELLED, actor_id=actor_id, reason=reason)
+    if held is not None:
+        lifecycle.move_hold(held, holds.CANCELLED, actor_id=actor_id, reason=reason)
+    if bill is not None and bill.status == bills.OPEN:
+        lifecycle.move_bill(bill, bills.VOID, actor_id=actor_id, reason=reason)
+    return source
+
+
+def cancel(application: Application, seen: str) -> bool:
     """Cancel by the applicant: the place returns to the quota, the fee is forfeited.
 
-    The hold, then the application, are locked in the order a payment locks them, so that a
-    cancel and a payment arriving together are applied one after the other.
+    Only from the status the applicant saw when deciding (seen): a cancel meant for an unpaid
+    booking never forfeits a payment that landed meanwhile.
     """
-    current = db.session.scalar(
-        select(Hold)
-        .where(Hold.application_id == application.id, Hold.status.in_(("held", "paid")))
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    db.session.scalar(
-        select(Application)
-        .where(Application.id == application.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if application.status not in (AWAITING_PAYMENT, SCHEDULED):
+    if not withdraw(
+        application, actor_id=application.account_id, reason=CANCEL_REASON, expected=seen
+    ):
         db.session.rollback()  # it expired or ended meanwhile: nothing left to cancel
         return False
-    if current is not None:
-        current.status, current.ended_at = "cancelled", clock.now()
-    lifecycle.transition(
-        application, CANCELLED, actor_id=application.account_id, reason="cancelled by applicant"
-    )
     db.session.commit()
     return True
+
+
+@dataclass(frozen=True)
+class PaidAppointment:
+    """A scheduled appointment whose fee is forfeited if it is cancelled."""
+
+    application_number: str
+    office_name: str
+    starts_at: datetime
+    zone: str  # the office's, in which the appointment is told
+    amount: int
+
+
+def paid_appointments(account_id: int) -> list[PaidAppointment]:
+    """The account's scheduled appointments and the fee paid for each, soonest first."""
+    rows = db.session.execute(
+        select(Application.number, Office.name, Office.timezone, Slot.starts_at, Bill.amount)
+        .join(Hold, Hold.application_id == Application.id)
+        .join(Slot, Slot.id == Hold.slot_id)
+        .join(Office, Office.id == Slot.office_id)
+        .join(Bill, Bill.application_id == Application.id)
+        .where(
+            Application.account_id == account_id,
+            Application.status == SCHEDULED,
+            Hold.status == holds.PAID,
+            Bill.status == bills.PAID,
+        )
+        .order_by(Slot.starts_at)
+    ).all()
+    return [
+        PaidAppointment(number, name, starts_at, zone, amount)
+        for number, name, zone, starts_at, amount in rows
+    ]
 
 
 def choose_office(application: Application, office: Office) -> None:
@@ -306,10 +427,8 @@ class AccountActivity:
 
 def busiest_accounts(limit: int = 20) -> list[AccountActivity]:
     """Accounts by how many holds they let expire or cancelled: what a scalper leaves behind."""
-    from webapp.models import User
-
-    expired = func.count(Hold.id).filter(Hold.status == "expired")
-    cancelled = func.count(Hold.id).filter(Hold.status == "cancelled")
+    expired = func.count(Hold.id).filter(Hold.status == holds.EXPIRED)
+    cancelled = func.count(Hold.id).filter(Hold.status == holds.CANCELLED)
     rows = db.session.execute(
         select(Hold.account_id, User.email, func.count(Hold.id), expired, cancelled)
         .join(User, User.id == Hold.account_id)

@@ -1,38 +1,159 @@
-"""The one way an application changes status: checked against the rules, and audited."""
+"""Every status change of an application, a hold or a bill: allowed by its machine, made as a
+compare-and-set, and audited in the same transaction.
 
+A move is `UPDATE ... SET status = :to WHERE id = :id AND status = :from`, where `from` is the
+status the caller decided on. When the row no longer has it (another request moved it meanwhile),
+nothing is written, the transaction is rolled back and TransitionRefused tells the loser.
+
+Lock order. Whatever locks more than one row takes the locks in this order, and never takes an
+earlier one after a later one, so that no two requests ever wait on each other in a cycle:
+
+    account (users row) -> slot -> application -> hold -> bill
+
+- booking.hold: the account (its live holds are counted), the slot (its places are counted), the
+  application, then inserts the hold and the bill.
+- booking.reschedule: the new slot, the application, the paid hold.
+- booking.withdraw (cancel), booking.expire, payments.apply_notice: the application, the hold,
+  the bill. A row needed only to find the one to lock first (a payment's bill, an expiring hold)
+  is read without a lock for its unchanging ids, and locked again in its turn.
+- accounts.close_account: the account, then each application as booking.withdraw does.
+
+On PostgreSQL the locks are row locks: SELECT ... FOR NO KEY UPDATE, or the UPDATE of a move
+itself, which takes the same lock. Never plain FOR UPDATE: it would also block the key-share
+locks that inserting a row referencing the locked one takes (an audit row's actor, a hold's
+account), and so wait in a cycle with a request that follows the order. On
+SQLite every transaction takes the database's write lock when it begins (webapp.sqlite), which
+serialises them all in the same order.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import inspect, update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from webapp import clock
 from webapp.extensions import db
-from webapp.models import Application, AuditEntry
-from webapp.rules.statuses import can_move
+from webapp.models import Application, AuditEntry, Bill, Hold
+from webapp.rules import bills, holds, statuses
 
 
 class TransitionRefused(Exception):
-    pass
+    """The machine forbids the move, or the row was moved meanwhile; nothing was written."""
+
+    def __init__(self, entity: str, source: str, target: str):
+        super().__init__(f"{entity}: {source} -> {target}")
+        self.entity, self.source, self.target = entity, source, target
+
+
+def lock(row):
+    """Lock a row FOR UPDATE and reload its columns, so that what is read next is what it holds
+    now. Loaded relationships are kept: reloading them would flush the caller's changes early."""
+    columns = [attribute.key for attribute in inspect(type(row)).column_attrs]
+    db.session.refresh(row, attribute_names=columns, with_for_update={"key_share": True})
+    return row
+
+
+def locking(statement):
+    """A SELECT that locks the rows it finds, in the one way this module documents, and reloads
+    them (populate_existing) so that they are read as they are now."""
+    return statement.with_for_update(key_share=True).execution_options(populate_existing=True)
 
 
 def transition(application: Application, target: str, *, actor_id: int | None, reason: str = ""):
-    """Move to target and write the audit row in the caller's transaction."""
-    if not can_move(application.status, target):
-        raise TransitionRefused(f"{application.status} -> {target}")
+    """Move an application from the status it was read with to target."""
+    _compare_and_set(
+        application,
+        statuses.can_move,
+        target,
+        entity="application",
+        application_id=application.id,
+        actor_id=actor_id,
+        reason=reason,
+    )
+
+
+def move_hold(held: Hold, target: str, *, actor_id: int | None, reason: str = "") -> None:
+    """Move a hold; a hold that ends records when."""
+    ended = {"ended_at": clock.now()} if target not in holds.LIVE else {}
+    _compare_and_set(
+        held,
+        holds.can_move,
+        target,
+        entity="hold",
+        application_id=held.application_id,
+        actor_id=actor_id,
+        reason=reason,
+        **ended,
+    )
+
+
+def move_bill(
+    bill: Bill,
+    target: str,
+    *,
+    actor_id: int | None,
+    reason: str = "",
+    paid_at: datetime | None = None,
+) -> None:
+    """Move a bill; a paid one keeps the bank's paid-at time."""
+    paid = {"paid_at": paid_at} if target == bills.PAID else {}
+    _compare_and_set(
+        bill,
+        bills.can_move,
+        target,
+        entity="bill",
+        application_id=bill.application_id,
+        actor_id=actor_id,
+        reason=reason,
+        **paid,
+    )
+
+
+def created(row: Hold | Bill, *, actor_id: int | None, reason: str = "") -> None:
+    """Audit a new hold or bill (flushed, so that it has its id) in the state it starts in."""
+    _audit(
+        "hold" if isinstance(row, Hold) else "bill",
+        row.id,
+        row.application_id,
+        actor_id,
+        None,
+        row.status,
+        reason,
+    )
+
+
+def _compare_and_set(
+    row, can_move, target: str, *, entity: str, application_id: int, actor_id, reason, **values
+):
+    source = row.status
+    if not can_move(source, target):
+        db.session.rollback()
+        raise TransitionRefused(entity, source, target)
+    model = type(row)
+    changed = db.session.execute(
+        update(model)
+        .where(model.id == row.id, model.status == source)
+        .values(status=target, **values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        db.session.rollback()
+        raise TransitionRefused(entity, source, target)
+    for name, value in {"status": target, **values}.items():
+        set_committed_value(row, name, value)
+    entity_id = None if entity == "application" else row.id
+    _audit(entity, entity_id, application_id, actor_id, source, target, reason)
+
+
+def _audit(entity, entity_id, application_id, actor_id, source, target, reason) -> None:
     db.session.add(
         AuditEntry(
-            application_id=application.id,
+            application_id=application_id,
+            entity=entity,
+            entity_id=entity_id,
             actor_id=actor_id,
-            from_status=application.status,
+            from_status=source,
             to_status=target,
             reason=reason or None,
-        )
-    )
-    application.status = target
-
-
-def record(application: Application, *, actor_id: int | None, reason: str) -> None:
-    """Audit an event that keeps the status, such as a moved appointment."""
-    db.session.add(
-        AuditEntry(
-            application_id=application.id,
-            actor_id=actor_id,
-            from_status=application.status,
-            to_status=application.status,
-            reason=reason,
         )
     )

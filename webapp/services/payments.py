@@ -1,10 +1,15 @@
 """Payment notices from the channels: applied once, whatever arrives twice, late or at once.
 
 Every notice is recorded first, under its unique transaction id: a replay finds its first copy
-and changes nothing. The bill row is then locked, so that two payments of one bill (two different
-transactions) are applied one after the other and the second finds the bill already paid. A
-payment after the two-hour deadline never revives the slot, even if no expiry job has run yet: the
-money is held for refund and the applicant told.
+and changes nothing. Then the application, its hold and its bill are locked in lifecycle's lock
+order, so that two payments of one bill, or a payment and a cancel or an expiry, are applied one
+after the other and the second finds the first's outcome.
+
+A payment counts by the bank's signed paid-at time, believed only up to
+bills.PAID_AT_TOLERANCE ahead of our clock: a bank's retry arriving after the deadline for a
+payment made in time is applied, as long as the place is still kept for it
+(holds.SETTLEMENT_GRACE). A payment made after the deadline, or for a void bill, never revives
+anything: the money is held for refund and the applicant told.
 """
 
 import logging
@@ -18,6 +23,7 @@ from webapp import clock
 from webapp.extensions import db
 from webapp.integrations.payment_gateway import Notice, StandinBank
 from webapp.models import Application, Bill, Hold, PaymentNotice
+from webapp.rules import bills, holds
 from webapp.rules.statuses import AWAITING_PAYMENT, EXPIRED, SCHEDULED
 from webapp.services import lifecycle
 from webapp.services.notifications import notify
@@ -31,22 +37,28 @@ UNKNOWN_CODE = "unknown_code"  # no bill has this code; the notice is kept as re
 WRONG_AMOUNT = "wrong_amount"  # not the bill's exact amount; the notice is kept as rejected
 ALREADY_PAID = "already_paid"  # a second payment of a paid bill: to be refunded
 REFUND_REVIEW = "refund_review"  # paid when no longer payable (expired): to be refunded
-NOT_DUE = "not_due"  # the stand-in found no unpaid bill with the code and paid nothing
+VOID = "void"  # paid for a void bill (its application was cancelled or expired): to be refunded
+BAD_PAID_AT = "bad_paid_at"  # paid-at without a zone, or in the future: kept as rejected
+NOT_DUE = "not_due"  # the stand-in found no open bill with the code and paid nothing
 
 # payment_notices.outcome
 _NOTICE_APPLIED, _NOTICE_REFUND, _NOTICE_REJECTED = "applied", "refund_review", "rejected"
 
 LATE_REASON = "paid after the two-hour deadline"
+VOID_REASON = "paid after the application was cancelled or expired"
 
 
 def apply_notice(notice: Notice) -> str:
     """Apply one payment notice in one transaction and say what became of it."""
+    moment = clock.now()
+    problem = bills.paid_at_problem(notice.paid_at, now=moment)
     record = PaymentNotice(
         transaction_id=notice.transaction_id,
         billing_code=notice.billing_code,
         amount=notice.amount,
+        paid_at=None if problem == "no_zone" else notice.paid_at,
         outcome=_NOTICE_REJECTED,
-        received_at=clock.now(),
+        received_at=moment,
     )
     db.session.add(record)
     try:
@@ -56,86 +68,84 @@ def apply_notice(notice: Notice) -> str:
         db.session.rollback()
         _log_duplicate(notice)
         return DUPLICATE
+    if problem:
+        return _reject(notice, BAD_PAID_AT, paid_at=notice.paid_at.isoformat(), problem=problem)
 
     found = _locked(notice.billing_code)
     if found is None:
         return _reject(notice, UNKNOWN_CODE)
-    bill, held, application = found
+    application, held, bill = found
     if notice.amount != bill.amount:
         return _reject(notice, WRONG_AMOUNT, expected=bill.amount)
 
-    if bill.status == "paid":
-        record.outcome = _NOTICE_REFUND
-        application.refund_review = True
-        db.session.commit()
-        log.warning(
-            "payment %s for billing code %s: bill already paid; held for refund",
-            notice.transaction_id,
-            notice.billing_code,
-        )
-        return ALREADY_PAID
-
-    moment = clock.now()
-    if not _payable(bill, held, application, moment):
-        record.outcome = _NOTICE_REFUND
-        _hold_for_refund(bill, held, application, moment)
-        db.session.commit()
-        log.warning(
-            "payment %s for billing code %s arrived when no longer payable; held for refund",
-            notice.transaction_id,
-            notice.billing_code,
-        )
+    if bill.status == bills.PAID:
+        return _refund(notice, record, application, ALREADY_PAID, "bill already paid")
+    if bill.status == bills.VOID:
+        lifecycle.move_bill(bill, bills.REFUND_REVIEW, actor_id=None, reason=VOID_REASON)
+        return _refund(notice, record, application, VOID, "bill void")
+    if not _payable(bill, held, application, notice.paid_at, moment):
+        _hold_for_refund(bill, held, application)
+        outcome = _refund(notice, record, application, REFUND_REVIEW, "no longer payable")
         notify(application, "payment_after_expiry", bill.code, code=bill.code, amount=bill.amount)
-        return REFUND_REVIEW
+        return outcome
 
     record.outcome = _NOTICE_APPLIED
-    bill.status, bill.paid_at = "paid", notice.paid_at
-    held.status = "paid"
-    lifecycle.transition(
-        application, SCHEDULED, actor_id=None, reason=f"paid {notice.transaction_id}"
-    )
+    reason = f"paid {notice.transaction_id}"
+    lifecycle.move_bill(bill, bills.PAID, actor_id=None, reason=reason, paid_at=notice.paid_at)
+    lifecycle.move_hold(held, holds.PAID, actor_id=None, reason=reason)
+    lifecycle.transition(application, SCHEDULED, actor_id=None, reason=reason)
     db.session.commit()
     notify(application, "payment_received", bill.code, code=bill.code, amount=bill.amount)
     return APPLIED
 
 
-def _locked(code: str) -> tuple[Bill, Hold, Application] | None:
-    """The bill, then its hold, then its application, each locked FOR UPDATE in that order.
+def _locked(code: str) -> tuple[Application, Hold, Bill] | None:
+    """The application, its hold, then the bill, each locked FOR UPDATE in lifecycle's order.
 
-    The hold is locked before the application as the expiry job does, so the two never wait on
-    each other in a cycle. populate_existing: what the lock returns is what the rows hold now.
+    The bill is first read without a lock, only for its application (which never changes).
+    populate_existing: what the lock returns is what the rows hold now.
     """
-    bill = _locked_one(select(Bill).where(Bill.code == code))
-    if bill is None:
+    found = db.session.scalar(select(Bill).where(Bill.code == code))
+    if found is None:
         return None
-    held = _locked_one(select(Hold).where(Hold.id == bill.hold_id))
-    application = _locked_one(select(Application).where(Application.id == bill.application_id))
-    return bill, held, application
+    application = lifecycle.lock(db.session.get(Application, found.application_id))
+    held = lifecycle.lock(db.session.get(Hold, found.hold_id))
+    return application, held, lifecycle.lock(found)
 
 
-def _locked_one(statement):
-    return db.session.scalar(statement.with_for_update().execution_options(populate_existing=True))
-
-
-def _payable(bill: Bill, held: Hold, application: Application, moment) -> bool:
-    """Unpaid, still held and before the deadline, whether or not the expiry job has run."""
+def _payable(bill: Bill, held: Hold, application: Application, paid_at, moment) -> bool:
+    """Open, paid by its deadline, and its place still kept, whatever the expiry job has done."""
     return (
-        bill.status == "unpaid"
-        and held.status == "held"
+        bill.status == bills.OPEN
+        and bills.paid_in_time(paid_at, bill.expires_at)
+        and held.status == holds.HELD
         and held.expires_at > moment
-        and bill.expires_at > moment
         and application.status == AWAITING_PAYMENT
     )
 
 
-def _hold_for_refund(bill: Bill, held: Hold, application: Application, moment) -> None:
+def _hold_for_refund(bill: Bill, held: Hold, application: Application) -> None:
     """The slot is not revived: the hold ends, the application expires, the money is refunded."""
-    bill.status = "refund_review"
-    application.refund_review = True
-    if held.status == "held":
-        held.status, held.ended_at = "expired", moment
+    if bill.status == bills.OPEN:
+        lifecycle.move_bill(bill, bills.REFUND_REVIEW, actor_id=None, reason=LATE_REASON)
+    if held.status == holds.HELD:
+        lifecycle.move_hold(held, holds.EXPIRED, actor_id=None, reason=LATE_REASON)
     if application.status == AWAITING_PAYMENT:
         lifecycle.transition(application, EXPIRED, actor_id=None, reason=LATE_REASON)
+
+
+def _refund(notice: Notice, record: PaymentNotice, application: Application, outcome, why):
+    """Keep the money for refund review, flag the application, and say so in the log."""
+    record.outcome = _NOTICE_REFUND
+    application.refund_review = True
+    db.session.commit()
+    log.warning(
+        "payment %s for billing code %s: %s; held for refund",
+        notice.transaction_id,
+        notice.billing_code,
+        why,
+    )
+    return outcome
 
 
 def _reject(notice: Notice, outcome: str, **detail) -> str:
@@ -181,25 +191,39 @@ class AmountDue:
     application_number: str | None
 
 
-def amount_due(code: str) -> AmountDue | None:
-    """The amount of an unpaid bill, or None for a code that is unknown or not unpaid."""
+class NotDue(Exception):
+    """Nothing is payable under this code; outcome is NOT_DUE (unknown, paid) or VOID."""
+
+    def __init__(self, outcome: str):
+        super().__init__(outcome)
+        self.outcome = outcome
+
+
+def amount_due(code: str) -> AmountDue:
+    """The amount of an open bill; NotDue for a code that is unknown, settled or void."""
     row = db.session.execute(
-        select(Bill.code, Bill.amount, Application.number)
+        select(Bill.code, Bill.amount, Application.number, Bill.status)
         .join(Application, Application.id == Bill.application_id)
-        .where(Bill.code == code, Bill.status == "unpaid")
+        .where(Bill.code == code)
     ).first()
-    return None if row is None else AmountDue(*row)
+    if row is None or row.status not in (bills.OPEN, bills.VOID):
+        raise NotDue(NOT_DUE)
+    if row.status == bills.VOID:
+        raise NotDue(VOID)
+    return AmountDue(row.code, row.amount, row.number)
 
 
 def pay_at_standin(code: str) -> str | None:
-    """Pay an unpaid bill's exact amount through the stand-in bank; the webhook's outcome.
+    """Pay an open bill's exact amount through the stand-in bank; the webhook's outcome.
 
-    NOT_DUE when there is nothing to pay; None when the webhook gave no outcome (an error).
+    NOT_DUE or VOID when there is nothing to pay; None when the webhook gave no outcome.
     """
-    due = amount_due(code)
-    db.session.rollback()  # end the read: the webhook works in its own session and transaction
-    if due is None:
-        return NOT_DUE
+    try:
+        due = amount_due(code)
+    except NotDue as nothing:
+        return nothing.outcome
+    finally:
+        db.session.rollback()  # end the read: the webhook works in its own session
     secret = current_app.config["PAYMENT_WEBHOOK_SECRET"]
     reply = StandinBank(current_app._get_current_object(), secret).pay(due.code, due.amount)
     if reply.outcome is None:

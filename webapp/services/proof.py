@@ -16,7 +16,7 @@ from webapp import clock, labels, pdf, signing
 from webapp.extensions import db
 from webapp.i18n import ZONE_ABBREVIATIONS
 from webapp.models import Application, Bill, Hold, Office
-from webapp.rules import documents, journey
+from webapp.rules import bills, documents, holds, journey
 from webapp.rules.statuses import (
     APPROVED,
     CHECKED_IN,
@@ -70,21 +70,28 @@ class Proof:
         return ZONE_ABBREVIATIONS.get(self.zone, self.zone)
 
 
-def _paid_hold(application: Application) -> Hold | None:
-    return db.session.scalar(
-        select(Hold)
-        .join(Bill, Bill.hold_id == Hold.id)
-        .where(Hold.application_id == application.id, Hold.status == "paid", Bill.status == "paid")
-    )
+def _paid_booking(application: Application) -> tuple[Hold, Bill] | None:
+    """The paid hold (a new one after a reschedule) and the bill that was paid for it."""
+    row = db.session.execute(
+        select(Hold, Bill)
+        .join(Bill, Bill.application_id == Hold.application_id)
+        .where(
+            Hold.application_id == application.id,
+            Hold.status == holds.PAID,
+            Bill.status == bills.PAID,
+        )
+    ).first()
+    return None if row is None else tuple(row)
 
 
 def proof_for(application: Application) -> Proof | None:
     """The proof of a paid, scheduled (or later) application; None otherwise."""
     if application.status not in WITH_PROOF or not application.number:
         return None
-    hold = _paid_hold(application)
-    if hold is None:
+    paid = _paid_booking(application)
+    if paid is None:
         return None
+    hold, bill = paid
     slot, office = hold.slot, hold.slot.office
     token = signing.issue_token(application.number, office.code, slot.starts_at)
     qr = _qr(token)
@@ -95,7 +102,7 @@ def proof_for(application: Application) -> Proof | None:
         office=office,
         starts_at=slot.starts_at.astimezone(ZoneInfo(office.timezone)),
         zone=office.timezone,
-        amount_paid=hold.bill.amount,
+        amount_paid=bill.amount,
         documents=documents.documents_to_bring(case) if case else (),
         token=token,
         qr_svg=qr.svg_inline(

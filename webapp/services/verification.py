@@ -64,9 +64,9 @@ def check(application_id: int, version: int) -> None:
     application = db.session.get(Application, application_id)
     if application is None or application.nik_check_version != version:
         return  # changed since: a newer check is on its way
-    answer = client_from_config(current_app.config).check(
-        application.nik, application.full_name, application.birth_date
-    )
+    asked = application.nik, application.full_name, application.birth_date
+    db.session.rollback()  # no transaction (on SQLite: the write lock) across the registry call
+    answer = client_from_config(current_app.config).check(*asked)
     status, reason = _status_of(answer)
     stored = _store(application_id, version, status, reason, answer.holds_valid_passport)
     if stored is None:  # another active application verified this NIK first

@@ -6,7 +6,7 @@ from flask_login import current_user, login_user, logout_user
 
 from webapp.forms.account import ChangePasswordForm, CloseAccountForm
 from webapp.forms.auth import EmptyForm
-from webapp.services import accounts
+from webapp.services import accounts, booking
 from webapp.views.access import signed_in
 from webapp.views.limits import form_again, keeps_form_when_refused, per_account
 
@@ -41,16 +41,29 @@ def change_password():
 @per_account("10 per hour")
 @keeps_form_when_refused(form_again("account/close.html", CloseAccountForm))
 def close():
+    """Closing states first the fee of every paid appointment that closing forfeits."""
     form = CloseAccountForm()
     if form.validate_on_submit():
         reason = ": ".join(filter(None, [form.reason.data, form.details.data]))
-        if accounts.close_account(current_user, form.password.data, reason):
+        outcome = accounts.close_account(
+            current_user,
+            form.password.data,
+            reason,
+            forfeit_shown=request.form.get("forfeit_shown", 0, type=int),
+        )
+        if outcome is accounts.ClosureOutcome.CLOSED:
             logout_user()
             session.clear()
             flash(
                 _("Your account is closed. Your records are kept as the law requires."), "success"
             )
             return redirect(url_for("main.index"))
-        form.password.errors.append(_("The password is not right."))
+        if outcome is accounts.ClosureOutcome.WRONG_PASSWORD:
+            form.password.errors.append(_("The password is not right."))
+        else:
+            flash(
+                _("An appointment was paid meanwhile. Read what closing forfeits again."), "error"
+            )
     status = 422 if request.method == "POST" else 200
-    return render_template("account/close.html", form=form), status
+    appointments = booking.paid_appointments(current_user.id)
+    return render_template("account/close.html", form=form, appointments=appointments), status

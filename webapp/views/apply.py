@@ -21,7 +21,7 @@ from webapp.forms.apply import ReviewForm, answers, limit_validities, step_form
 from webapp.forms.auth import EmptyForm
 from webapp.rules import journey, nik
 from webapp.rules.statuses import DRAFT, SCHEDULED, SUBMITTED
-from webapp.services import applications, audit, booking
+from webapp.services import applications, audit, booking, lifecycle
 from webapp.services import documents as document_service
 from webapp.services import proof as proofs
 from webapp.views.access import verified
@@ -154,8 +154,12 @@ def step(public_id: str, step: str):
         limit_validities(form)
     if request.method == "POST":
         if form.validate():
-            flash_cleared(applications.save_step(application, step, answers(form)))
-            return go_to(application, journey.STEPS[journey.STEPS.index(step) + 1])
+            try:
+                flash_cleared(applications.save_step(application, step, answers(form)))
+                return go_to(application, journey.STEPS[journey.STEPS.index(step) + 1])
+            except lifecycle.TransitionRefused:
+                flash(labels.STATUS_CHANGED, "error")
+                return redirect(url_for("apply.overview", public_id=public_id))
         applications.keep_typed(application, step, request.form.to_dict())
         return render_step(application, step, 422, form=form)
     return render_step(application, step, form=form)
@@ -213,6 +217,12 @@ def review(public_id: str):
         except applications.NotVerified:
             flash(_("The application can be submitted once the NIK is verified."), "error")
             return redirect(step_url(application, "review"))
+        except applications.AlreadySubmitted:
+            flash(labels.ALREADY_SUBMITTED, "success")
+            return redirect(url_for("apply.overview", public_id=public_id))
+        except lifecycle.TransitionRefused:
+            flash(labels.STATUS_CHANGED, "error")
+            return redirect(url_for("apply.overview", public_id=public_id))
         flash(_("Your application is submitted. Next: choose an office and a time."), "success")
         return redirect(url_for("apply.overview", public_id=application.public_id))
     status = 422 if request.method == "POST" else 200
@@ -226,7 +236,11 @@ def review(public_id: str):
 def cancel(public_id: str):
     application = owned(public_id)
     if EmptyForm().validate_on_submit() and application.status in (DRAFT, SUBMITTED):
-        applications.cancel(application, "cancelled by the applicant")
+        try:
+            applications.cancel(application, "cancelled by the applicant")
+        except lifecycle.TransitionRefused:
+            flash(labels.STATUS_CHANGED, "error")
+            return redirect(url_for("apply.overview", public_id=public_id))
         flash(_("The application is cancelled."), "success")
     return redirect(url_for("main.index"))
 

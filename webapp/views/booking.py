@@ -177,9 +177,10 @@ def cancel(public_id: str):
         return redirect(url_for("apply.overview", public_id=public_id))
     form = EmptyForm()
     if form.validate_on_submit():
-        if booking.cancel(application):
+        if booking.cancel(application, request.form.get("seen") or application.status):
             flash(_("The application is cancelled. The fee is not returned."), "success")
             return redirect(url_for("main.index"))
+        flash(labels.STATUS_CHANGED, "error")
         return redirect(url_for("apply.overview", public_id=public_id))
-    held = booking.live_hold(application)
-    return render_template("booking/cancel.html", application=application, held=held, form=form)
+    bill = booking.bill_for(application)
+    return render_template("booking/cancel.html", application=application, bill=bill, form=form)

@@ -14,6 +14,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from webapp import labels
 from webapp.extensions import csrf, limiter
 from webapp.forms.payments import BillingCodeForm
 from webapp.integrations import payment_gateway as gateway
@@ -31,6 +32,8 @@ HTTP_STATUS = {
     payments.DUPLICATE: 200,
     payments.ALREADY_PAID: 200,
     payments.REFUND_REVIEW: 200,
+    payments.VOID: 200,
+    payments.BAD_PAID_AT: 422,
     payments.UNKNOWN_CODE: 404,
     payments.WRONG_AMOUNT: 422,
 }
@@ -70,6 +73,8 @@ def _paid_message(outcome: str | None) -> tuple[str, str]:
         return _("This code was already paid: this payment is held for refund."), "error"
     if outcome == payments.NOT_DUE:
         return _("No unpaid bill has this code. Nothing was paid."), "error"
+    if outcome == payments.VOID:
+        return str(labels.VOID_BILL), "error"
     if outcome is None:
         return _("The payment could not be sent. Nothing was paid; try again."), "error"
     return _("The payment was refused. Nothing was paid."), "error"
@@ -88,9 +93,14 @@ def pay():
         message, category = _paid_message(payments.pay_at_standin(form.billing_code.data))
         flash(message, category)
         return redirect(url_for("payments.pay"))
-    due = payments.amount_due(form.billing_code.data)
-    if due is None:
-        form.billing_code.errors.append(_("No unpaid bill has this code. Check the 15 digits."))
+    try:
+        due = payments.amount_due(form.billing_code.data)
+    except payments.NotDue as nothing:
+        form.billing_code.errors.append(
+            labels.VOID_BILL
+            if nothing.outcome == payments.VOID
+            else _("No unpaid bill has this code. Check the 15 digits.")
+        )
         return render_template("payments/pay.html", form=form, due=None), 422
     return render_template("payments/pay.html", form=form, due=due)
 

@@ -213,6 +213,8 @@ def shows_error(response) -> bool:
     body = response.get_data(as_text=True)
     if 'class="error-summary"' in body or 'class="error"' in body:
         return True
+    if '<div class="notice notice-error" role="alert">' in body:  # a flashed refusal, not hidden
+        return True
     if response.status_code == 410 and "/password/forgot" in body:  # the expired-link page
         return True
     # The error page: its title as heading, then "Error code 404" in the reader's language.

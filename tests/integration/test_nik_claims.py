@@ -1,8 +1,5 @@
 """Only a verified NIK claims: drafts may share one, the second to verify is told neutrally."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 from sqlalchemy import func, select
 
 from tests.conftest import Mailbox
@@ -13,7 +10,6 @@ from tests.integration.test_wizard import PERSONAL, signed_in
 from webapp.extensions import db
 from webapp.jobs.verification import verify_nik
 from webapp.models import Application, Notification
-from webapp.services import verification
 
 NEUTRAL = "This NIK cannot be used for a new application now"
 # What a refusal must never say or show: that another application or account exists.
@@ -108,29 +104,3 @@ def test_a_repeated_or_late_check_of_a_refused_nik_changes_nothing(app):
     assert told == 1
     again = by_public_id(app, public_id)
     assert (again.nik_status, again.nik_check_version) == ("unavailable", refused.nik_check_version)
-
-
-def test_simultaneous_verifications_of_one_nik_verify_exactly_one(make_app):
-    """Many applications of one NIK verified at the same instant: the database picks one."""
-    app = make_app(REDIS_URL=None)
-    racers = 8
-    with app.app_context():
-        ids = []
-        for n in range(racers):
-            user = make_user(email=f"pemohon{n}@contoh.id")
-            application = make_application(user, nik=PERSONAL["nik"])
-            version = verification.mark_pending(application)
-            db.session.commit()
-            ids.append(application.id)
-    start = threading.Barrier(racers)
-
-    def verify(application_id: int) -> None:
-        with app.app_context():
-            start.wait()
-            verify_nik(application_id, version)
-
-    with ThreadPoolExecutor(racers) as pool:
-        list(pool.map(verify, ids))
-    with app.app_context():
-        statuses = db.session.scalars(select(Application.nik_status)).all()
-    assert sorted(statuses) == ["unavailable"] * (racers - 1) + ["verified"]

@@ -627,5 +627,3 @@ def test_the_standin_page_is_rate_limited_per_address(make_app):
         for n in range(21)
     ]
     assert statuses[:20] == [422] * 20 and statuses[20] == 429
-
-

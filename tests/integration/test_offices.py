@@ -13,6 +13,7 @@ from webapp.rules.working_days import NATIONAL_HOLIDAYS
 from webapp.services.offices import (
     DEMO_OFFICES,
     SLOT_HOURS,
+    by_code,
     ensure_slots,
     extend_slots,
     load_demo_offices,
@@ -309,3 +310,10 @@ def test_the_slot_job_runs_on_a_worker(make_app):
             SimpleWorker([queue], connection=redis_connection()).work(burst=True)
         assert slot_count(settled) > 0
         assert extend_slots() == [f"office: {settled.code} (WITA), 0 slots"]
+
+
+@pytest.mark.parametrize("code", ["kanim-makassar\x00", "KANIM-MAKASSAR", "x" * 41, ""])
+def test_an_office_code_that_names_no_office_finds_none(loaded, code):
+    # A NUL byte once reached PostgreSQL from the office form and failed the request.
+    assert by_code(code) is None
+    assert by_code("kanim-makassar").city == "Makassar"

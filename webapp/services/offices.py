@@ -1,6 +1,7 @@
 """Offices: their hourly slots over a rolling window, the demo offices, finding an office, and
 what it cannot issue."""
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -308,5 +309,16 @@ def unavailable_reason(office: Office, passport_kind: str) -> str | None:
     return None
 
 
-def by_code(code: str) -> Office | None:
+# Office codes as URLs and forms carry them; anything else names no office (and a NUL byte,
+# say, never reaches the database).
+OFFICE_CODE = re.compile(r"[a-z0-9-]{1,40}")
+
+
+def by_code(code: str | None) -> Office | None:
+    if not OFFICE_CODE.fullmatch(code or ""):
+        return None
     return db.session.scalar(select(Office).where(Office.code == code))
+
+
+def by_id(office_id: int) -> Office | None:
+    return db.session.get(Office, office_id)

@@ -15,9 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from webapp import clock, labels
-from webapp.extensions import db
 from webapp.forms.auth import EmptyForm
-from webapp.models import Office
 from webapp.rules.statuses import AWAITING_PAYMENT, SCHEDULED, SUBMITTED
 from webapp.services import booking, offices
 from webapp.views.access import verified
@@ -77,7 +75,7 @@ def slots(public_id: str):
     application = owned(public_id)
     if not _bookable(application) or application.office_id is None:
         return redirect(url_for("booking.office", public_id=public_id))
-    office = db.session.get(Office, application.office_id)
+    office = offices.by_id(application.office_id)
     today = clock.now().astimezone(booking.zone_of(office)).date()
     month = _month(request.args.get("month"), today)
     lane = booking.lane_for(application)

@@ -39,10 +39,39 @@
       });
     });
   });
-  // A new step swapped into the wizard starts at its heading, as a new page would.
+  // The language switch keeps what was typed on a wizard step. Without JavaScript its button
+  // submits the step's form (form and formaction attributes); here the header form itself goes,
+  // with the address in the bar (htmx may have moved on since the page loaded) and copies of the
+  // step's fields, whichever step is showing now.
+  document.addEventListener("DOMContentLoaded", function () {
+    var switcher = document.getElementById("language-switch");
+    if (!switcher) return;
+    var button = switcher.querySelector("button");
+    button.removeAttribute("form");
+    button.removeAttribute("formaction");
+    switcher.addEventListener("submit", function () {
+      switcher.elements.namedItem("next").value = location.pathname + location.search;
+      var copied = switcher.querySelectorAll("[data-copied]");
+      for (var i = 0; i < copied.length; i++) copied[i].remove();
+      var step = document.getElementById("step-form");
+      if (!step) return;
+      new FormData(step).forEach(function (value, name) {
+        if (name === "csrf_token" || typeof value !== "string") return;
+        var copy = document.createElement("input");
+        copy.type = "hidden";
+        copy.name = name;
+        copy.value = value;
+        copy.setAttribute("data-copied", "");
+        switcher.appendChild(copy);
+      });
+    });
+  });
+  // A new step swapped into the wizard starts at its heading, as a new page would. A history
+  // restore (Back) swaps the whole body and sends no target: the browser places that page itself.
   document.addEventListener("htmx:afterSwap", function (event) {
-    if (event.detail.target.id !== "wizard" || document.querySelector(".error-summary")) return;
-    var heading = event.detail.target.querySelector("h1");
+    var target = event.detail.target;
+    if (!target || target.id !== "wizard" || document.querySelector(".error-summary")) return;
+    var heading = target.querySelector("h1");
     window.scrollTo(0, 0);
     if (heading) {
       heading.setAttribute("tabindex", "-1");

@@ -1,12 +1,16 @@
 """The landing page, the signed-in home, and the language switch."""
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.datastructures import CombinedMultiDict
+from werkzeug.exceptions import HTTPException
 
 from webapp.forms.account import LanguageForm
 from webapp.forms.auth import EmptyForm
 from webapp.i18n import LANGUAGE_COOKIE
-from webapp.rules.statuses import DRAFT
+from webapp.rules.statuses import DRAFT, SUBMITTED
 from webapp.services import accounts, applications
 from webapp.views.access import public
 from webapp.views.auth import safe_next
@@ -31,11 +35,20 @@ def index():
     return render_template("main/landing.html")
 
 
+@bp.route("/terms")
+@public
+def terms():
+    return render_template("main/terms.html")
+
+
 @bp.route("/language", methods=["POST"])
 @public
 def language():
-    form = LanguageForm()
-    response = redirect(safe_next(form.next.data) if form.next.data else url_for("main.index"))
+    # On a wizard step without JavaScript the switch submits the step's form: the language and
+    # the way back come in the address, the typed answers in the body.
+    form = LanguageForm(formdata=CombinedMultiDict([request.form, request.args]))
+    target = safe_next(form.next.data) if form.next.data else url_for("main.index")
+    response = redirect(target)
     if form.validate_on_submit():
         response.set_cookie(
             LANGUAGE_COOKIE,
@@ -47,7 +60,21 @@ def language():
         )
         if current_user.is_authenticated:
             accounts.set_locale(current_user, form.lang.data)
+            keep_typed_on_step(target)
     return response
+
+
+def keep_typed_on_step(path: str) -> None:
+    """Keep what was typed on the wizard step being left, as its autosave would."""
+    try:
+        endpoint, args = current_app.url_map.bind("").match(urlsplit(path).path)
+    except HTTPException:
+        return
+    if endpoint != "apply.step":
+        return
+    application = applications.for_owner(current_user.id, args["public_id"])
+    if application is not None and application.status in (DRAFT, SUBMITTED):
+        applications.keep_typed(application, args["step"], request.form.to_dict())
 
 
 @bp.app_context_processor

@@ -1,8 +1,9 @@
 """The installable shell: service worker at the site root, and the offline page it serves."""
 
 import hashlib
+import os
 
-from flask import Blueprint, make_response, render_template, url_for
+from flask import Blueprint, current_app, make_response, render_template, request, url_for
 
 from webapp.assets import asset_url
 from webapp.views.access import public
@@ -11,6 +12,8 @@ bp = Blueprint("pwa", __name__)
 
 # Pages and assets the service worker keeps so that the shell opens without a connection.
 SHELL_ASSETS = ("css/app.css", "js/htmx.min.js", "js/app.js", "icons/icon-192.png")
+# Browsers ask for /favicon.ico whatever a page links: a fixed URL, cached for a day, not a year.
+FAVICON_MAX_AGE = 24 * 3600
 
 
 @bp.route("/sw.js")
@@ -32,3 +35,16 @@ def offline():
     response = make_response(render_template("pwa/offline.html"))
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+@bp.route("/favicon.ico")
+@public
+def favicon():
+    # Read whole (it is 2 KB), so that no open file outlives a client that never reads it.
+    with open(os.path.join(current_app.static_folder, "icons", "favicon.ico"), "rb") as icon:
+        response = make_response(icon.read())
+    response.mimetype = "image/vnd.microsoft.icon"
+    response.cache_control.public = True
+    response.cache_control.max_age = FAVICON_MAX_AGE
+    response.add_etag()
+    return response.make_conditional(request)

@@ -1,0 +1,117 @@
+"""Small things an applicant relies on: page counts in words, the terms behind the checkbox, the
+language switch that keeps a step as typed, the browser's favicon, the jobs page without Redis."""
+
+import re
+
+import html5lib
+from sqlalchemy import select
+
+from tests.factories import jpeg_bytes, make_user, pdf_bytes
+from tests.html import NS, csrf_token, submit
+from tests.integration.test_wizard import fill_steps, signed_in, start, upload
+from webapp.extensions import db
+from webapp.models import Application, User
+
+SERVICE = {"for_self": "yes", "service": "regular", "application_type": "new"}
+
+
+def test_page_counts_are_in_the_singular_for_one_page(app):
+    with app.app_context():
+        make_user(email="siti@contoh.id", locale="en")
+    client = signed_in(app)
+    base = start(client)
+    fill_steps(client, base)
+    for code, content, name in [
+        ("ktp", jpeg_bytes(), "ktp.jpg"),
+        ("kk", pdf_bytes(1), "kk.pdf"),
+        ("civil_record", pdf_bytes(3), "akta.pdf"),
+    ]:
+        assert upload(client, base, code, content, name).status_code == 302
+    counts = re.compile(r"PDF, \d+ pages?\b")
+    assert counts.findall(client.get(f"{base}/documents").text) == ["PDF, 1 page", "PDF, 3 pages"]
+    assert counts.findall(client.get(f"{base}/review").text) == ["PDF, 1 page", "PDF, 3 pages"]
+
+
+def test_a_hidden_element_stays_hidden_whatever_its_class(app):
+    """ "Use my location" is a .button marked hidden until a script finds geolocation."""
+    with app.test_client().get("/static/css/app.css") as response:
+        css = response.text
+    assert re.search(r"\[hidden\]\s*\{\s*display:\s*none\s*!important", css)
+
+
+def test_the_terms_are_linked_beside_the_checkbox_in_a_new_tab(client):
+    page = html5lib.parse(client.get("/register").text)
+    link = next(a for a in page.iter(f"{NS}a") if a.get("href") == "/terms")
+    assert link.get("target") == "_blank" and "noopener" in link.get("rel")
+    terms = client.get("/terms")
+    assert terms.status_code == 200
+    assert "UU 27/2022" in terms.text and "hangus" in terms.text  # Indonesian by default
+    client.set_cookie("lang", "en")
+    english = client.get("/terms").text
+    assert "forfeited" in english and "rejected" in english and "wrong application type" in english
+
+
+def test_switching_language_without_javascript_keeps_the_step_as_typed(app):
+    with app.app_context():
+        make_user(email="siti@contoh.id", locale="id")
+    client = signed_in(app)
+    base = start(client)
+    assert submit(client, f"{base}/service", SERVICE).status_code == 302
+    page = client.get(f"{base}/passport")
+    tree = html5lib.parse(page.text)
+    switch = next(b for b in tree.iter(f"{NS}button") if b.get("formaction"))
+    assert switch.get("form") == "step-form"
+    assert tree.find(f".//{NS}form[@id='step-form']") is not None
+    typed = {"birth_date-day": "11", "birth_date-month": "11", "birth_date-year": "19"}
+    response = client.post(
+        switch.get("formaction"),
+        data={"csrf_token": csrf_token(page), **typed, "marital_status": "married"},
+    )
+    assert response.status_code == 302 and response.location == f"{base}/passport"
+    again = client.get(f"{base}/passport").text
+    assert 'lang="en"' in again
+    assert 'value="19"' in again  # an unfinished year is kept as typed
+    assert re.search(r'value="married"[^>]*checked|checked[^>]*value="married"', again)
+    with app.app_context():
+        assert db.session.scalar(select(User.locale)) == "en"
+        assert db.session.scalar(select(Application.marital_status)) is None  # not saved yet
+
+
+def test_the_language_switch_keeps_nothing_of_another_accounts_application(app):
+    with app.app_context():
+        make_user(email="siti@contoh.id")
+        make_user(email="made@contoh.id")
+    owner = signed_in(app)
+    base = start(owner)
+    intruder = signed_in(app, "made@contoh.id")
+    page = intruder.get("/")
+    response = intruder.post(
+        "/language",
+        data={
+            "csrf_token": csrf_token(page),
+            "lang": "en",
+            "next": f"{base}/service",
+            "service": "express",
+        },
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Application.pending_inputs)) == {}
+
+
+def test_favicon_is_served_and_cached(client):
+    with client.get("/favicon.ico") as response:
+        assert response.status_code == 200
+        assert response.mimetype in ("image/vnd.microsoft.icon", "image/x-icon")
+        assert response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
+        assert response.cache_control.public and response.cache_control.max_age >= 3600
+        assert response.headers.get("ETag")
+
+
+def test_the_jobs_page_says_why_it_is_empty_without_redis(make_app):
+    app = make_app(REDIS_URL=None)
+    with app.app_context():
+        make_user(email="admin@contoh.id", role="admin", locale="en")
+    client = signed_in(app, "admin@contoh.id")
+    page = client.get("/admin/jobs").text
+    assert "no Redis is configured" in page and "REDIS_URL" in page

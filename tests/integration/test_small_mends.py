@@ -2,15 +2,23 @@
 language switch that keeps a step as typed, the browser's favicon, the jobs page without Redis."""
 
 import re
+from zoneinfo import ZoneInfo
 
 import html5lib
+import pytest
+from flask_babel import force_locale, format_date
 from sqlalchemy import select
+from sqlalchemy import update as sa_update
 
+from tests import journeys
+from tests.conftest import Mailbox
 from tests.factories import jpeg_bytes, make_user, pdf_bytes
 from tests.html import NS, csrf_token, submit
 from tests.integration.test_wizard import fill_steps, signed_in, start, upload
 from webapp.extensions import db
-from webapp.models import Application, User
+from webapp.models import Application, Bill, User
+
+WITA = ZoneInfo("Asia/Makassar")
 
 SERVICE = {"for_self": "yes", "service": "regular", "application_type": "new"}
 
@@ -115,3 +123,44 @@ def test_the_jobs_page_says_why_it_is_empty_without_redis(make_app):
     client = signed_in(app, "admin@contoh.id")
     page = client.get("/admin/jobs").text
     assert "no Redis is configured" in page and "REDIS_URL" in page
+
+
+def grouped(code: str) -> str:
+    return " ".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_billing_code_mail_gives_deadline_office_and_appointment(app, lang):
+    booking = journeys.bookable(app, journeys.open_office(app))
+    with app.app_context():
+        db.session.execute(sa_update(User).where(User.email == booking.email).values(locale=lang))
+        db.session.commit()
+    booking.hold()
+    with app.app_context():
+        bill = db.session.scalar(select(Bill))
+        code, deadline = bill.code, bill.expires_at.astimezone(WITA)
+    appointment = journeys.tomorrow_at_nine().astimezone(WITA)
+    separator = "." if lang == "id" else ":"
+    mail = Mailbox(app).last(booking.email)
+    text = Mailbox.text(mail)
+    with app.test_request_context(), force_locale(lang):
+        day = {moment: format_date(moment.date(), "d MMMM y") for moment in (deadline, appointment)}
+    assert re.search(r"\b\d{4} \d{4} \d{4} \d{3}\b", text).group() == grouped(code)
+    assert f"{day[deadline]}, {deadline:%H}{separator}{deadline:%M} WITA" in text
+    assert f"{day[appointment]}, 09{separator}00 WITA" in text
+    assert "Kantor Imigrasi Kelas I Khusus TPI Makassar" in text
+    html = mail.get_body(preferencelist=("html",)).get_content()
+    assert f"{day[appointment]}, 09{separator}00 WITA" in html and "TPI Makassar" in html
+    digits = re.sub(
+        r"<[^>]+>", "", re.search(r"<strong><span class=\"code-groups\">.*?</strong>", html).group()
+    )
+    assert digits == code  # grouped by margins, so that a copy gives the digits alone
+
+
+def test_the_billing_code_is_grouped_on_the_application_page(app):
+    booking = journeys.bookable(app, journeys.open_office(app)).hold()
+    page = html5lib.parse(booking.client.get(booking.url()).text)
+    shown = page.find(f".//{NS}dd[@class='billing-code']")
+    groups = [span.text for span in shown.iter(f"{NS}span") if span.get("class") == "code-group"]
+    assert [len(group) for group in groups] == [4, 4, 4, 3]
+    assert "".join(groups) == booking.billing_code()

@@ -1,5 +1,7 @@
 """Mail jobs: render a message in the account's language and deliver it."""
 
+from datetime import datetime
+
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -27,10 +29,18 @@ SUBJECTS = {
 
 
 def send_account_email(user_id: int, template: str, **context) -> None:
-    """Mail templates/emails/<template>.{txt,html} to an account, in its language."""
+    """Mail templates/emails/<template>.{txt,html} to an account, in its language.
+
+    Moments travel as ISO strings named *_at, so that job arguments stay plain; the templates
+    get them back as datetimes, to show in the office's time.
+    """
     user = db.session.get(User, user_id)
     if user is None:
         return
+    context = {
+        name: datetime.fromisoformat(value) if name.endswith("_at") else value
+        for name, value in context.items()
+    }
     base_url = current_app.config["BASE_URL"]
     with current_app.test_request_context(base_url=base_url), force_locale(user.locale):
         message = Message(

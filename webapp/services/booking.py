@@ -160,6 +160,7 @@ def hold(application: Application, slot_id: int) -> Hold:
     except IntegrityError:  # the live-hold index: a hold made meanwhile by another way
         db.session.rollback()
         raise BookingRefused("already_held") from None
+    office = db.session.get(Office, slot.office_id)
     notify(
         application,
         "hold_created",
@@ -167,6 +168,9 @@ def hold(application: Application, slot_id: int) -> Hold:
         code=bill.code,
         amount=bill.amount,
         expires_at=bill.expires_at.isoformat(),
+        starts_at=slot.starts_at.isoformat(),
+        office=office.name,
+        zone=office.timezone,
     )
     schedule_expiry(new_hold)
     return new_hold

@@ -24,6 +24,8 @@ translations: setup
 
 # Demo mode: the stand-ins (payment page, registry, mail to files, generated secrets) and demo data.
 run: export DEMO_MODE := 1
+# Links in mail follow the port served, unless BASE_URL is set.
+run: export BASE_URL ?= http://127.0.0.1:$(PORT)
 run: setup
 	$(RUN) flask db upgrade
 	$(RUN) flask seed-demo

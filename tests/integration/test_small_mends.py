@@ -1,7 +1,9 @@
 """Small things an applicant relies on: page counts in words, the terms behind the checkbox, the
 language switch that keeps a step as typed, the browser's favicon, the jobs page without Redis."""
 
+import os
 import re
+import subprocess
 from zoneinfo import ZoneInfo
 
 import html5lib
@@ -164,3 +166,27 @@ def test_the_billing_code_is_grouped_on_the_application_page(app):
     groups = [span.text for span in shown.iter(f"{NS}span") if span.get("class") == "code-group"]
     assert [len(group) for group in groups] == [4, 4, 4, 3]
     assert "".join(groups) == booking.billing_code()
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        ({}, "http://127.0.0.1:5077"),
+        ({"BASE_URL": "https://paspor.example"}, "https://paspor.example"),
+    ],
+)
+def test_make_run_links_mail_to_the_port_it_serves(environment, expected):
+    """Each command of `make run` prints BASE_URL in place of running (RUN and UV replaced)."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = {k: v for k, v in os.environ.items() if k not in ("BASE_URL", "PORT", "MAKEFLAGS")}
+    done = subprocess.run(
+        ["make", "-s", "run", "PORT=5077", "RUN=printenv BASE_URL #", "UV=true"],
+        cwd=root,
+        env={**env, **environment},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    printed = done.stdout.split()
+    assert printed and set(printed) == {expected}

@@ -121,8 +121,11 @@ def test_cover_letter_in_indonesian(app, booked):
     assert len(document) <= MAX_PDF_BYTES
     text = text_of(document)
     for expected in (
-        "Siti Rahayu",
+        "SITI RAHAYU",  # in capitals, as on the KTP, whatever case was typed
         NUMBER,
+        "Jenis paspor Paspor elektronik (e-paspor)",
+        "Masa berlaku 5 tahun",
+        "Layanan Reguler",
         "Kantor Imigrasi Kelas I TPI Denpasar",
         "Jl. D.I. Panjaitan No. 3, Renon, Denpasar, Bali",
         "Selasa, 1 Desember 2026",
@@ -148,6 +151,9 @@ def test_cover_letter_in_english_for_an_english_account(app):
     text = text_of(response.data)
     for expected in (
         "Proof of application",
+        "Passport type Electronic (e-paspor)",
+        "Validity 5 years",
+        "Service Regular",
         "Tuesday, 1 December 2026",
         "09:00 WITA",
         "Rp650,000",

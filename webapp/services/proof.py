@@ -45,7 +45,10 @@ class NoProof(LookupError):
 @dataclass(frozen=True)
 class Proof:
     application_number: str
-    full_name: str
+    full_name: str  # in capitals, as the KTP prints it
+    passport_kind: str  # codes, labelled by labels.PASSPORT_KINDS, VALIDITIES and SERVICES
+    validity_years: int
+    service: str
     office: Office
     starts_at: datetime  # the slot's start in the office's zone
     zone: str  # the office's zone, e.g. Asia/Makassar
@@ -98,7 +101,10 @@ def proof_for(application: Application) -> Proof | None:
     case = journey.document_case(application, clock.today(office.timezone))
     return Proof(
         application_number=application.number,
-        full_name=application.full_name or "",
+        full_name=(application.full_name or "").upper(),
+        passport_kind=application.passport_kind,
+        validity_years=application.validity_years,
+        service=application.service,
         office=office,
         starts_at=slot.starts_at.astimezone(ZoneInfo(office.timezone)),
         zone=office.timezone,

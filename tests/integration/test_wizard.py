@@ -423,3 +423,53 @@ def test_htmx_upload_returns_the_item(app, applicant):
     )
     assert response.status_code == 200
     assert response.text.lstrip().startswith('<li id="doc-kk"')
+
+
+def spaced(digits: str, separator: str = " ") -> str:
+    """A NIK as printed on the KTP card and as people copy it: in groups of four."""
+    return separator.join(digits[i : i + 4] for i in range(0, len(digits), 4))
+
+
+def input_box(page: str, name: str) -> str:
+    return re.search(rf'<input[^>]*name="{name}"[^>]*>', page)[0]
+
+
+@pytest.mark.parametrize("separator", [" ", "-", ".", " - "])
+def test_niks_and_phones_typed_in_groups_are_kept_whole(app, applicant, separator):
+    client = signed_in(app)
+    base = start(client)
+    submit(client, f"{base}/service", SERVICE)
+    child = {**PASSPORT, "birth_date-year": "2016", "validity_years": "5"}
+    submit(client, f"{base}/passport", child)
+    page = client.get(f"{base}/personal").text
+    niks = {"nik": "5104075111160004", "mother_nik": "5104074101850002"}
+    niks["father_nik"] = "5104070101800003"
+    for name, digits in niks.items():
+        box = input_box(page, name)
+        assert int(re.search(r'maxlength="(\d+)"', box)[1]) >= len(spaced(digits, separator))
+        assert "pattern=" not in box  # a browser would refuse the spaced NIK itself
+    typed = {name: spaced(digits, separator) for name, digits in niks.items()}
+    phone = separator.join(["0812", "3456", "7890"])
+    saved = submit(client, f"{base}/personal", {**PERSONAL, **typed, "phone": phone})
+    assert saved.status_code == 302
+    travel = submit(client, f"{base}/travel", {**TRAVEL, "emergency_phone": phone})
+    assert travel.status_code == 302
+    with app.app_context():
+        application = db.session.scalar(select(Application))
+        stored = {name: getattr(application, name) for name in niks}
+        assert stored == niks
+        assert application.phone == application.emergency_phone == "+6281234567890"
+
+
+def test_the_inline_check_reads_a_spaced_nik_as_typed(app, applicant):
+    client = signed_in(app)
+    base = start(client)
+    submit(client, f"{base}/service", SERVICE)
+    submit(client, f"{base}/passport", PASSPORT)
+    token = csrf_token(client.get(f"{base}/personal"))
+    check = client.post(
+        f"{base}/nik-check",
+        headers={"HX-Request": "true"},
+        data={"csrf_token": token, "field": "nik", "nik": "5104 0751 1197 0004", "sex": "F"},
+    )
+    assert "looks right" in check.text

@@ -7,7 +7,14 @@ from wtforms import BooleanField, RadioField, StringField, TelField, TextAreaFie
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from webapp import clock, labels
-from webapp.forms.base import REQUIRED, BaseForm, IndonesianMobile, PersonName
+from webapp.forms.base import (
+    REQUIRED,
+    BaseForm,
+    IndonesianMobile,
+    PersonName,
+    room_for_separators,
+    without_separators,
+)
 from webapp.forms.fields import DatePartsField
 from webapp.rules import eligibility, journey, nik
 
@@ -38,16 +45,27 @@ def _name(label, autocomplete="off"):
 
 
 def _nik(label, description=None):
+    """Typed as on the KTP, in groups or not: validate_* judges the 16 digits alone."""
     return StringField(
         label,
         validators=[DataRequired(REQUIRED)],
+        filters=[without_separators],
         description=description,
         render_kw={
             "inputmode": "numeric",
             "autocomplete": "off",
-            "maxlength": 16,
-            "pattern": "[0-9]{16}",
+            "maxlength": room_for_separators(16),
         },
+    )
+
+
+def _phone(label, validator, autocomplete):
+    """A phone number as people write it ("0812-3456-7890"); the limit counts what remains."""
+    return TelField(
+        label,
+        validators=[DataRequired(REQUIRED), _max(20), validator],
+        filters=[without_separators],
+        render_kw={"autocomplete": autocomplete, "inputmode": "tel"},
     )
 
 
@@ -131,11 +149,7 @@ class PersonalForm(BaseForm):
         validators=[DataRequired(REQUIRED), _max(60)],
         render_kw={"autocomplete": "organization-title", "maxlength": 60},
     )
-    phone = TelField(
-        _l("Mobile number"),
-        validators=[DataRequired(REQUIRED), _max(20), IndonesianMobile()],
-        render_kw={"autocomplete": "tel", "inputmode": "tel"},
-    )
+    phone = _phone(_l("Mobile number"), IndonesianMobile(), "tel")
     mother_name = _name(_l("Mother's name"))
     father_name = _name(_l("Father's name"))
     mother_nik = _nik(_l("Mother's NIK"))
@@ -210,11 +224,7 @@ class TravelForm(BaseForm):
     )
     stay_length = _radio(_l("Planned length of stay"), labels.STAY_LENGTHS)
     emergency_name = _name(_l("Name of a relative to contact in an emergency"))
-    emergency_phone = TelField(
-        _l("Relative's phone number"),
-        validators=[DataRequired(REQUIRED), _max(20), AnyPhone()],
-        render_kw={"inputmode": "tel", "autocomplete": "off"},
-    )
+    emergency_phone = _phone(_l("Relative's phone number"), AnyPhone(), "off")
 
 
 class ReviewForm(BaseForm):

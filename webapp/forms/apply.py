@@ -1,6 +1,7 @@
 """One form per step of the application; questions that do not apply are removed per case."""
 
 import phonenumbers
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, RadioField, StringField, TelField, TextAreaField, ValidationError
@@ -19,10 +20,27 @@ from webapp.forms.fields import DatePartsField
 from webapp.rules import eligibility, journey, nik
 
 CHOOSE = _l("Choose one of the options.")
+CHILD_FIVE_YEARS = _l("A child (under 17 and not married) can only get a 5-year passport.")
 
 
-def _radio(label, mapping, **kwargs):
-    return RadioField(
+class LimitedRadioField(RadioField):
+    """Radio buttons of which some may be shown but not chosen now (`disabled_values`).
+
+    A disabled option is never shown ticked: the browser would not send it, and the applicant
+    would be told to choose without seeing why.
+    """
+
+    disabled_values: frozenset[str] = frozenset()
+
+    def __iter__(self):
+        for option in super().__iter__():
+            if option._value() in self.disabled_values:
+                option.checked = False
+            yield option
+
+
+def _radio(label, mapping, field_class=RadioField, **kwargs):
+    return field_class(
         label,
         choices=labels.choices(mapping),
         validators=[InputRequired(CHOOSE)],
@@ -69,6 +87,16 @@ def _phone(label, validator, autocomplete):
     )
 
 
+def birth_date_fix(application) -> tuple[str, str]:
+    """Where the date of birth a NIK disagrees with is changed: its own step and box."""
+    where = url_for(
+        "apply.step", public_id=application.public_id, step="passport", _anchor="birth_date-day"
+    )
+    return where, _l(
+        "Change the date of birth in step %(number)d", number=journey.STEPS.index("passport") + 1
+    )
+
+
 def _nik_error(code: str) -> ValidationError:
     return ValidationError(labels.NIK_PROBLEMS[code])
 
@@ -105,6 +133,7 @@ class PassportForm(BaseForm):
     validity_years = _radio(
         _l("Validity"),
         labels.VALIDITIES,
+        field_class=LimitedRadioField,
         coerce=int,
         description=_l("10 years is only for adults: 17 or older, or married."),
     )
@@ -121,13 +150,8 @@ class PassportForm(BaseForm):
             raise ValidationError(_l("Check the year: that would make the applicant over 130."))
 
     def validate_validity_years(self, field):
-        if self.birth_date.data is None or self.marital_status.data not in labels.MARITAL_STATUSES:
-            return
-        adult = eligibility.is_adult(self.birth_date.data, self.marital_status.data, clock.today())
-        if eligibility.validity_problem(field.data, adult) == "child_ten_years":
-            raise ValidationError(
-                _l("A child (under 17 and not married) can only get a 5-year passport.")
-            )
+        if adult_so_far(self) is False and field.data == 10:
+            raise ValidationError(CHILD_FIVE_YEARS)
 
 
 class PersonalForm(BaseForm):
@@ -175,6 +199,8 @@ class PersonalForm(BaseForm):
             today=clock.today(),
         )
         if problems:
+            if problems[0] == "birth_date_mismatch":
+                field.fix_elsewhere = birth_date_fix(self.meta.application)
             raise _nik_error(problems[0])
 
     def validate_mother_nik(self, field):
@@ -285,11 +311,18 @@ def _stored(step: str, application) -> dict:
     return data
 
 
+def adult_so_far(form) -> bool | None:
+    """Adult or child by the birth date and marital status on this form; None while either is
+    missing or the birth date is itself refused, so that its error is the only one."""
+    return eligibility.adult_by_answers(
+        form.birth_date.data, form.marital_status.data, clock.today()
+    )
+
+
 def limit_validities(form) -> None:
-    """Offer 10 years only when the applicant is not known to be a child."""
-    birth_date, marital = form.birth_date.data, form.marital_status.data
-    if birth_date is None or marital not in labels.MARITAL_STATUSES:
+    """Offer 10 years only when the applicant is not known to be a child; for a child, asking
+    to choose says why only 5 years is left."""
+    if adult_so_far(form) is not False:
         return
-    if eligibility.is_adult(birth_date, marital, clock.today()):
-        return
-    form.validity_years.disabled_values = {"10"}
+    form.validity_years.disabled_values = frozenset({"10"})
+    form.validity_years.validators = [InputRequired(CHILD_FIVE_YEARS)]

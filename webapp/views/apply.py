@@ -17,7 +17,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp import clock, labels
-from webapp.forms.apply import ReviewForm, answers, limit_validities, step_form
+from webapp.forms.apply import (
+    ReviewForm,
+    answers,
+    birth_date_fix,
+    limit_validities,
+    step_form,
+)
 from webapp.forms.auth import EmptyForm
 from webapp.forms.base import without_separators
 from webapp.rules import journey, nik
@@ -197,9 +203,9 @@ def nik_check(public_id: str):
         )
     return render_template(
         "apply/_nik_check.html",
-        field=field,
         value=value,
         message=labels.NIK_PROBLEMS[problems[0]] if problems else None,
+        fix=birth_date_fix(application) if problems[:1] == ["birth_date_mismatch"] else None,
     )
 
 

@@ -150,7 +150,10 @@ class PassportForm(BaseForm):
             raise ValidationError(_l("Check the year: that would make the applicant over 130."))
 
     def validate_validity_years(self, field):
-        if adult_so_far(self) is False and field.data == 10:
+        adult = adult_so_far(self)
+        if adult is None:
+            return
+        if eligibility.validity_problem(field.data, adult) == "child_ten_years":
             raise ValidationError(CHILD_FIVE_YEARS)
 
 

@@ -208,6 +208,16 @@ BILL_HISTORY = {
     "void": _l("Billing code no longer payable"),
     "refund_review": _l("Payment under review for a refund"),
 }
+# By datetime.weekday(): Monday is 0.
+WEEKDAYS = (
+    _l("Monday"),
+    _l("Tuesday"),
+    _l("Wednesday"),
+    _l("Thursday"),
+    _l("Friday"),
+    _l("Saturday"),
+    _l("Sunday"),
+)
 FEE_LINES = {"passport": _l("Passport fee"), "express": _l("Express service")}
 
 

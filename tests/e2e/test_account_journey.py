@@ -159,7 +159,9 @@ def test_a_wrong_code_is_explained_beside_the_field_and_at_the_top(live_server, 
     assert summary.count() == 1 and summary.is_visible()
     assert summary.get_attribute("role") == "alert"
     link = summary.locator(f'a[href="#{code_id}"]')
-    assert link.inner_text().strip() == inline.inner_text().strip()
+    # The summary names the question before the problem it shares with the field.
+    question = page.locator(f'label[for="{code_id}"]').inner_text().strip()
+    assert link.inner_text().strip() == f"{question}: {inline.inner_text().strip()}"
     # At the top: above the form that has the problem.
     assert summary.bounding_box()["y"] < code.bounding_box()["y"]
     if javascript:

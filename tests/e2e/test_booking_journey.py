@@ -103,7 +103,7 @@ def first_free_day(phone: Phone, app) -> str:
 def show_day(phone: Phone, app, day: str) -> None:
     """Tap a day in the calendar (turning to the next month if it is there); its hours appear."""
     page = phone.page
-    link = page.locator(f'#calendar table.calendar td a[href$="day={day}"]')
+    link = page.locator(f'#calendar table.calendar td a[href*="day={day}#"]')
     if not link.count():
         next_month(phone, app)
     assert link.count() == 1, f"{day} has no free places in the calendar"
@@ -118,7 +118,7 @@ def hour_row(page: Page, lang: str, hour: int):
 
 
 def free_on(page: Page, day: str) -> int:
-    return int(page.locator(f'#calendar td a[href$="day={day}"] small').inner_text())
+    return int(page.locator(f'#calendar td a[href*="day={day}#"] small').inner_text())
 
 
 # --- Booking, paying and the proof ---------------------------------------------------------
@@ -369,3 +369,35 @@ def test_an_unpaid_hold_frees_its_place_at_two_hours(live_server, page, another_
     expect(page.locator("#payment .billing-code")).to_have_count(0)
     a.assert_not_reloaded()
     look(a, "expired")
+
+
+@pytest.mark.parametrize(
+    ("lang", "javascript"), [("id", True), ("en", False)], ids=["id-js", "en-no-js"]
+)
+def test_the_chosen_days_slots_come_on_screen(live_server, page, lang, javascript):
+    """At 360×740 the slot list sits below the calendar: choosing a day must bring it up, by
+    the #slots anchor without JavaScript and by the swap's handler with it."""
+    app = live_server.app
+    with app.app_context():
+        load_demo_offices(clock.today())
+        user = make_user(locale=lang)
+        makassar = db.session.scalar(select(Office).where(Office.code == MAKASSAR))
+        public_id = submitted_application(user, makassar).public_id
+        email = user.email
+    phone = Phone(page, lang, javascript=javascript, name=f"slots-{lang}")
+    log_in(phone, email)
+    open_calendar(phone, public_id)
+    expect(page.locator("#calendar .release-note")).to_contain_text(
+        translated(app, lang, "Friday") + ", "
+    )
+    phone.mark()
+    show_day(phone, app, first_free_day(phone, app))
+    slots = page.locator("#slots")
+    expect(slots).to_be_in_viewport()
+    top = slots.evaluate("element => element.getBoundingClientRect().top")
+    assert 0 <= top < 740 / 2, f"the slot list starts {top}px down the screen"
+    if javascript:
+        expect(slots).to_be_focused()
+    else:
+        assert urlsplit(page.url).fragment == "slots"
+    look(phone, "day-chosen")

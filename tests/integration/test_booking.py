@@ -1,5 +1,6 @@
 """Booking a slot: the hold and its bill, the quota, expiry at two hours, reschedule, cancel."""
 
+import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -316,3 +317,50 @@ def test_a_cancel_meant_for_an_unpaid_booking_forfeits_no_payment_made_since(app
     with app.app_context():
         assert db.session.scalar(select(Application.status)) == "scheduled"
         assert db.session.scalar(select(Bill.status)) == "paid"
+
+
+def next_friday_nine_wita() -> datetime:
+    """Independently of the rule: the first Friday 09.00 in Makassar after now."""
+    moment = clock.now().astimezone(WITA).replace(hour=9, minute=0, second=0, microsecond=0)
+    while moment.weekday() != 4 or moment <= clock.now():
+        moment += timedelta(days=1)
+    return moment
+
+
+@pytest.mark.parametrize("locale", ["en", "id"])
+def test_the_calendar_says_when_the_next_quota_opens_in_office_time(app, ready, locale):
+    with app.app_context():
+        db.session.execute(update(User).values(locale=locale))
+        db.session.commit()
+    opens = next_friday_nine_wita()
+    page = signed_in(app).get(f"/applications/{ready['public_id']}/slots").text
+    if locale == "en":
+        expected = f"The next quota opens Friday, {opens.day} {opens:%B %Y}, 09:00 WITA."
+        assert expected in page
+        assert "Every Friday at 09:00 WITA the places of the following week" in page
+    else:
+        assert f"Kuota berikutnya dibuka Jumat, {opens.day} " in page
+        assert f"{opens.year}, 09.00 WITA." in page
+
+
+def test_days_not_yet_released_say_so_and_cannot_be_chosen(app, ready):
+    with app.app_context():
+        office = db.session.get(booking.Office, ready["office"])
+        later = make_slot(office, local(15)).starts_at.astimezone(WITA).date()
+    page = signed_in(app).get(f"/applications/{ready['public_id']}/slots?month={later:%Y-%m}")
+    cell = re.search(rf"<td[^>]*>\s*<span[^>]*>{later.day}<small>([^<]+)</small>", page.text)
+    assert cell and cell[1] == "not yet"
+    assert f"day={later.isoformat()}" not in page.text
+    assert "Days marked “not yet” are not open for booking yet." in page.text
+
+
+def test_choosing_a_day_leads_to_its_slots(app, ready):
+    """Without JavaScript the day link's anchor scrolls to the list; htmx gets it in place."""
+    client = signed_in(app)
+    day = local(1).astimezone(WITA).date()
+    calendar = client.get(f"/applications/{ready['public_id']}/slots?month={day:%Y-%m}").text
+    link = re.search(rf'<a href="([^"]*day={day.isoformat()}[^"]*)"', calendar)[1]
+    assert link.endswith("#slots")
+    chosen = client.get(link.replace("&amp;", "&").split("#")[0]).text
+    assert re.search(r'<section id="slots" tabindex="-1"', chosen)
+    assert "09:00 WITA" in chosen and "/static/js/slots.js" in chosen

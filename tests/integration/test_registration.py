@@ -73,6 +73,16 @@ def test_real_names_are_accepted(app, client, name):
 
 
 @pytest.mark.parametrize(
+    "phone",
+    ["0812 3456 7890", "0812.3456.7890", "+62 812 - 3456 - 7890", "0812\u20133456\u20137890"],
+)
+def test_a_phone_number_typed_in_groups_is_accepted(app, client, phone):
+    assert register(client, phone=phone).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(User.phone)) == "+6281234567890"
+
+
+@pytest.mark.parametrize(
     ("field", "value", "message"),
     [
         ("email", "ayu@", "Masukkan alamat email"),

@@ -423,3 +423,132 @@ def test_htmx_upload_returns_the_item(app, applicant):
     )
     assert response.status_code == 200
     assert response.text.lstrip().startswith('<li id="doc-kk"')
+
+
+def spaced(digits: str, separator: str = " ") -> str:
+    """A NIK as printed on the KTP card and as people copy it: in groups of four."""
+    return separator.join(digits[i : i + 4] for i in range(0, len(digits), 4))
+
+
+def input_box(page: str, name: str) -> str:
+    return re.search(rf'<input[^>]*name="{name}"[^>]*>', page)[0]
+
+
+@pytest.mark.parametrize("separator", [" ", "-", ".", " - "])
+def test_niks_and_phones_typed_in_groups_are_kept_whole(app, applicant, separator):
+    client = signed_in(app)
+    base = start(client)
+    submit(client, f"{base}/service", SERVICE)
+    child = {**PASSPORT, "birth_date-year": "2016", "validity_years": "5"}
+    submit(client, f"{base}/passport", child)
+    page = client.get(f"{base}/personal").text
+    niks = {"nik": "5104075111160004", "mother_nik": "5104074101850002"}
+    niks["father_nik"] = "5104070101800003"
+    for name, digits in niks.items():
+        box = input_box(page, name)
+        assert int(re.search(r'maxlength="(\d+)"', box)[1]) >= len(spaced(digits, separator))
+        assert "pattern=" not in box  # a browser would refuse the spaced NIK itself
+    typed = {name: spaced(digits, separator) for name, digits in niks.items()}
+    phone = separator.join(["0812", "3456", "7890"])
+    saved = submit(client, f"{base}/personal", {**PERSONAL, **typed, "phone": phone})
+    assert saved.status_code == 302
+    travel = submit(client, f"{base}/travel", {**TRAVEL, "emergency_phone": phone})
+    assert travel.status_code == 302
+    with app.app_context():
+        application = db.session.scalar(select(Application))
+        stored = {name: getattr(application, name) for name in niks}
+        assert stored == niks
+        assert application.phone == application.emergency_phone == "+6281234567890"
+
+
+def test_the_inline_check_reads_a_spaced_nik_as_typed(app, applicant):
+    client = signed_in(app)
+    base = start(client)
+    submit(client, f"{base}/service", SERVICE)
+    submit(client, f"{base}/passport", PASSPORT)
+    token = csrf_token(client.get(f"{base}/personal"))
+    check = client.post(
+        f"{base}/nik-check",
+        headers={"HX-Request": "true"},
+        data={"csrf_token": token, "field": "nik", "nik": "5104 0751 1197 0004", "sex": "F"},
+    )
+    assert "looks right" in check.text
+
+
+def summary_entries(page: str) -> list[str]:
+    """Each entry of the error summary: its links' targets and its text, tags removed."""
+    summary = re.search(r'<div class="error-summary".*?</ul>', page, re.S)[0]
+    return [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", item)).strip()
+        + " → "
+        + " ".join(re.findall(r'href="([^"]+)"', item))
+        for item in re.findall(r"<li>(.*?)</li>", summary, re.S)
+    ]
+
+
+def test_each_error_in_the_summary_names_its_question_and_links_to_its_input(app, applicant):
+    client = signed_in(app)
+    base = start(client)
+    refused = submit(client, f"{base}/service", {})
+    assert refused.status_code == 422
+    entries = summary_entries(refused.text)
+    assert entries == [
+        "Who is this application for? Choose one of the options. → #for_self-0",
+        "Service: Choose one of the options. → #service-0",
+        "Application type: Choose one of the options. → #application_type-0",
+    ]
+    for target in ("for_self-0", "service-0", "application_type-0"):
+        assert f'id="{target}"' in refused.text
+
+
+def ten_years_option(page: str) -> str:
+    return re.search(r'<input[^>]*value="10"[^>]*>', page)[0]
+
+
+def test_a_future_birth_date_gives_one_error_and_then_the_specific_one(app, applicant):
+    client = signed_in(app)
+    base = start(client)
+    submit(client, f"{base}/service", SERVICE)
+    future = submit(client, f"{base}/passport", {**PASSPORT, "birth_date-year": "2090"})
+    assert future.status_code == 422
+    assert summary_entries(future.text) == [
+        "Date of birth: The date of birth cannot be in the future. → #birth_date-day"
+    ]
+    assert "5-year" not in future.text
+    ten = ten_years_option(future.text)
+    assert "checked" in ten and "disabled" not in ten  # as chosen, still choosable
+
+    fixed = submit(client, f"{base}/passport", {**PASSPORT, "birth_date-year": "2016"})
+    child_only = "A child (under 17 and not married) can only get a 5-year passport."
+    assert summary_entries(fixed.text) == [f"Validity: {child_only} → #validity_years-0"]
+    ten = ten_years_option(fixed.text)
+    assert "disabled" in ten and "checked" not in ten  # never ticked where it cannot be sent
+
+    # A browser does not send the disabled option: still the specific error, not "choose one".
+    unsent = {k: v for k, v in PASSPORT.items() if k != "validity_years"}
+    again = submit(client, f"{base}/passport", {**unsent, "birth_date-year": "2016"})
+    assert summary_entries(again.text) == [f"Validity: {child_only} → #validity_years-0"]
+    assert "Choose one of the options" not in again.text
+
+
+def test_a_nik_that_disagrees_with_the_birth_date_links_to_the_birth_date(app, applicant):
+    client = signed_in(app)
+    base = start(client)
+    submit(client, f"{base}/service", SERVICE)
+    submit(client, f"{base}/passport", PASSPORT)
+    refused = submit(client, f"{base}/personal", {**PERSONAL, "nik": "5104075211970004"})
+    birth_date = f"{base}/passport#birth_date-day"
+    [entry] = summary_entries(refused.text)
+    assert entry.startswith("NIK: Digits 7 to 12 do not match the date of birth")
+    assert entry.endswith(f"→ #nik {birth_date}")
+    assert "Change the date of birth in step 2" in entry
+    beside = re.search(r'<p class="error" id="nik-error">.*?</p>', refused.text, re.S)[0]
+    assert f'href="{birth_date}"' in beside
+    token = csrf_token(refused)
+    check = client.post(
+        f"{base}/nik-check",
+        headers={"HX-Request": "true"},
+        data={"csrf_token": token, "field": "nik", "nik": "5104 0752 1197 0004", "sex": "F"},
+    )
+    assert "do not match the date of birth" in check.text and f'href="{birth_date}"' in check.text
+    assert client.get(birth_date.split("#")[0]).status_code == 200

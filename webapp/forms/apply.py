@@ -1,21 +1,46 @@
 """One form per step of the application; questions that do not apply are removed per case."""
 
 import phonenumbers
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, RadioField, StringField, TelField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from webapp import clock, labels
-from webapp.forms.base import REQUIRED, BaseForm, IndonesianMobile, PersonName
+from webapp.forms.base import (
+    REQUIRED,
+    BaseForm,
+    IndonesianMobile,
+    PersonName,
+    room_for_separators,
+    without_separators,
+)
 from webapp.forms.fields import DatePartsField
 from webapp.rules import eligibility, journey, nik
 
 CHOOSE = _l("Choose one of the options.")
+CHILD_FIVE_YEARS = _l("A child (under 17 and not married) can only get a 5-year passport.")
 
 
-def _radio(label, mapping, **kwargs):
-    return RadioField(
+class LimitedRadioField(RadioField):
+    """Radio buttons of which some may be shown but not chosen now (`disabled_values`).
+
+    A disabled option is never shown ticked: the browser would not send it, and the applicant
+    would be told to choose without seeing why.
+    """
+
+    disabled_values: frozenset[str] = frozenset()
+
+    def __iter__(self):
+        for option in super().__iter__():
+            if option._value() in self.disabled_values:
+                option.checked = False
+            yield option
+
+
+def _radio(label, mapping, field_class=RadioField, **kwargs):
+    return field_class(
         label,
         choices=labels.choices(mapping),
         validators=[InputRequired(CHOOSE)],
@@ -38,16 +63,37 @@ def _name(label, autocomplete="off"):
 
 
 def _nik(label, description=None):
+    """Typed as on the KTP, in groups or not: validate_* judges the 16 digits alone."""
     return StringField(
         label,
         validators=[DataRequired(REQUIRED)],
+        filters=[without_separators],
         description=description,
         render_kw={
             "inputmode": "numeric",
             "autocomplete": "off",
-            "maxlength": 16,
-            "pattern": "[0-9]{16}",
+            "maxlength": room_for_separators(16),
         },
+    )
+
+
+def _phone(label, validator, autocomplete):
+    """A phone number as people write it ("0812-3456-7890"); the limit counts what remains."""
+    return TelField(
+        label,
+        validators=[DataRequired(REQUIRED), _max(20), validator],
+        filters=[without_separators],
+        render_kw={"autocomplete": autocomplete, "inputmode": "tel"},
+    )
+
+
+def birth_date_fix(application) -> tuple[str, str]:
+    """Where the date of birth a NIK disagrees with is changed: its own step and box."""
+    where = url_for(
+        "apply.step", public_id=application.public_id, step="passport", _anchor="birth_date-day"
+    )
+    return where, _l(
+        "Change the date of birth in step %(number)d", number=journey.STEPS.index("passport") + 1
     )
 
 
@@ -87,6 +133,7 @@ class PassportForm(BaseForm):
     validity_years = _radio(
         _l("Validity"),
         labels.VALIDITIES,
+        field_class=LimitedRadioField,
         coerce=int,
         description=_l("10 years is only for adults: 17 or older, or married."),
     )
@@ -103,13 +150,11 @@ class PassportForm(BaseForm):
             raise ValidationError(_l("Check the year: that would make the applicant over 130."))
 
     def validate_validity_years(self, field):
-        if self.birth_date.data is None or self.marital_status.data not in labels.MARITAL_STATUSES:
+        adult = adult_so_far(self)
+        if adult is None:
             return
-        adult = eligibility.is_adult(self.birth_date.data, self.marital_status.data, clock.today())
         if eligibility.validity_problem(field.data, adult) == "child_ten_years":
-            raise ValidationError(
-                _l("A child (under 17 and not married) can only get a 5-year passport.")
-            )
+            raise ValidationError(CHILD_FIVE_YEARS)
 
 
 class PersonalForm(BaseForm):
@@ -131,11 +176,7 @@ class PersonalForm(BaseForm):
         validators=[DataRequired(REQUIRED), _max(60)],
         render_kw={"autocomplete": "organization-title", "maxlength": 60},
     )
-    phone = TelField(
-        _l("Mobile number"),
-        validators=[DataRequired(REQUIRED), _max(20), IndonesianMobile()],
-        render_kw={"autocomplete": "tel", "inputmode": "tel"},
-    )
+    phone = _phone(_l("Mobile number"), IndonesianMobile(), "tel")
     mother_name = _name(_l("Mother's name"))
     father_name = _name(_l("Father's name"))
     mother_nik = _nik(_l("Mother's NIK"))
@@ -161,6 +202,8 @@ class PersonalForm(BaseForm):
             today=clock.today(),
         )
         if problems:
+            if problems[0] == "birth_date_mismatch":
+                field.fix_elsewhere = birth_date_fix(self.meta.application)
             raise _nik_error(problems[0])
 
     def validate_mother_nik(self, field):
@@ -210,11 +253,7 @@ class TravelForm(BaseForm):
     )
     stay_length = _radio(_l("Planned length of stay"), labels.STAY_LENGTHS)
     emergency_name = _name(_l("Name of a relative to contact in an emergency"))
-    emergency_phone = TelField(
-        _l("Relative's phone number"),
-        validators=[DataRequired(REQUIRED), _max(20), AnyPhone()],
-        render_kw={"inputmode": "tel", "autocomplete": "off"},
-    )
+    emergency_phone = _phone(_l("Relative's phone number"), AnyPhone(), "off")
 
 
 class ReviewForm(BaseForm):
@@ -275,11 +314,18 @@ def _stored(step: str, application) -> dict:
     return data
 
 
+def adult_so_far(form) -> bool | None:
+    """Adult or child by the birth date and marital status on this form; None while either is
+    missing or the birth date is itself refused, so that its error is the only one."""
+    return eligibility.adult_by_answers(
+        form.birth_date.data, form.marital_status.data, clock.today()
+    )
+
+
 def limit_validities(form) -> None:
-    """Offer 10 years only when the applicant is not known to be a child."""
-    birth_date, marital = form.birth_date.data, form.marital_status.data
-    if birth_date is None or marital not in labels.MARITAL_STATUSES:
+    """Offer 10 years only when the applicant is not known to be a child; for a child, asking
+    to choose says why only 5 years is left."""
+    if adult_so_far(form) is not False:
         return
-    if eligibility.is_adult(birth_date, marital, clock.today()):
-        return
-    form.validity_years.disabled_values = {"10"}
+    form.validity_years.disabled_values = frozenset({"10"})
+    form.validity_years.validators = [InputRequired(CHILD_FIVE_YEARS)]

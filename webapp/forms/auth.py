@@ -11,6 +11,7 @@ from webapp.forms.base import (
     PersonName,
     StrongPassword,
     digits_field,
+    without_separators,
 )
 
 EMAIL_LABEL = _l("Email address")
@@ -46,7 +47,12 @@ class RegisterForm(BaseForm):
     email = _email_field()
     phone = TelField(
         _l("Mobile number"),
-        validators=[DataRequired(REQUIRED), Length(max=20), IndonesianMobile()],
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=20, message=_l("Use at most %(max)d characters.")),
+            IndonesianMobile(),
+        ],
+        filters=[without_separators],
         render_kw={"autocomplete": "tel", "inputmode": "tel"},
         description=_l("For example 081234567890."),
     )

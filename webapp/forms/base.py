@@ -1,5 +1,7 @@
 """The base form: CSRF from Flask-WTF, and whitespace stripped from every text input."""
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, ValidationError
@@ -21,6 +23,21 @@ REQUIRED = _l("This field is required.")
 
 def _strip(value):
     return without_control_characters(value).strip() if isinstance(value, str) else value
+
+
+# What people put between groups of digits: spaces (also the no-break kinds phones paste),
+# dashes of any length and dots, as in "5104 0751 1197 0004" or "0812-3456-7890".
+_SEPARATORS = re.compile(r"[\s.\-\u2010-\u2015\u2212]+")
+
+
+def without_separators(value):
+    """The typed code with its grouping dropped, so that only what counts is validated."""
+    return _SEPARATORS.sub("", value) if isinstance(value, str) else value
+
+
+def room_for_separators(digits: int) -> int:
+    """A maxlength that never cuts a code typed with a separator between every digit."""
+    return 2 * digits
 
 
 class BaseForm(FlaskForm):
@@ -54,18 +71,22 @@ class IndonesianMobile:
 
 
 def digits_field(label, digits: int, message, description=None, autocomplete="off"):
-    """A code of exactly `digits` digits, with the phone's number pad."""
+    """A code of exactly `digits` digits, with the phone's number pad; typed in groups or not.
+
+    The browser's maxlength leaves room for separators (they are dropped before validation),
+    and the server judges the digits alone, so a code typed "5104 0751 1197 0004" is never cut.
+    """
     return StringField(
         label,
         validators=[
             DataRequired(REQUIRED),
             Regexp(rf"^[0-9]{{{digits}}}\Z", message=message),
         ],
+        filters=[without_separators],
         render_kw={
             "autocomplete": autocomplete,
             "inputmode": "numeric",
-            "pattern": f"[0-9]{{{digits}}}",
-            "maxlength": digits,
+            "maxlength": room_for_separators(digits),
             "spellcheck": "false",
         },
         description=description,

@@ -50,3 +50,18 @@ def validity_problem(validity_years: int, adult: bool) -> str | None:
     if validity_years not in allowed_validities(adult):
         return "child_ten_years"
     return None
+
+
+def adult_by_answers(
+    birth_date: date | None, marital_status: str | None, today: date
+) -> bool | None:
+    """Adult or child as far as the answers tell; None while they tell nothing yet.
+
+    A missing or implausible birth date (in the future, over MAX_AGE) decides nothing: its own
+    error comes first, and no child rule (5 years only, the parents' data) follows from it.
+    """
+    if birth_date is None or marital_status not in MARITAL_STATUSES:
+        return None
+    if birth_date_problem(birth_date, today):
+        return None
+    return is_adult(birth_date, marital_status, today)

@@ -25,6 +25,18 @@ def release_moment(slot_day: date, release_weekday: int, release_hour: int, zone
     return datetime.combine(opening_day, time(release_hour), tzinfo=ZoneInfo(zone))
 
 
+def next_release(now: datetime, release_weekday: int, release_hour: int, zone: str) -> datetime:
+    """The first release after `now`, in the office's zone: its next release weekday at the
+    release hour (a week on when that moment is now or has passed today). It opens the slots
+    of the week that follows it, Monday to Sunday."""
+    local_now = now.astimezone(ZoneInfo(zone))
+    days_ahead = (release_weekday - local_now.weekday()) % 7
+    moment = datetime.combine(
+        local_now.date() + timedelta(days=days_ahead), time(release_hour), tzinfo=ZoneInfo(zone)
+    )
+    return moment if moment > now else moment + timedelta(days=7)
+
+
 def booking_problem(
     starts_at: datetime,
     *,

@@ -104,6 +104,13 @@ def month_of(office: Office, lane: str, year: int, month: int) -> dict[date, lis
     return days
 
 
+def next_release(office: Office) -> datetime:
+    """When this office next opens quota, in its own zone."""
+    return quota.next_release(
+        clock.now(), office.release_weekday, office.release_hour, office.timezone
+    )
+
+
 def _problem(office: Office, slot: Slot, moment: datetime, closed: frozenset[date]) -> str | None:
     return quota.booking_problem(
         slot.starts_at,

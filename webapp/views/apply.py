@@ -17,8 +17,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp import clock, labels
-from webapp.forms.apply import ReviewForm, answers, limit_validities, step_form
+from webapp.forms.apply import (
+    ReviewForm,
+    answers,
+    birth_date_fix,
+    limit_validities,
+    step_form,
+)
 from webapp.forms.auth import EmptyForm
+from webapp.forms.base import without_separators
 from webapp.rules import journey, nik
 from webapp.rules.statuses import DRAFT, SCHEDULED, SUBMITTED
 from webapp.services import applications, audit, booking, lifecycle
@@ -184,7 +191,7 @@ def nik_check(public_id: str):
     """The NIK's structure, and its agreement with birth date and sex, as the field is left."""
     application = owned(public_id)
     field = request.form.get("field", "nik")
-    value = (request.form.get(field) or "").strip()
+    value = without_separators((request.form.get(field) or "").strip())
     sex = {"nik": request.form.get("sex"), "mother_nik": "F", "father_nik": "M"}.get(field)
     problems = []
     if value:
@@ -196,9 +203,9 @@ def nik_check(public_id: str):
         )
     return render_template(
         "apply/_nik_check.html",
-        field=field,
         value=value,
         message=labels.NIK_PROBLEMS[problems[0]] if problems else None,
+        fix=birth_date_fix(application) if problems[:1] == ["birth_date_mismatch"] else None,
     )
 
 

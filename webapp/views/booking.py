@@ -89,6 +89,10 @@ def slots(public_id: str):
         "free_by_day": {
             d: sum(v.free for v in views if not v.problem) for d, views in days.items()
         },
+        "not_released": {
+            d for d, views in days.items() if all(v.problem == "not_released" for v in views)
+        },
+        "next_release": booking.next_release(office),
         "day": chosen_day,
         "day_slots": days.get(chosen_day, []) if chosen_day else [],
         "previous": _shift(month, -1),

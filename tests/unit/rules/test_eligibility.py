@@ -5,6 +5,7 @@ import pytest
 from webapp.rules.eligibility import (
     MARITAL_STATUSES,
     PASSPORT_KINDS,
+    adult_by_answers,
     age_on,
     allowed_validities,
     birth_date_problem,
@@ -103,3 +104,20 @@ def test_allowed_validities(adult, validities):
 )
 def test_validity_problem(validity_years, adult, problem):
     assert validity_problem(validity_years, adult) == problem
+
+
+@pytest.mark.parametrize(
+    ("birth_date", "marital_status", "adult"),
+    [
+        (date(1990, 1, 1), "single", True),
+        (date(2016, 1, 1), "single", False),
+        (date(2016, 1, 1), "married", True),
+        (date(2090, 1, 1), "single", None),  # in the future: its own error, no child rule
+        (date(1890, 1, 1), "single", None),  # over 130: the same
+        (None, "single", None),
+        (date(2016, 1, 1), None, None),
+        (date(2016, 1, 1), "engaged", None),  # not an answer the form offers
+    ],
+)
+def test_only_plausible_answers_make_an_adult_or_a_child(birth_date, marital_status, adult):
+    assert adult_by_answers(birth_date, marital_status, TODAY) is adult

@@ -1,6 +1,7 @@
 """Quota rules, table by table: release moments, bookability, the day-before rule, codes."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -9,6 +10,7 @@ from webapp.rules.quota import (
     booking_problem,
     can_reschedule,
     new_billing_code,
+    next_release,
     release_moment,
 )
 
@@ -27,6 +29,64 @@ WITA = "Asia/Makassar"
 )
 def test_release_moment(slot_day, weekday, hour, opens):
     assert release_moment(slot_day, weekday, hour, WITA) == opens
+
+
+FRIDAY_9_WITA = datetime(2026, 12, 4, 9, 0, tzinfo=ZoneInfo(WITA))
+
+
+@pytest.mark.parametrize(
+    ("now", "weekday", "hour", "zone", "opens"),
+    [
+        (datetime(2026, 12, 1, 2, 0, tzinfo=UTC), 4, 9, WITA, FRIDAY_9_WITA),  # Tuesday
+        (datetime(2026, 12, 4, 0, 59, tzinfo=UTC), 4, 9, WITA, FRIDAY_9_WITA),  # 08.59 Friday
+        # 09.00 Friday: that release has just happened, the next one is a week on.
+        (datetime(2026, 12, 4, 1, 0, tzinfo=UTC), 4, 9, WITA, FRIDAY_9_WITA + timedelta(days=7)),
+        (datetime(2026, 12, 5, 12, 0, tzinfo=UTC), 4, 9, WITA, FRIDAY_9_WITA + timedelta(days=7)),
+        # 23.30 UTC Thursday is already Friday 07.30 in WITA: today, not a week on.
+        (datetime(2026, 12, 3, 23, 30, tzinfo=UTC), 4, 9, WITA, FRIDAY_9_WITA),
+        # The same instant in WIB (06.30 Friday) and WIT (08.30 Friday): each in its own zone.
+        (
+            datetime(2026, 12, 3, 23, 30, tzinfo=UTC),
+            4,
+            9,
+            "Asia/Jakarta",
+            datetime(2026, 12, 4, 9, 0, tzinfo=ZoneInfo("Asia/Jakarta")),
+        ),
+        (
+            datetime(2026, 12, 4, 0, 30, tzinfo=UTC),
+            4,
+            9,
+            "Asia/Jayapura",
+            datetime(2026, 12, 11, 9, 0, tzinfo=ZoneInfo("Asia/Jayapura")),
+        ),
+        (
+            datetime(2026, 12, 1, 2, 0, tzinfo=UTC),
+            0,
+            8,
+            WITA,
+            datetime(2026, 12, 7, 8, 0, tzinfo=ZoneInfo(WITA)),
+        ),
+        (
+            datetime(2026, 12, 31, 12, 0, tzinfo=UTC),
+            4,
+            9,
+            WITA,
+            datetime(2027, 1, 1, 9, 0, tzinfo=ZoneInfo(WITA)),
+        ),
+    ],
+)
+def test_next_release(now, weekday, hour, zone, opens):
+    moment = next_release(now, weekday, hour, zone)
+    assert moment == opens and moment.utcoffset() == opens.utcoffset()  # told in office time
+
+
+@pytest.mark.parametrize("hours", range(0, 24 * 8, 5))
+def test_the_next_release_opens_the_first_week_not_yet_open(hours):
+    now = datetime(2026, 12, 1, 0, 0, tzinfo=UTC) + timedelta(hours=hours)
+    moment = next_release(now, 4, 9, WITA)
+    monday = (moment + timedelta(days=3)).date()
+    assert release_moment(monday, 4, 9, WITA) == moment > now
+    assert release_moment(monday - timedelta(days=7), 4, 9, WITA) <= now
 
 
 SLOT = datetime(2026, 12, 8, 1, 0, tzinfo=UTC)  # Tuesday 8 December, 09.00 WITA

@@ -7,7 +7,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp import config as settings
-from webapp.extensions import csrf, db, htmx, limiter, login_manager, mail, migrate
+from webapp.extensions import compress, csrf, db, htmx, limiter, login_manager, mail, migrate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -59,6 +59,8 @@ def _trust_proxies(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     from webapp.services.accounts import load_session_user
 
+    # Registered first, so that its hook runs last, on the response every other hook has shaped.
+    _compress_responses(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
     csrf.init_app(app)
@@ -70,6 +72,18 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None  # the login page explains itself
     login_manager.session_protection = "basic"
+
+
+def _compress_responses(app: Flask) -> None:
+    """Brotli where the browser takes it (HTTPS), gzip otherwise, whatever serves the app.
+
+    The same hook runs under `flask run` and gunicorn; a proxy in front may compress instead
+    (see the README). Static files arrive here whole (webapp.assets), so they get a length.
+    """
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "gzip"])
+    app.config.setdefault("COMPRESS_BR_LEVEL", 5)
+    compress.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -2,9 +2,14 @@
 
 import hashlib
 import os
+from contextlib import closing
 from functools import cache
 
 from flask import Flask, Response, request, url_for
+
+HASHED = "public, max-age=31536000, immutable"
+# Files named without a hash (icons, the manifest) are kept but asked about again each time.
+UNHASHED = "no-cache"
 
 
 @cache
@@ -22,14 +27,21 @@ def asset_url(filename: str) -> str:
     return url_for("static", filename=filename, v=_digest(path, os.path.getmtime(path)))
 
 
-def _cache_hashed_assets(response: Response) -> Response:
-    if request.endpoint == "static" and request.args.get("v") and response.status_code == 200:
-        response.cache_control.public = True
-        response.cache_control.max_age = 31536000
-        response.cache_control.immutable = True
+def _static_headers(response: Response) -> Response:
+    if request.endpoint != "static":
+        return response
+    # One header that says one thing: send_file's default no-cache would contradict immutable.
+    hashed = request.args.get("v") and response.status_code == 200
+    response.headers["Cache-Control"] = HASHED if hashed else UNHASHED
+    if response.status_code == 200:
+        # A streamed file would be compressed chunk by chunk and sent without a length; static
+        # files are small, so read them whole and let compression send them with one.
+        response.direct_passthrough = False
+        with closing(response.response) as file:
+            response.set_data(b"".join(file))
     return response
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["asset"] = asset_url
-    app.after_request(_cache_hashed_assets)
+    app.after_request(_static_headers)

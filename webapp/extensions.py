@@ -1,6 +1,7 @@
 """Flask extensions, created unbound and bound in create_app()."""
 
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -27,4 +28,5 @@ csrf = CSRFProtect()
 babel = Babel()
 mail = Mail()
 htmx = Htmx()
+compress = Compress()
 limiter = Limiter(key_func=get_remote_address)

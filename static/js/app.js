@@ -16,15 +16,36 @@
   }
   document.addEventListener("DOMContentLoaded", focusErrors);
   document.addEventListener("htmx:afterSwap", focusErrors);
-  // A request that never reached the server leaves the page as it is; say so, and clear the
-  // notice as soon as a request gets through again.
-  function connectionNotice(show) {
-    var notice = document.getElementById("offline-notice");
-    if (notice) notice.hidden = !show;
+  // A request that never reached the server leaves the page as it is; say so where the
+  // applicant is (beside the form's button, or at the foot of the screen), move the focus there
+  // for screen readers, and clear the notice as soon as a request gets through again. The
+  // element is kept: a swap may take it out of the page while it is beside a form.
+  var notice = null;
+  function showOffline(source) {
+    if (!notice) return;
+    var form = source && source.closest ? source.closest("form") : null;
+    var button = form ? form.querySelector("button[type=submit], button:not([type])") : null;
+    notice.classList.toggle("notice-floating", !button);
+    if (button) button.parentNode.insertBefore(notice, button);
+    else document.body.appendChild(notice);
+    notice.hidden = false;
+    notice.setAttribute("tabindex", "-1");
+    notice.scrollIntoView({ block: "nearest" });
+    notice.focus({ preventScroll: true });
   }
-  document.addEventListener("htmx:sendError", function () { connectionNotice(true); });
+  document.addEventListener("DOMContentLoaded", function () {
+    notice = document.getElementById("offline-notice");
+  });
+  document.addEventListener("htmx:sendError", function (event) { showOffline(event.detail.elt); });
   document.addEventListener("htmx:afterRequest", function (event) {
-    if (event.detail.xhr && event.detail.xhr.status) connectionNotice(false);
+    if (notice && event.detail.xhr && event.detail.xhr.status) notice.hidden = true;
+  });
+  // Shown in place of a page that could not load, the offline page's "Try again" loads that page.
+  document.addEventListener("DOMContentLoaded", function () {
+    var retry = document.getElementById("retry");
+    if (retry && location.pathname !== retry.getAttribute("data-offline-path")) {
+      retry.href = location.href;
+    }
   });
   // "Use my location": the browser's position fills the office search, nearest first.
   document.addEventListener("DOMContentLoaded", function () {

@@ -182,7 +182,8 @@ def test_a_wrong_name_is_named_live_and_a_fix_verifies(worker_server, page):
     assert stored_application(app, base).nik_reason == "full_name"
     phone.check_page("travel-name-mismatch")
 
-    # Back to the personal step through the progress bar, to correct the name.
+    # Back to the personal step through the folded step list, to correct the name.
+    page.locator("#progress summary").click()
     page.locator(f'#progress a[href="{base}/personal"]').click()
     page.wait_for_url(lambda url: urlsplit(url).path == f"{base}/personal")
     name = page.locator('#wizard input[name="full_name"]')

@@ -25,6 +25,7 @@ from webapp.services import applications, audit, booking, lifecycle
 from webapp.services import documents as document_service
 from webapp.services import proof as proofs
 from webapp.views.access import verified
+from webapp.views.errors import answers_too_large
 
 bp = Blueprint("apply", __name__, url_prefix="/applications")
 bp.app_context_processor(lambda: {"labels": labels})
@@ -264,12 +265,28 @@ def documents_context(application, errors: dict | None = None) -> dict:
     return {
         "items": document_service.required_items(application),
         "upload_errors": errors or {},
-        "form": EmptyForm(),
+        "form": EmptyForm(formdata=None),  # renders tokens only; a refused body is never read
     }
+
+
+def _too_large_upload():
+    """A file over the request's size limit: the step again, the refusal beside its item."""
+    application, code = owned(request.view_args["public_id"]), request.view_args["code"]
+    if request.htmx or code not in labels.DOCUMENTS or guard(application, "documents"):
+        return None  # htmx shows the plain refusal beside the form that sent it
+    return refused_upload(application, code, labels.UPLOAD_PROBLEMS["too_large"])
+
+
+def refused_upload(application, code: str, message: str):
+    if request.htmx:
+        return document_item(application, code, error=message), 422
+    context = documents_context(application, {code: message})
+    return render_step(application, "documents", 422, **context)
 
 
 @bp.route("/<public_id>/documents/<code>", methods=["POST"])
 @verified
+@answers_too_large(_too_large_upload)
 def upload_document(public_id: str, code: str):
     application = owned(public_id)
     if (elsewhere := guard(application, "documents")) is not None:
@@ -282,11 +299,7 @@ def upload_document(public_id: str, code: str):
     except LookupError:
         abort(404)
     except document_service.UploadRefused as refused:
-        message = labels.UPLOAD_PROBLEMS[refused.code]
-        if request.htmx:
-            return document_item(application, code, error=message), 422
-        context = documents_context(application, {code: message})
-        return render_step(application, "documents", 422, **context)
+        return refused_upload(application, code, labels.UPLOAD_PROBLEMS[refused.code])
     if request.htmx:
         return document_item(application, code)
     flash(_("%(document)s is uploaded.", document=labels.DOCUMENTS[code]), "success")
@@ -348,5 +361,5 @@ def document_item(application, code: str, error: str | None = None) -> str:
         code=code,
         document=document,
         error=error,
-        form=EmptyForm(),
+        form=EmptyForm(formdata=None),
     )

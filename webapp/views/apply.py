@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp import clock, labels
+from webapp.documents.upload_checks import MAX_BYTES, MEDIA_TYPES
 from webapp.forms.apply import ReviewForm, answers, limit_validities, step_form
 from webapp.forms.auth import EmptyForm
 from webapp.rules import journey, nik
@@ -33,6 +34,8 @@ bp.app_context_processor(lambda: {"labels": labels})
 FORM_STEPS = "service,passport,personal,travel"
 
 
+# What the page checks a file against before sending it: the limits the server applies.
+UPLOAD_LIMITS = {"max_bytes": MAX_BYTES, "media_types": MEDIA_TYPES}
 PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{1,16}")
 
 
@@ -266,6 +269,7 @@ def documents_context(application, errors: dict | None = None) -> dict:
         "items": document_service.required_items(application),
         "upload_errors": errors or {},
         "form": EmptyForm(formdata=None),  # renders tokens only; a refused body is never read
+        "upload_limits": UPLOAD_LIMITS,
     }
 
 
@@ -362,4 +366,5 @@ def document_item(application, code: str, error: str | None = None) -> str:
         document=document,
         error=error,
         form=EmptyForm(formdata=None),
+        upload_limits=UPLOAD_LIMITS,
     )

@@ -26,6 +26,7 @@ from webapp.services import applications, audit, booking, lifecycle
 from webapp.services import documents as document_service
 from webapp.services import proof as proofs
 from webapp.views.access import verified
+from webapp.views.confirmations import confirmation
 from webapp.views.errors import answers_too_large
 
 bp = Blueprint("apply", __name__, url_prefix="/applications")
@@ -133,7 +134,6 @@ def overview(public_id: str):
         "apply/overview.html",
         **booking_context(application),
         history=audit.for_owner(current_user.id, application.id),
-        cancel_form=EmptyForm(),
     )
 
 
@@ -235,18 +235,32 @@ def review(public_id: str):
     )
 
 
-@bp.route("/<public_id>/cancel", methods=["POST"])
+@bp.route("/<public_id>/cancel", methods=["GET", "POST"])
 @verified
 def cancel(public_id: str):
+    """What cancelling an unbooked application does, then, once confirmed, the cancel from the
+    status the applicant saw."""
     application = owned(public_id)
-    if EmptyForm().validate_on_submit() and application.status in (DRAFT, SUBMITTED):
-        try:
-            applications.cancel(application, "cancelled by the applicant")
-        except lifecycle.TransitionRefused:
-            flash(labels.STATUS_CHANGED, "error")
-            return redirect(url_for("apply.overview", public_id=public_id))
-        flash(_("The application is cancelled."), "success")
-    return redirect(url_for("main.index"))
+    form = EmptyForm()
+    if form.validate_on_submit() and (seen := request.form.get("seen")):
+        if seen == application.status and seen in (DRAFT, SUBMITTED):
+            try:
+                applications.cancel(application, "cancelled by the applicant")
+                flash(_("The application is cancelled."), "success")
+                return redirect(url_for("main.index"))
+            except lifecycle.TransitionRefused:
+                pass  # moved meanwhile, as when the status seen is not the one now
+        flash(labels.STATUS_CHANGED, "error")
+        return redirect(url_for("apply.overview", public_id=public_id))
+    if application.status not in (DRAFT, SUBMITTED):
+        return redirect(url_for("apply.overview", public_id=public_id))
+    return confirmation(
+        "apply/_cancel_confirm.html",
+        "cancel-confirmation",
+        _("Cancel the application?"),
+        application=application,
+        form=form,
+    )
 
 
 @bp.route("/<public_id>/documents", methods=["GET", "POST"])

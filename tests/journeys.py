@@ -58,7 +58,8 @@ class Booking:
         return self.client.post(self.url(tail), data={"csrf_token": self.token(), **data}, **kwargs)
 
     def hold(self) -> "Booking":
-        response = self.post("/hold", {"slot": self.slot_id})
+        # As the confirmation page posts it: the hour, and the status it was shown for.
+        response = self.post("/hold", {"slot": self.slot_id, "seen": self.status()})
         assert response.location == self.url(), response.status_code
         assert self.status() == "awaiting_payment"
         return self

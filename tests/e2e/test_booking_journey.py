@@ -121,6 +121,18 @@ def free_on(page: Page, day: str) -> int:
     return int(page.locator(f'#calendar td a[href*="day={day}#"] small').inner_text())
 
 
+def hold_hour(phone: Phone, row) -> None:
+    """Choose an hour: a panel says in place what holding it costs, then it is held."""
+    page = phone.page
+    row.locator("a.button").click()
+    panel = page.locator("#hold-confirmation .confirm-panel")
+    expect(panel.locator("h2")).to_be_focused()
+    expect(panel).to_contain_text(FEE[phone.lang])
+    phone.assert_not_reloaded()
+    look(phone, "hold-confirmation")
+    panel.locator('button[type="submit"]').click()
+
+
 # --- Booking, paying and the proof ---------------------------------------------------------
 
 
@@ -188,11 +200,11 @@ def test_book_makassar_pay_and_get_the_proof(live_server, page, context, lang, t
     labels_shown = [rows.nth(n).locator("span").first.inner_text() for n in range(rows.count())]
     assert labels_shown == [hour_label(lang, hour) for hour in SLOT_HOURS]
     look(phone, "calendar")
-    chosen = rows.filter(has=page.locator('button[type="submit"]')).first
+    chosen = rows.filter(has=page.locator("a.button")).first
     hour = chosen.locator("span").first.inner_text()
 
     # Holding it: the bill on the application page, polling itself.
-    chosen.locator('button[type="submit"]').click()
+    hold_hour(phone, chosen)
     page.wait_for_url(lambda url: urlsplit(url).path == base)
     bill = page.locator("#payment")
     code = bill.locator(".billing-code").inner_text().strip()
@@ -305,7 +317,7 @@ def test_an_unpaid_hold_frees_its_place_at_two_hours(live_server, page, another_
     before = free_on(page, day)
     row = hour_row(page, "en", SLOT_HOURS[0])
     expect(row.locator(".hint")).to_have_text("1 free")
-    row.locator('button[type="submit"]').click()
+    hold_hour(a, row)
     page.wait_for_url(lambda url: urlsplit(url).path == f"/applications/{mine}")
     expect(page.locator("#payment .billing-code")).to_have_text(re.compile(r"^\d{15}$"))
     a.mark()
@@ -318,7 +330,7 @@ def test_an_unpaid_hold_frees_its_place_at_two_hours(live_server, page, another_
     show_day(b, app, day)
     row = hour_row(b.page, "en", SLOT_HOURS[0])
     expect(row.locator(".hint")).to_have_text("full")
-    expect(row.locator("button")).to_have_count(0)
+    expect(row.locator("a.button")).to_have_count(0)
     assert free_on(b.page, day) == before - 1
 
     # Two hours pass: the deadline of A's hold and bill is now one second ago.
@@ -340,7 +352,7 @@ def test_an_unpaid_hold_frees_its_place_at_two_hours(live_server, page, another_
     row = hour_row(b.page, "en", SLOT_HOURS[0])
     expect(row.locator(".hint")).to_have_text("1 free")
     look(b, "calendar-freed")
-    row.locator('button[type="submit"]').click()
+    hold_hour(b, row)
     b.page.wait_for_url(lambda url: urlsplit(url).path == f"/applications/{theirs}")
     expect(b.page.locator("#payment .billing-code")).to_have_text(re.compile(r"^\d{15}$"))
     expect(b.page.locator("main .notice-error:not(#offline-notice)")).to_have_count(0)

@@ -7,13 +7,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select, update
 
+from tests.booked import hold, pay
 from tests.conftest import Mailbox
 from tests.factories import make_office, make_slot, make_user, submitted_application
 from tests.html import csrf_token
 from tests.integration.test_wizard import signed_in
 from webapp import clock
 from webapp.extensions import db
-from webapp.models import Application, AuditEntry, Bill, Closure, Hold, User
+from webapp.models import Application, AuditEntry, Bill, Closure, Hold, Office, User
 from webapp.services import booking
 
 WITA = ZoneInfo("Asia/Makassar")
@@ -37,10 +38,13 @@ def ready(app):
 
 
 def post_hold(client, public_id: str, slot_id: int, follow=False):
+    """The hold (or move) as its confirmation page posts it: with the status it was shown for."""
     token = csrf_token(client.get(f"/applications/{public_id}"))
+    with client.application.app_context():
+        seen = db.session.scalar(select(Application.status).filter_by(public_id=public_id))
     return client.post(
         f"/applications/{public_id}/hold",
-        data={"csrf_token": token, "slot": slot_id},
+        data={"csrf_token": token, "slot": slot_id, "seen": seen},
         follow_redirects=follow,
     )
 
@@ -209,7 +213,10 @@ def test_cancelling_states_the_forfeited_fee_and_frees_the_place(app, ready):
     page = client.get(f"/applications/{ready['public_id']}/cancel-booking").text
     assert "Rp950,000" in page and "not be returned" in page
     token = csrf_token(client.get(f"/applications/{ready['public_id']}/cancel-booking"))
-    client.post(f"/applications/{ready['public_id']}/cancel-booking", data={"csrf_token": token})
+    client.post(
+        f"/applications/{ready['public_id']}/cancel-booking",
+        data={"csrf_token": token, "seen": "scheduled"},
+    )
     with app.app_context():
         assert db.session.scalar(select(Application.status)) == "cancelled"
         assert db.session.scalar(select(Hold.status)) == "cancelled"
@@ -224,7 +231,7 @@ def test_another_account_cannot_book_or_see_the_calendar(app, ready):
     token = csrf_token(intruder.get("/"))
     response = intruder.post(
         f"/applications/{ready['public_id']}/hold",
-        data={"csrf_token": token, "slot": ready["slot"]},
+        data={"csrf_token": token, "slot": ready["slot"], "seen": "submitted"},
     )
     assert response.status_code == 404
 
@@ -268,7 +275,6 @@ def test_moving_is_audited_and_expiries_are_counted_per_account(app, ready):
 
 
 def test_a_moved_appointment_keeps_its_bill_proof_and_trail(app, ready):
-    from tests.booked import hold, pay
     from webapp.services import proof
 
     with app.app_context():
@@ -300,7 +306,6 @@ def test_a_moved_appointment_keeps_its_bill_proof_and_trail(app, ready):
 
 
 def test_a_cancel_meant_for_an_unpaid_booking_forfeits_no_payment_made_since(app, ready):
-    from tests.booked import pay
 
     client = signed_in(app)
     post_hold(client, ready["public_id"], ready["slot"])
@@ -364,3 +369,122 @@ def test_choosing_a_day_leads_to_its_slots(app, ready):
     chosen = client.get(link.replace("&amp;", "&").split("#")[0]).text
     assert re.search(r'<section id="slots" tabindex="-1"', chosen)
     assert "09:00 WITA" in chosen and "/static/js/slots.js" in chosen
+
+
+# Confirmations: what holding, moving and cancelling do, said before the final button, and
+# acted on only from the status they were shown for.
+
+IN_PLACE = {"HX-Request": "true"}
+
+
+def hidden(page, name: str) -> str:
+    return re.search(rf'name="{name}" value="([^"]*)"', page.text).group(1)
+
+
+def status(app) -> str:
+    with app.app_context():
+        return db.session.scalar(select(Application.status))
+
+
+def test_choosing_an_hour_first_says_what_holding_it_costs(app, ready):
+    client = signed_in(app)
+    url = f"/applications/{ready['public_id']}/hold?slot={ready['slot']}"
+    page = client.get(url)
+    assert page.status_code == 200 and "<h1" in page.text
+    assert "Rp950,000" in page.text and "within 2 hours" in page.text
+    assert "09:00 WITA" in page.text and hidden(page, "seen") == "submitted"
+    assert status(app) == "submitted"  # looking holds nothing
+    panel = client.get(url, headers={**IN_PLACE, "HX-Target": "hold-confirmation"})
+    assert "<html" not in panel.text and 'class="confirm-panel"' in panel.text
+    assert "autofocus" in panel.text
+    confirmed = client.post(
+        f"/applications/{ready['public_id']}/hold",
+        data={"csrf_token": csrf_token(page), "slot": ready["slot"], "seen": "submitted"},
+    )
+    assert confirmed.location == f"/applications/{ready['public_id']}"
+    assert status(app) == "awaiting_payment"
+
+
+def test_the_calendar_asks_before_holding(app, ready):
+    day = local(1).date().isoformat()
+    page = signed_in(app).get(f"/applications/{ready['public_id']}/slots?day={day}")
+    assert f'href="/applications/{ready["public_id"]}/hold?slot={ready["slot"]}"' in page.text
+    assert 'method="post" action="/applications/' + ready["public_id"] + '/hold"' not in page.text
+
+
+def test_a_hold_posted_without_its_confirmation_holds_nothing(app, ready):
+    client = signed_in(app)
+    token = csrf_token(client.get(f"/applications/{ready['public_id']}"))
+    response = client.post(
+        f"/applications/{ready['public_id']}/hold",
+        data={"csrf_token": token, "slot": ready["slot"]},
+    )
+    assert response.location.endswith(f"/hold?slot={ready['slot']}")
+    assert status(app) == "submitted"
+
+
+def test_a_hold_confirmed_before_payment_does_not_spend_the_reschedule(app, ready):
+    """Tab one shows the hold confirmation; tab two holds and the bill is paid: tab one's
+    confirmation was for holding, and must not move the paid appointment."""
+    client = signed_in(app)
+    stale = client.get(f"/applications/{ready['public_id']}/hold?slot={ready['slot']}")
+    with app.app_context():
+        application_id = db.session.scalar(select(Application.id))
+        office = db.session.get(Office, ready["office"])
+        other_slot = make_slot(office, local(3), capacity=3).id
+        hold(application_id, other_slot)
+        assert pay(application_id) == "applied"
+    refused = client.post(
+        f"/applications/{ready['public_id']}/hold",
+        data={"csrf_token": csrf_token(stale), "slot": ready["slot"], "seen": "submitted"},
+        follow_redirects=True,
+    )
+    assert "changed meanwhile" in refused.text
+    with app.app_context():
+        application = db.session.scalar(select(Application))
+        assert application.status == "scheduled" and application.rescheduled_at is None
+        assert db.session.scalar(select(Hold.slot_id).where(Hold.status == "paid")) == other_slot
+
+
+def test_moving_says_it_is_the_only_move(app, ready):
+    target = scheduled(app, ready)
+    client = signed_in(app)
+    page = client.get(f"/applications/{ready['public_id']}/hold?slot={target}")
+    assert "only once" in page.text and "nothing more to pay" in page.text
+    assert "From: " in page.text and "To: " in page.text
+    assert hidden(page, "seen") == "scheduled"
+    with app.app_context():
+        assert db.session.scalar(select(Application.rescheduled_at)) is None
+
+
+def test_cancelling_a_submitted_application_asks_first(app, ready):
+    client = signed_in(app)
+    overview = client.get(f"/applications/{ready['public_id']}").text
+    url = f"/applications/{ready['public_id']}/cancel"
+    assert f'href="{url}"' in overview and 'id="cancel-confirmation"' in overview
+    page = client.get(url)
+    assert "cannot be undone" in page.text and "NIK is free" in page.text
+    token = csrf_token(page)
+    unconfirmed = client.post(url, data={"csrf_token": token})
+    assert unconfirmed.status_code == 200 and status(app) == "submitted"
+    stale = client.post(url, data={"csrf_token": token, "seen": "draft"}, follow_redirects=True)
+    assert "changed meanwhile" in stale.text and status(app) == "submitted"
+    panel = client.get(url, headers={**IN_PLACE, "HX-Target": "cancel-confirmation"})
+    assert "<html" not in panel.text and 'name="seen" value="submitted"' in panel.text
+    done = client.post(url, data={"csrf_token": token, "seen": "submitted"})
+    assert done.location == "/" and status(app) == "cancelled"
+
+
+def test_cancelling_a_booking_asks_first_and_says_the_fee_is_lost(app, ready):
+    client = signed_in(app)
+    with app.app_context():
+        hold(db.session.scalar(select(Application.id)), ready["slot"])
+    url = f"/applications/{ready['public_id']}/cancel-booking"
+    page = client.get(url)
+    assert "billing code stops working" in page.text and hidden(page, "seen") == "awaiting_payment"
+    unconfirmed = client.post(url, data={"csrf_token": csrf_token(page)})
+    assert unconfirmed.status_code == 200 and status(app) == "awaiting_payment"
+    with app.app_context():
+        pay(db.session.scalar(select(Application.id)))
+    paid = client.get(url)
+    assert "Rp950,000" in paid.text and "forfeited" in paid.text and "given up" in paid.text

@@ -215,6 +215,8 @@ def shows_error(response) -> bool:
         return True
     if '<div class="notice notice-error" role="alert">' in body:  # a flashed refusal, not hidden
         return True
+    if 'class="notice notice-error request-refused"' in body:  # the refusal alone, for htmx
+        return True
     if response.status_code == 410 and "/password/forgot" in body:  # the expired-link page
         return True
     # The error page: its title as heading, then "Error code 404" in the reader's language.
@@ -1239,6 +1241,8 @@ def test_office_choice_refuses_garbage_and_keeps_the_office(fuzz_app, offices, f
         assert booking.office_code() == before
 
 
+# The status the confirmation was shown for: the application's, another, or garbage.
+seen_field = st.one_of(st.sampled_from(["submitted", "scheduled", "awaiting_payment"]), garbage)
 slot_field = st.one_of(
     field(real="slot"),
     st.just(Real("elsewhere")),  # a free hour at another office
@@ -1250,8 +1254,8 @@ slot_field = st.one_of(
 @fuzz(30)
 @given(
     fields=booking_form(
-        {"slot": Real("slot"), "csrf_token": Real("csrf")},
-        {"slot": slot_field, "csrf_token": csrf_field},
+        {"slot": Real("slot"), "seen": "submitted", "csrf_token": Real("csrf")},
+        {"slot": slot_field, "seen": seen_field, "csrf_token": csrf_field},
     ),
     extra=extra_fields,
 )
@@ -1265,18 +1269,23 @@ def test_hold_refuses_garbage_and_holds_only_the_hour_chosen(fuzz_app, offices, 
         elsewhere=str(offices["no_epassport"][1]),
     )
     response = booking.client.post(booking.url("/hold"), data=data)
-    if fields == {"slot": Real("slot"), "csrf_token": Real("csrf")}:
+    if fields == {"slot": Real("slot"), "seen": "submitted", "csrf_token": Real("csrf")}:
         assert booking.status() == "awaiting_payment", "the hour offered was not held"
     if not check(response):
         assert booking.status() == "submitted" and booking.holds() == []
         return
-    page = follow(booking.client, response)
+    # Without the status seen, the hold is not made: the confirmation is shown first, or the
+    # reason it cannot be.
+    page = booking.client.get(response.location, follow_redirects=True)
+    assert page.status_code < 500, page.status_code
     if booking.status() == "awaiting_payment":
         assert [slot for slot, _ in booking.holds()] == [offices["open"][1]]
         assert booking.billing_code() in page.text
     else:
         assert booking.status() == "submitted" and booking.holds() == []
-        assert "notice-error" in page.text, "a refused hold without a message"
+        assert "notice-error" in page.text or 'class="confirm-panel"' in page.text, (
+            "a refused hold without a message"
+        )
 
 
 @fuzz(20)
@@ -1286,7 +1295,7 @@ def test_cancel_booking_needs_its_own_form_and_cancels_whole(fuzz_app, offices, 
     if paid:
         booking.pay()
     before = booking.status(), booking.holds()
-    data = posted_with(booking, {"csrf_token": csrf}, extra)
+    data = posted_with(booking, {"csrf_token": csrf, "seen": before[0]}, extra)
     response = booking.client.post(booking.url("/cancel-booking"), data=data)
     if check(response):
         assert response.location == "/"

@@ -59,7 +59,7 @@ def hammer_hold(client, public_id: str, times: int) -> bool:
     for _ in range(times):
         response = client.post(
             f"/applications/{public_id}/hold",
-            data={"csrf_token": token, "slot": "999999"},
+            data={"csrf_token": token, "slot": "999999", "seen": "submitted"},
             environ_base=CARRIER_ADDRESS,
         )
         assert response.status_code == 302

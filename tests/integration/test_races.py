@@ -339,8 +339,10 @@ def test_cancel_against_hold_ends_one_way(race_app, round_):
     email, application_id, public_id, slot_id = submitted_with_slot(race_app)
     booking_tab, cancel_tab = booking_tabs(race_app, email)
     calls = [
-        posting(booking_tab, f"/applications/{public_id}/hold", {"slot": slot_id}),
-        posting(cancel_tab, f"/applications/{public_id}/cancel", {}),
+        posting(
+            booking_tab, f"/applications/{public_id}/hold", {"slot": slot_id, "seen": "submitted"}
+        ),
+        posting(cancel_tab, f"/applications/{public_id}/cancel", {"seen": "submitted"}),
     ]
     assert {response.status_code for response in together(race_app, calls)} == {302}
     trail = assert_trail_is_true(race_app, application_id)
@@ -355,11 +357,13 @@ def test_cancel_against_hold_ends_one_way(race_app, round_):
 def test_a_hold_posted_for_a_cancelled_application_is_refused(race_app):
     email, application_id, public_id, slot_id = submitted_with_slot(race_app)
     booking_tab, cancel_tab = booking_tabs(race_app, email)
-    hold_now = posting(booking_tab, f"/applications/{public_id}/hold", {"slot": slot_id})
-    posting(cancel_tab, f"/applications/{public_id}/cancel", {})()
+    hold_now = posting(
+        booking_tab, f"/applications/{public_id}/hold", {"slot": slot_id, "seen": "submitted"}
+    )
+    posting(cancel_tab, f"/applications/{public_id}/cancel", {"seen": "submitted"})()
     refused = hold_now()
     page = booking_tab.get(refused.location, follow_redirects=True).text
-    assert str(labels.BOOKING_PROBLEMS["not_bookable"]) in page
+    assert str(labels.STATUS_CHANGED) in page  # confirmed for a status it no longer has
     trail = assert_trail_is_true(race_app, application_id)
     assert application_moves(trail) == [("submitted", "cancelled")]
     with race_app.app_context():
@@ -378,7 +382,9 @@ def test_a_stale_step_form_against_a_hold_ends_one_way(race_app, round_):
         "emergency_phone": "0812 9876 5432",
     }
     calls = [
-        posting(booking_tab, f"/applications/{public_id}/hold", {"slot": slot_id}),
+        posting(
+            booking_tab, f"/applications/{public_id}/hold", {"slot": slot_id, "seen": "submitted"}
+        ),
         posting(stale_tab, f"/applications/{public_id}/travel", travel),
     ]
     together(race_app, calls)
@@ -596,7 +602,12 @@ def test_account_closure_against_a_hold_ends_one_way(race_app, round_):
         "/account/close",
         {"reason": "privacy", "password": PASSWORD, "forfeit_shown": "0"},
     )
-    calls = [posting(booking_tab, f"/applications/{public_id}/hold", {"slot": slot_id}), close]
+    calls = [
+        posting(
+            booking_tab, f"/applications/{public_id}/hold", {"slot": slot_id, "seen": "submitted"}
+        ),
+        close,
+    ]
     together(race_app, calls)
     trail = assert_trail_is_true(race_app, application_id)
     with race_app.app_context():

@@ -117,6 +117,11 @@ def inspect_upload(data: bytes) -> CleanFile:
     return _inspect_image(data, kind)
 
 
+# What _sniff recognises, as browsers name a chosen file's type: the page checks files against it
+# before sending them.
+MEDIA_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
+
+
 def _sniff(data: bytes) -> str | None:
     """The format the leading bytes announce, named as Pillow names it, or "PDF"."""
     if data.startswith(b"\xff\xd8\xff"):

@@ -8,7 +8,7 @@ has the one lock order followed here.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
@@ -298,6 +298,19 @@ def can_move(application: Application) -> bool:
     """Whether the applicant may still move the appointment: once, up to the day before."""
     current = live_hold(application)
     return _may_reschedule(application, current)
+
+
+def offer(application: Application, slot_id: int) -> SlotView | None:
+    """One slot of the application's office and lane as the calendar shows it, for the page that
+    says what holding or moving to it does; None for a slot the application cannot have."""
+    slot = db.session.get(Slot, slot_id)
+    if slot is None or slot.office_id != application.office_id:
+        return None
+    if slot.lane != lane_for(application):
+        return SlotView(slot, 0, "wrong_lane")
+    office = db.session.get(Office, slot.office_id)
+    views = slots_between(office, slot.lane, slot.starts_at, slot.starts_at + timedelta(minutes=1))
+    return next((view for view in views if view.slot.id == slot.id), None)
 
 
 def _may_reschedule(application: Application, current: Hold | None) -> bool:

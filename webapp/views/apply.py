@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp import clock, labels
+from webapp.documents.upload_checks import MAX_BYTES, MEDIA_TYPES
 from webapp.forms.apply import (
     ReviewForm,
     answers,
@@ -32,6 +33,8 @@ from webapp.services import applications, audit, booking, lifecycle
 from webapp.services import documents as document_service
 from webapp.services import proof as proofs
 from webapp.views.access import verified
+from webapp.views.confirmations import confirmation
+from webapp.views.errors import answers_too_large
 
 bp = Blueprint("apply", __name__, url_prefix="/applications")
 bp.app_context_processor(lambda: {"labels": labels})
@@ -39,6 +42,8 @@ bp.app_context_processor(lambda: {"labels": labels})
 FORM_STEPS = "service,passport,personal,travel"
 
 
+# What the page checks a file against before sending it: the limits the server applies.
+UPLOAD_LIMITS = {"max_bytes": MAX_BYTES, "media_types": MEDIA_TYPES}
 PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{1,16}")
 
 
@@ -136,7 +141,6 @@ def overview(public_id: str):
         "apply/overview.html",
         **booking_context(application),
         history=audit.for_owner(current_user.id, application.id),
-        cancel_form=EmptyForm(),
     )
 
 
@@ -238,18 +242,32 @@ def review(public_id: str):
     )
 
 
-@bp.route("/<public_id>/cancel", methods=["POST"])
+@bp.route("/<public_id>/cancel", methods=["GET", "POST"])
 @verified
 def cancel(public_id: str):
+    """What cancelling an unbooked application does, then, once confirmed, the cancel from the
+    status the applicant saw."""
     application = owned(public_id)
-    if EmptyForm().validate_on_submit() and application.status in (DRAFT, SUBMITTED):
-        try:
-            applications.cancel(application, "cancelled by the applicant")
-        except lifecycle.TransitionRefused:
-            flash(labels.STATUS_CHANGED, "error")
-            return redirect(url_for("apply.overview", public_id=public_id))
-        flash(_("The application is cancelled."), "success")
-    return redirect(url_for("main.index"))
+    form = EmptyForm()
+    if form.validate_on_submit() and (seen := request.form.get("seen")):
+        if seen == application.status and seen in (DRAFT, SUBMITTED):
+            try:
+                applications.cancel(application, "cancelled by the applicant")
+                flash(_("The application is cancelled."), "success")
+                return redirect(url_for("main.index"))
+            except lifecycle.TransitionRefused:
+                pass  # moved meanwhile, as when the status seen is not the one now
+        flash(labels.STATUS_CHANGED, "error")
+        return redirect(url_for("apply.overview", public_id=public_id))
+    if application.status not in (DRAFT, SUBMITTED):
+        return redirect(url_for("apply.overview", public_id=public_id))
+    return confirmation(
+        "apply/_cancel_confirm.html",
+        "cancel-confirmation",
+        _("Cancel the application?"),
+        application=application,
+        form=form,
+    )
 
 
 @bp.route("/<public_id>/documents", methods=["GET", "POST"])
@@ -271,12 +289,29 @@ def documents_context(application, errors: dict | None = None) -> dict:
     return {
         "items": document_service.required_items(application),
         "upload_errors": errors or {},
-        "form": EmptyForm(),
+        "form": EmptyForm(formdata=None),  # renders tokens only; a refused body is never read
+        "upload_limits": UPLOAD_LIMITS,
     }
+
+
+def _too_large_upload():
+    """A file over the request's size limit: the step again, the refusal beside its item."""
+    application, code = owned(request.view_args["public_id"]), request.view_args["code"]
+    if request.htmx or code not in labels.DOCUMENTS or guard(application, "documents"):
+        return None  # htmx shows the plain refusal beside the form that sent it
+    return refused_upload(application, code, labels.UPLOAD_PROBLEMS["too_large"])
+
+
+def refused_upload(application, code: str, message: str):
+    if request.htmx:
+        return document_item(application, code, error=message), 422
+    context = documents_context(application, {code: message})
+    return render_step(application, "documents", 422, **context)
 
 
 @bp.route("/<public_id>/documents/<code>", methods=["POST"])
 @verified
+@answers_too_large(_too_large_upload)
 def upload_document(public_id: str, code: str):
     application = owned(public_id)
     if (elsewhere := guard(application, "documents")) is not None:
@@ -289,11 +324,7 @@ def upload_document(public_id: str, code: str):
     except LookupError:
         abort(404)
     except document_service.UploadRefused as refused:
-        message = labels.UPLOAD_PROBLEMS[refused.code]
-        if request.htmx:
-            return document_item(application, code, error=message), 422
-        context = documents_context(application, {code: message})
-        return render_step(application, "documents", 422, **context)
+        return refused_upload(application, code, labels.UPLOAD_PROBLEMS[refused.code])
     if request.htmx:
         return document_item(application, code)
     flash(_("%(document)s is uploaded.", document=labels.DOCUMENTS[code]), "success")
@@ -355,5 +386,6 @@ def document_item(application, code: str, error: str | None = None) -> str:
         code=code,
         document=document,
         error=error,
-        form=EmptyForm(),
+        form=EmptyForm(formdata=None),
+        upload_limits=UPLOAD_LIMITS,
     )

@@ -16,10 +16,12 @@ from flask_babel import gettext as _
 
 from webapp import clock, labels
 from webapp.forms.auth import EmptyForm
+from webapp.rules import quota
 from webapp.rules.statuses import AWAITING_PAYMENT, SCHEDULED, SUBMITTED
-from webapp.services import booking, offices
+from webapp.services import applications, booking, offices
 from webapp.views.access import verified
 from webapp.views.apply import booking_context, owned
+from webapp.views.confirmations import confirmation
 from webapp.views.limits import back_with_refusal, keeps_form_when_refused, per_account, per_nik
 
 bp = Blueprint("booking", __name__, url_prefix="/applications")
@@ -97,7 +99,6 @@ def slots(public_id: str):
         "day_slots": days.get(chosen_day, []) if chosen_day else [],
         "previous": _shift(month, -1),
         "following": _shift(month, 1),
-        "form": EmptyForm(),
     }
     template = "booking/slots.html"
     if request.htmx.target == "calendar" and not request.htmx.history_restore_request:
@@ -130,20 +131,29 @@ def _slots_page() -> str:
     return request.referrer or url_for("booking.slots", public_id=request.view_args["public_id"])
 
 
-@bp.route("/<public_id>/hold", methods=["POST"])
+@bp.route("/<public_id>/hold", methods=["GET", "POST"])
 @verified
 @per_account("60 per hour")  # up to five people's applications, and retries at quota opening
 @per_nik("20 per hour")  # one person, whichever account books for them
 @keeps_form_when_refused(lambda message: back_with_refusal(_slots_page(), message))
 def hold(public_id: str):
+    """What holding a slot (or moving to it) does, then, once confirmed, the hold itself."""
     application = owned(public_id)
+    if request.method == "GET":
+        return _confirm_hold(application, _slot_id(request.args.get("slot")))
     if not EmptyForm().validate_on_submit():
         abort(400)
     slot_id = _slot_id(request.form.get("slot"))
     if slot_id is None:
         abort(422)
+    seen = request.form.get("seen")
+    if seen is None:  # not from the confirmation: say first what it does
+        return redirect(url_for("booking.hold", public_id=public_id, slot=slot_id))
+    if seen != application.status:
+        flash(labels.STATUS_CHANGED, "error")
+        return redirect(url_for("apply.overview", public_id=public_id))
     try:
-        if application.status == SCHEDULED:
+        if seen == SCHEDULED:
             booking.reschedule(application, slot_id)
             flash(_("Your appointment is moved."), "success")
         else:
@@ -152,6 +162,45 @@ def hold(public_id: str):
         flash(labels.BOOKING_PROBLEMS[refused.code], "error")
         return redirect(_slots_page())
     return redirect(url_for("apply.overview", public_id=public_id))
+
+
+def _confirm_hold(application, slot_id: int | None):
+    overview = url_for("apply.overview", public_id=application.public_id)
+    if not _bookable(application):
+        return redirect(overview)
+    offer = booking.offer(application, slot_id) if slot_id else None
+    if offer is None:  # not an hour of this application's office
+        flash(labels.BOOKING_PROBLEMS["not_bookable"], "error")
+        return redirect(url_for("booking.slots", public_id=application.public_id))
+    office = offices.by_id(application.office_id)
+    day = offer.slot.starts_at.astimezone(booking.zone_of(office)).date()
+    back = url_for(
+        "booking.slots",
+        public_id=application.public_id,
+        month=f"{day:%Y-%m}",
+        day=day.isoformat(),
+        _anchor="day-slots",
+    )
+    moving = application.status == SCHEDULED
+    problem = offer.problem or (None if offer.free else "full")
+    if moving and not booking.can_move(application):
+        problem = "no_reschedule"
+    if problem:
+        flash(labels.BOOKING_PROBLEMS[problem], "error")
+        return redirect(overview if problem == "no_reschedule" else back)
+    return confirmation(
+        "booking/_hold_confirm.html",
+        "hold-confirmation",
+        _("Move your appointment?") if moving else _("Hold this hour?"),
+        application=application,
+        office=office,
+        offer=offer,
+        back=back,
+        held=booking.live_hold(application) if moving else None,
+        fee=None if moving else applications.quote(application).total,
+        pay_by=clock.now() + quota.HOLD_LIFETIME,
+        form=EmptyForm(),
+    )
 
 
 def _slot_id(value: str | None) -> int | None:
@@ -174,15 +223,24 @@ def payment_status(public_id: str):
 @bp.route("/<public_id>/cancel-booking", methods=["GET", "POST"])
 @verified
 def cancel(public_id: str):
+    """What cancelling a booking does (a paid fee is forfeited), then, once confirmed, the cancel
+    from the status the applicant saw: a payment landed meanwhile is never forfeited unseen."""
     application = owned(public_id)
-    if application.status not in (AWAITING_PAYMENT, SCHEDULED):
-        return redirect(url_for("apply.overview", public_id=public_id))
     form = EmptyForm()
-    if form.validate_on_submit():
-        if booking.cancel(application, request.form.get("seen") or application.status):
+    if form.validate_on_submit() and (seen := request.form.get("seen")):
+        if booking.cancel(application, seen):
             flash(_("The application is cancelled. The fee is not returned."), "success")
             return redirect(url_for("main.index"))
         flash(labels.STATUS_CHANGED, "error")
         return redirect(url_for("apply.overview", public_id=public_id))
-    bill = booking.bill_for(application)
-    return render_template("booking/cancel.html", application=application, bill=bill, form=form)
+    if application.status not in (AWAITING_PAYMENT, SCHEDULED):
+        return redirect(url_for("apply.overview", public_id=public_id))
+    return confirmation(
+        "booking/_cancel_confirm.html",
+        "cancel-confirmation",
+        _("Cancel the application?"),
+        application=application,
+        held=booking.live_hold(application),
+        bill=booking.bill_for(application),
+        form=form,
+    )

@@ -79,12 +79,14 @@ def keep_typed_on_step(path: str) -> None:
 
 @bp.app_context_processor
 def language_switch():
-    """The form in every page's header that offers the other language."""
+    """The form in every page's header that offers the other language. It is never filled from
+    the request: error pages render it too, and reading the body of a request refused for its
+    size (413) would raise the same error again."""
 
     def make_form():
         other = "en" if (request.cookies.get(LANGUAGE_COOKIE) or "") != "en" else "id"
         if current_user.is_authenticated:
             other = "en" if current_user.locale != "en" else "id"
-        return LanguageForm(lang=other, next=request.full_path.rstrip("?"))
+        return LanguageForm(formdata=None, lang=other, next=request.full_path.rstrip("?"))
 
     return {"language_form": make_form}

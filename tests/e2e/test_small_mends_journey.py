@@ -103,3 +103,18 @@ def test_step_changes_and_back_raise_no_error(live_server, page):
     expect(page.locator(f'#wizard form[action="{base}/passport"]')).to_be_attached()
     page.wait_for_timeout(300)  # a late error of the last swap still counts
     assert errors == []
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_enter_on_a_step_still_saves_it(live_server, page, javascript):
+    """The language switch belongs to the step's form without JavaScript; Enter (the keyboard's
+    Go) must still save the step, not switch the language."""
+    phone = Phone(page, "id", javascript=javascript, name="enter")
+    log_in(phone, new_account(live_server, "id"))
+    base = start_application(phone)
+    answer(page, SERVICE)
+    save_and_continue(phone, base, "service", "passport")
+    answer(page, ADULT)
+    page.locator('#wizard input[name="birth_date-year"]').press("Enter")
+    page.wait_for_url(f"**{base}/personal")
+    expect(page.locator("html")).to_have_attribute("lang", "id")

@@ -20,6 +20,11 @@ WITA = ZoneInfo("Asia/Makassar")  # the factories' offices are in Makassar
 _serials = itertools.count(1)
 
 
+def as_read(code: str) -> str:
+    """A billing code as plain-text mail writes it, in groups of four: 1234 5678 9012 345."""
+    return " ".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
 def tomorrow_at_nine() -> datetime:
     day = clock.now().astimezone(WITA).date() + timedelta(days=1)
     return datetime.combine(day, time(9), tzinfo=WITA).astimezone(ZoneInfo("UTC"))

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from tests import journeys
 from tests.conftest import Mailbox
 from tests.factories import make_application, make_user
 from tests.html import csrf_token
@@ -285,7 +286,7 @@ def test_a_valid_payment_schedules_the_application_once_and_tells_the_applicant(
     mail = Mailbox(pay_app).messages(booking.email)
     assert len(mail) == 1
     text = Mailbox.text(mail[0])
-    assert booking.code in text and "Rp650.000" in text
+    assert journeys.as_read(booking.code) in text and "Rp650.000" in text
 
 
 def test_a_replay_changes_nothing_and_sends_no_second_mail(pay_app, client):
@@ -391,7 +392,7 @@ def test_a_payment_one_second_after_expiry_is_held_for_refund_and_revives_nothin
     assert live_holds_on(pay_app, booking.slot_id) == 0
     mail = Mailbox(pay_app).messages(booking.email)
     assert len(mail) == 1
-    assert booking.code in Mailbox.text(mail[0])
+    assert journeys.as_read(booking.code) in Mailbox.text(mail[0])
     # A second late payment is refunded too, and told only once.
     response = deliver(client, body_for(booking.code, transaction_id="BNI-0002"))
     assert response.json == {"outcome": "refund_review"}

@@ -127,10 +127,6 @@ def test_the_jobs_page_says_why_it_is_empty_without_redis(make_app):
     assert "no Redis is configured" in page and "REDIS_URL" in page
 
 
-def grouped(code: str) -> str:
-    return " ".join(code[i : i + 4] for i in range(0, len(code), 4))
-
-
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_the_billing_code_mail_gives_deadline_office_and_appointment(app, lang):
     booking = journeys.bookable(app, journeys.open_office(app))
@@ -147,7 +143,7 @@ def test_the_billing_code_mail_gives_deadline_office_and_appointment(app, lang):
     text = Mailbox.text(mail)
     with app.test_request_context(), force_locale(lang):
         day = {moment: format_date(moment.date(), "d MMMM y") for moment in (deadline, appointment)}
-    assert re.search(r"\b\d{4} \d{4} \d{4} \d{3}\b", text).group() == grouped(code)
+    assert re.search(r"\b\d{4} \d{4} \d{4} \d{3}\b", text).group() == journeys.as_read(code)
     assert f"{day[deadline]}, {deadline:%H}{separator}{deadline:%M} WITA" in text
     assert f"{day[appointment]}, 09{separator}00 WITA" in text
     assert "Kantor Imigrasi Kelas I Khusus TPI Makassar" in text

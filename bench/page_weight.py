@@ -474,7 +474,7 @@ def main() -> int:
         with open(scratch / "gunicorn.log", "w") as log:
             server = start_gunicorn(str(scratch), port, env, log)
             try:
-                wait_until_up(server, port)
+                wait_until_up(server, port, timeout=120)  # a busy machine starts slowly
                 origin = Origin(port)
                 figures, rows, third_party = measure_pages(origin, app)
                 figures["journey_bytes"], kinds = journey_bytes(origin, app, scratch)

@@ -285,3 +285,15 @@ def test_personal_fields_carry_autocomplete(client, path):
     assert 'type="email"' not in text or 'autocomplete="email"' in text
     if 'name="phone"' in text:
         assert 'autocomplete="tel"' in text and 'inputmode="tel"' in text
+
+
+def test_a_signed_in_page_offers_log_out_in_its_header(app):
+    """Families and warnet users share phones: leaving must not hide inside the profile."""
+    with app.app_context():
+        email = make_user().email
+    client = journeys.sign_in(app, email)
+    header = client.get("/").text.split("<header")[1].split("</header>")[0]
+    assert 'action="/logout"' in header
+    token = header.split('name="csrf_token" value="')[1].split('"')[0]
+    assert client.post("/logout", data={"csrf_token": token}).location == "/"
+    assert 'action="/logout"' not in client.get("/").text

@@ -235,6 +235,9 @@ def test_static_assets_are_content_hashed_and_cached_for_a_year(client):
     with client.get(href) as response:
         assert response.status_code == 200
         assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        # A cookie renewed on every page would make browsers fetch the file again (Vary: Cookie).
+        assert "Set-Cookie" not in response.headers
+        assert "Cookie" not in response.headers.get("Vary", "")
     # A name without its hash may change under the same URL: kept, but asked about each time.
     with client.get("/static/icons/icon-192.png") as response:
         assert response.headers["Cache-Control"] == "no-cache"

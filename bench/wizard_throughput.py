@@ -20,6 +20,7 @@ Settings (environment): BENCH_WORKERS (2), BENCH_CLIENTS (8), BENCH_SECONDS (10 
 BENCH_WARMUP_SECONDS (2). The last three lines printed are step_rps, bare_rps and ratio.
 """
 
+import gzip
 import http.client
 import os
 import re
@@ -36,6 +37,7 @@ from urllib.parse import urlencode
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+import brotli  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
@@ -189,14 +191,21 @@ def stop_gunicorn(server: subprocess.Popen) -> None:
 
 
 class Client:
-    """One browser: a connection to the server (reopened when it closes) and its cookies."""
+    """One browser: a connection to the server (reopened when it closes) and its cookies.
 
-    def __init__(self, port: int):
+    With `accept_encoding` it asks for compressed answers as a browser does; `headers` and
+    `body_bytes` then tell what the last answer said and how many body bytes it took on the wire.
+    """
+
+    def __init__(self, port: int, accept_encoding: str | None = None):
         self.connection = http.client.HTTPConnection(HOST, port, timeout=30)
         self.cookies: dict[str, str] = {}
+        self.accept_encoding = accept_encoding
+        self.headers: http.client.HTTPMessage | None = None
+        self.body_bytes = 0
 
     def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, str]:
-        headers = {}
+        headers = {"Accept-Encoding": self.accept_encoding} if self.accept_encoding else {}
         body = None
         if form is not None:
             body = urlencode(form)
@@ -206,10 +215,12 @@ class Client:
         try:
             self.connection.request(method, path, body=body, headers=headers)
             response = self.connection.getresponse()
-            text = response.read().decode()
+            sent = response.read()
         except (OSError, http.client.HTTPException):
             self.connection.close()
             raise
+        self.headers, self.body_bytes = response.headers, len(sent)
+        text = decoded(sent, response.headers.get("Content-Encoding")).decode(errors="replace")
         for header in response.headers.get_all("Set-Cookie") or ():
             for name, morsel in SimpleCookie(header).items():
                 self.cookies[name] = morsel.value
@@ -229,6 +240,14 @@ class Client:
         status, _ = self.request("POST", "/login", form)
         if status != 302:
             raise RuntimeError(f"login of {email} answered {status}")
+
+
+def decoded(body: bytes, encoding: str | None) -> bytes:
+    if encoding == "br":
+        return brotli.decompress(body)
+    if encoding == "gzip":
+        return gzip.decompress(body)
+    return body
 
 
 # Load --------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from contextlib import closing
 from functools import cache
 
 from flask import Flask, Response, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 
 HASHED = "public, max-age=31536000, immutable"
 # Files named without a hash (icons, the manifest) are kept but asked about again each time.
@@ -42,6 +43,17 @@ def _static_headers(response: Response) -> Response:
     return response
 
 
+class _SessionsLeaveStaticFilesAlone(SecureCookieSessionInterface):
+    """Static files are the same for everyone. A session cookie renewed on them, or the Vary:
+    Cookie that comes with reading the session, would keep a browser from reusing its copy
+    once the cookie changes, and the session cookie changes on every page."""
+
+    def save_session(self, app, session, response) -> None:
+        if request.endpoint != "static":
+            super().save_session(app, session, response)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["asset"] = asset_url
+    app.session_interface = _SessionsLeaveStaticFilesAlone()
     app.after_request(_static_headers)

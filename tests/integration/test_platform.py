@@ -235,6 +235,9 @@ def test_static_assets_are_content_hashed_and_cached_for_a_year(client):
     with client.get(href) as response:
         assert response.status_code == 200
         assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        # A cookie renewed on every page would make browsers fetch the file again (Vary: Cookie).
+        assert "Set-Cookie" not in response.headers
+        assert "Cookie" not in response.headers.get("Vary", "")
     # A name without its hash may change under the same URL: kept, but asked about each time.
     with client.get("/static/icons/icon-192.png") as response:
         assert response.headers["Cache-Control"] == "no-cache"
@@ -285,3 +288,15 @@ def test_personal_fields_carry_autocomplete(client, path):
     assert 'type="email"' not in text or 'autocomplete="email"' in text
     if 'name="phone"' in text:
         assert 'autocomplete="tel"' in text and 'inputmode="tel"' in text
+
+
+def test_a_signed_in_page_offers_log_out_in_its_header(app):
+    """Families and warnet users share phones: leaving must not hide inside the profile."""
+    with app.app_context():
+        email = make_user().email
+    client = journeys.sign_in(app, email)
+    header = client.get("/").text.split("<header")[1].split("</header>")[0]
+    assert 'action="/logout"' in header
+    token = header.split('name="csrf_token" value="')[1].split('"')[0]
+    assert client.post("/logout", data={"csrf_token": token}).location == "/"
+    assert 'action="/logout"' not in client.get("/").text

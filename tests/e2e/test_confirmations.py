@@ -94,3 +94,18 @@ def test_holding_an_hour_asks_first(live_server, page, javascript, lang):
     page.wait_for_url(lambda url: urlsplit(url).path == f"/applications/{public_id}")
     expect(page.locator("#payment .billing-code")).to_be_visible()
     assert status_of(app, public_id) == "awaiting_payment"
+    # Cancelling the booking asks too, and the panel outlives the bill's polling beside it.
+    phone.mark()
+    page.locator('#payment a[href$="/cancel-booking"]').click()
+    panel = confirmation_shown(phone, "#cancel-confirmation")
+    expect(panel).to_contain_text(
+        translated(app, lang, "The place you hold is released and the billing code stops working.")
+    )
+    if javascript:
+        page.wait_for_timeout(3500)  # one poll of #payment later
+        expect(panel).to_be_visible()
+    phone.check_page("cancel-booking-confirmation")
+    assert status_of(app, public_id) == "awaiting_payment"
+    panel.locator('button[type="submit"]').click()
+    page.wait_for_url(lambda url: urlsplit(url).path == "/")
+    assert status_of(app, public_id) == "cancelled"

@@ -490,3 +490,20 @@ def test_cancelling_a_booking_asks_first_and_says_the_fee_is_lost(app, ready):
         pay(db.session.scalar(select(Application.id)))
     paid = client.get(url)
     assert "Rp950,000" in paid.text and "forfeited" in paid.text and "given up" in paid.text
+
+
+def test_an_hour_taken_meanwhile_sends_the_page_back_with_the_reason(app, ready):
+    """Asked for in place, a confirmation with nothing to confirm loads the whole slots page
+    (with the reason) rather than nesting it inside the panel."""
+    with app.app_context():
+        other = make_user(email="budi@contoh.id", locale="en")
+        office = db.session.get(Office, ready["office"])
+        second = submitted_application(other, office, nik="5104074101970002").public_id
+    assert post_hold(signed_in(app), ready["public_id"], ready["slot"]).status_code == 302
+    budi = signed_in(app, "budi@contoh.id")
+    response = budi.get(
+        f"/applications/{second}/hold?slot={ready['slot']}",
+        headers={**IN_PLACE, "HX-Target": "hold-confirmation"},
+    )
+    assert response.status_code == 204 and "/slots?" in response.headers["HX-Redirect"]
+    assert "just taken" in budi.get(response.headers["HX-Redirect"]).text

@@ -33,7 +33,7 @@ from webapp.services import applications, audit, booking, lifecycle
 from webapp.services import documents as document_service
 from webapp.services import proof as proofs
 from webapp.views.access import verified
-from webapp.views.confirmations import confirmation
+from webapp.views.confirmations import confirmation, elsewhere
 from webapp.views.errors import answers_too_large
 
 bp = Blueprint("apply", __name__, url_prefix="/applications")
@@ -260,7 +260,7 @@ def cancel(public_id: str):
         flash(labels.STATUS_CHANGED, "error")
         return redirect(url_for("apply.overview", public_id=public_id))
     if application.status not in (DRAFT, SUBMITTED):
-        return redirect(url_for("apply.overview", public_id=public_id))
+        return elsewhere(url_for("apply.overview", public_id=public_id))
     return confirmation(
         "apply/_cancel_confirm.html",
         "cancel-confirmation",

@@ -21,7 +21,7 @@ from webapp.rules.statuses import AWAITING_PAYMENT, SCHEDULED, SUBMITTED
 from webapp.services import applications, booking, offices
 from webapp.views.access import verified
 from webapp.views.apply import booking_context, owned
-from webapp.views.confirmations import confirmation
+from webapp.views.confirmations import confirmation, elsewhere
 from webapp.views.limits import back_with_refusal, keeps_form_when_refused, per_account, per_nik
 
 bp = Blueprint("booking", __name__, url_prefix="/applications")
@@ -167,11 +167,11 @@ def hold(public_id: str):
 def _confirm_hold(application, slot_id: int | None):
     overview = url_for("apply.overview", public_id=application.public_id)
     if not _bookable(application):
-        return redirect(overview)
+        return elsewhere(overview)
     offer = booking.offer(application, slot_id) if slot_id else None
     if offer is None:  # not an hour of this application's office
-        flash(labels.BOOKING_PROBLEMS["not_bookable"], "error")
-        return redirect(url_for("booking.slots", public_id=application.public_id))
+        slots = url_for("booking.slots", public_id=application.public_id)
+        return elsewhere(slots, labels.BOOKING_PROBLEMS["not_bookable"])
     office = offices.by_id(application.office_id)
     day = offer.slot.starts_at.astimezone(booking.zone_of(office)).date()
     back = url_for(
@@ -186,8 +186,9 @@ def _confirm_hold(application, slot_id: int | None):
     if moving and not booking.can_move(application):
         problem = "no_reschedule"
     if problem:
-        flash(labels.BOOKING_PROBLEMS[problem], "error")
-        return redirect(overview if problem == "no_reschedule" else back)
+        return elsewhere(
+            overview if problem == "no_reschedule" else back, labels.BOOKING_PROBLEMS[problem]
+        )
     return confirmation(
         "booking/_hold_confirm.html",
         "hold-confirmation",
@@ -234,7 +235,7 @@ def cancel(public_id: str):
         flash(labels.STATUS_CHANGED, "error")
         return redirect(url_for("apply.overview", public_id=public_id))
     if application.status not in (AWAITING_PAYMENT, SCHEDULED):
-        return redirect(url_for("apply.overview", public_id=public_id))
+        return elsewhere(url_for("apply.overview", public_id=public_id))
     return confirmation(
         "booking/_cancel_confirm.html",
         "cancel-confirmation",

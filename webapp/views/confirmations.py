@@ -6,7 +6,7 @@ status, so a confirmation left open while the application changed is refused, ne
 to something the applicant did not see.
 """
 
-from flask import render_template, request
+from flask import flash, make_response, redirect, render_template, request
 
 
 def confirmation(panel: str, target: str, title: str, **context) -> str:
@@ -14,3 +14,15 @@ def confirmation(panel: str, target: str, title: str, **context) -> str:
     in_place = request.htmx.target == target and not request.htmx.history_restore_request
     template = panel if in_place else "confirmations/page.html"
     return render_template(template, panel=panel, title=title, in_place=in_place, **context)
+
+
+def elsewhere(url: str, message: str | None = None):
+    """Send the applicant to `url` (with `message` flashed) when there is nothing to confirm:
+    htmx, asked for a panel, loads the whole page instead of nesting it in the panel's place."""
+    if message:
+        flash(message, "error")
+    if request.htmx:
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url)

@@ -91,6 +91,7 @@ def test_step_changes_and_back_raise_no_error(live_server, page):
     save_and_continue(phone, base, "service", "passport")
     answer(page, ADULT)
     save_and_continue(phone, base, "passport", "personal")
+    page.locator("#progress summary").click()  # the folded step list
     page.locator(f'#progress a[href="{base}/passport"]').click()  # a step from the list
     page.wait_for_url(f"**{base}/passport")
     expect(page.locator(f'#wizard form[action="{base}/passport"]')).to_be_attached()

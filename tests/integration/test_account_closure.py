@@ -67,6 +67,32 @@ def test_the_closure_page_states_the_forfeited_fee_before_confirming(app):
     assert "Total yang hangus: Rp950.000" in client.get("/account/close").text
 
 
+def test_the_profile_asks_in_place_and_the_panel_closes_the_account(app):
+    made = account_with_everything(app)
+    client = signed_in(app)
+    profile = client.get("/account/").text
+    assert 'hx-get="/account/close" hx-target="#close-confirmation"' in profile
+    assert '<div id="close-confirmation"></div>' in profile
+    panel = client.get(
+        "/account/close", headers={"HX-Request": "true", "HX-Target": "close-confirmation"}
+    )
+    assert "<html" not in panel.text and 'class="confirm-panel confirm-danger"' in panel.text
+    assert "Forfeited in total: Rp950,000" in panel.text and "This cannot be undone." in panel.text
+    shown = re.search(r'name="forfeit_shown" value="(\d+)"', panel.text).group(1)
+    closed = client.post(
+        "/account/close",
+        data={
+            "csrf_token": csrf_token(panel),
+            "reason": "privacy",
+            "forfeit_shown": shown,
+            "password": "kopi-tubruk-pagi",
+        },
+    )
+    assert closed.status_code == 302
+    with app.app_context():
+        assert db.session.get(User, made["user"]).closed_at is not None
+
+
 def test_closing_cancels_everything_and_frees_niks_and_places_at_once(app):
     made = account_with_everything(app)
     client = signed_in(app)

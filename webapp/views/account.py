@@ -66,4 +66,7 @@ def close():
             )
     status = 422 if request.method == "POST" else 200
     appointments = booking.paid_appointments(current_user.id)
-    return render_template("account/close.html", form=form, appointments=appointments), status
+    # Asked for from the profile with htmx: the panel alone, in place.
+    in_place = request.htmx.target == "close-confirmation" and request.method == "GET"
+    template = "account/_close_panel.html" if in_place else "account/close.html"
+    return render_template(template, form=form, appointments=appointments), status

@@ -44,6 +44,15 @@ def start(client) -> str:
     return response.location.rsplit("/", 1)[0]
 
 
+def check_nik(client, base: str, token: str, nik: str):
+    """The inline NIK check, as the personal step asks for it when the field is left."""
+    return client.post(
+        f"{base}/nik-check",
+        headers={"HX-Request": "true"},
+        data={"csrf_token": token, "field": "nik", "nik": nik, "sex": "F"},
+    )
+
+
 def upload(client, base: str, code: str, content: bytes, name="photo.jpg", headers=None):
     """POST a file as a phone's browser does: a multipart body with the CSRF token."""
     token = csrf_token(client.get(f"{base}/documents"))
@@ -229,11 +238,7 @@ def test_typing_a_nik_in_use_answers_exactly_as_a_free_one(app, applicant):
 
     def typed() -> tuple[str, int, str]:
         token = csrf_token(client.get(f"{base}/personal"))
-        check = client.post(
-            f"{base}/nik-check",
-            headers={"HX-Request": "true"},
-            data={"csrf_token": token, "field": "nik", "nik": PERSONAL["nik"], "sex": "F"},
-        )
+        check = check_nik(client, base, token, PERSONAL["nik"])
         saved = submit(client, f"{base}/personal", PERSONAL)
         return check.text, saved.status_code, saved.location
 
@@ -375,17 +380,9 @@ def test_nik_is_checked_as_the_field_is_left(app, applicant):
     submit(client, f"{base}/service", SERVICE)
     submit(client, f"{base}/passport", PASSPORT)
     token = csrf_token(client.get(f"{base}/personal"))
-    check = client.post(
-        f"{base}/nik-check",
-        headers={"HX-Request": "true"},
-        data={"csrf_token": token, "field": "nik", "nik": "5104071111970004", "sex": "F"},
-    )
+    check = check_nik(client, base, token, "5104071111970004")
     assert "does not match the sex" in check.text
-    fine = client.post(
-        f"{base}/nik-check",
-        headers={"HX-Request": "true"},
-        data={"csrf_token": token, "field": "nik", "nik": "5104075111970004", "sex": "F"},
-    )
+    fine = check_nik(client, base, token, "5104075111970004")
     assert "looks right" in fine.text
 
 
@@ -467,11 +464,7 @@ def test_the_inline_check_reads_a_spaced_nik_as_typed(app, applicant):
     submit(client, f"{base}/service", SERVICE)
     submit(client, f"{base}/passport", PASSPORT)
     token = csrf_token(client.get(f"{base}/personal"))
-    check = client.post(
-        f"{base}/nik-check",
-        headers={"HX-Request": "true"},
-        data={"csrf_token": token, "field": "nik", "nik": "5104 0751 1197 0004", "sex": "F"},
-    )
+    check = check_nik(client, base, token, "5104 0751 1197 0004")
     assert "looks right" in check.text
 
 
@@ -545,10 +538,6 @@ def test_a_nik_that_disagrees_with_the_birth_date_links_to_the_birth_date(app, a
     beside = re.search(r'<p class="error" id="nik-error">.*?</p>', refused.text, re.S)[0]
     assert f'href="{birth_date}"' in beside
     token = csrf_token(refused)
-    check = client.post(
-        f"{base}/nik-check",
-        headers={"HX-Request": "true"},
-        data={"csrf_token": token, "field": "nik", "nik": "5104 0752 1197 0004", "sex": "F"},
-    )
+    check = check_nik(client, base, token, "5104 0752 1197 0004")
     assert "do not match the date of birth" in check.text and f'href="{birth_date}"' in check.text
     assert client.get(birth_date.split("#")[0]).status_code == 200

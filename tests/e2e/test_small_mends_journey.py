@@ -18,6 +18,7 @@ from tests.e2e.test_wizard_journey import (
     choose,
     log_in,
     new_account,
+    reach_personal_step,
     save_and_continue,
     start_application,
 )
@@ -87,10 +88,7 @@ def test_step_changes_and_back_raise_no_error(live_server, page):
     phone = Phone(page, "id", javascript=True, name="console")
     log_in(phone, new_account(live_server, "id"))
     base = start_application(phone)
-    answer(page, SERVICE)
-    save_and_continue(phone, base, "service", "passport")
-    answer(page, ADULT)
-    save_and_continue(phone, base, "passport", "personal")
+    reach_personal_step(phone, base)
     page.locator("#progress summary").click()  # the folded step list
     page.locator(f'#progress a[href="{base}/passport"]').click()  # a step from the list
     page.wait_for_url(f"**{base}/passport")

@@ -175,12 +175,17 @@ def save_and_continue(phone: Phone, base: str, step: str, following: str) -> Non
     phone.check_page(following)
 
 
+def reach_personal_step(phone: Phone, base: str) -> None:
+    """Answer the service and passport steps as an adult travelling for tourism."""
+    answer(phone.page, SERVICE)
+    save_and_continue(phone, base, "service", "passport")
+    answer(phone.page, ADULT)
+    save_and_continue(phone, base, "passport", "personal")
+
+
 def fill_up_to_documents(phone: Phone, base: str) -> None:
     page = phone.page
-    answer(page, SERVICE)
-    save_and_continue(phone, base, "service", "passport")
-    answer(page, ADULT)
-    save_and_continue(phone, base, "passport", "personal")
+    reach_personal_step(phone, base)
     answer(page, PERSONAL)
     save_and_continue(phone, base, "personal", "travel")
     answer(page, TRAVEL)
@@ -397,10 +402,7 @@ def test_nik_checked_inline(live_server, page):
     phone = Phone(page, "id", javascript=True, name="nik-id")
     log_in(phone, new_account(live_server, "id"))
     base = start_application(phone)
-    answer(page, SERVICE)
-    save_and_continue(phone, base, "service", "passport")
-    answer(page, ADULT)
-    save_and_continue(phone, base, "passport", "personal")
+    reach_personal_step(phone, base)
 
     choose(page, "sex", "F")
     nik = page.locator('#wizard input[name="nik"]')
@@ -459,10 +461,7 @@ def test_correcting_a_refused_step_keeps_the_focus_in_the_fields(live_server, pa
     phone = Phone(page, "en", javascript=True, name="refused-en")
     log_in(phone, new_account(live_server, "en"))
     base = start_application(phone)
-    answer(page, SERVICE)
-    save_and_continue(phone, base, "service", "passport")
-    answer(page, ADULT)
-    save_and_continue(phone, base, "passport", "personal")
+    reach_personal_step(phone, base)
     answer(page, {k: v for k, v in PERSONAL.items() if k not in ("occupation", "phone")})
     page.locator(f'#wizard form[action="{base}/personal"] button[type="submit"]').click()
     expect(page.locator("#wizard .error-summary")).to_be_focused()

@@ -17,6 +17,13 @@ from webapp.rules.statuses import FINAL
 PASSWORD = "kopi-tubruk-pagi"
 # Hashing is deliberately slow; one hash serves every factory-made account.
 _PASSWORD_HASH = generate_password_hash(PASSWORD, method="scrypt")
+# The registration form as Siti fills it in; tests change the email they need.
+REGISTRATION = {
+    "full_name": "Siti Rahayu",
+    "phone": "081234567890",
+    "password": PASSWORD,
+    "accept_terms": "y",
+}
 _sequence = itertools.count(1)
 
 

@@ -25,7 +25,7 @@ from PIL import Image, ImageDraw
 
 from tests import journeys
 from tests.conftest import Mailbox
-from tests.factories import FORM_ANSWERS, PASSWORD, make_user
+from tests.factories import FORM_ANSWERS, PASSWORD, REGISTRATION, make_user
 from tests.html import csrf_token, submit
 from tests.routes import every_route
 from webapp import clock, labels
@@ -507,13 +507,7 @@ def pending_registration(fuzz_app):
     response = submit(
         client,
         "/register",
-        {
-            "full_name": "Siti Rahayu",
-            "email": email,
-            "phone": "081234567890",
-            "password": "kopi-tubruk-pagi",
-            "accept_terms": "y",
-        },
+        {**REGISTRATION, "email": email},
     )
     assert response.status_code == 302
     return client, email, Mailbox(fuzz_app).code_for(email)

@@ -5,7 +5,7 @@ import html5lib
 import pytest
 from sqlalchemy import select
 
-from tests.factories import make_office, make_slot, make_user, submitted_application
+from tests.factories import REGISTRATION, make_office, make_slot, make_user, submitted_application
 from tests.html import csrf_token, submit
 from tests.integration.test_booking import local
 from tests.integration.test_wizard import signed_in
@@ -127,13 +127,7 @@ def registered(app, email: str):
     submit(
         client,
         "/register",
-        {
-            "full_name": "Siti Rahayu",
-            "email": email,
-            "phone": "081234567890",
-            "password": "kopi-tubruk-pagi",
-            "accept_terms": "y",
-        },
+        {**REGISTRATION, "email": email},
         environ_base=CARRIER_ADDRESS,
     )
     return client

@@ -145,16 +145,17 @@ class AuditEntry(db.Model):
     """Append-only: who moved what from which status to which, when and why.
 
     Every entry belongs to an application's trail; `entity` says whether it was the application
-    itself, one of its holds or one of its bills that changed, and `entity_id` which one.
+    itself, one of its holds, bills or visits that changed, and `entity_id` which one.
     """
 
     __tablename__ = "audit_entries"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
-    entity: Mapped[str] = mapped_column(String(12), default="application")  # |hold|bill
+    entity: Mapped[str] = mapped_column(String(12), default="application")  # |hold|bill|visit
     entity_id: Mapped[int | None]
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    counter_number: Mapped[int | None]  # the counter a member of staff acted from
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Text)

@@ -18,6 +18,12 @@ class Office(db.Model):
         ),
         CheckConstraint("regular_per_hour >= 0 AND express_per_hour >= 0", name="slot_capacity"),
         CheckConstraint("slot_window_days BETWEEN 1 AND 366", name="slot_window"),
+        CheckConstraint("priority_per_hour >= 0", name="priority_capacity"),
+        CheckConstraint("checkin_opens_minutes BETWEEN 0 AND 600", name="checkin_window"),
+        CheckConstraint(
+            "call_weight_priority >= 0 AND call_weight_express >= 0 AND call_weight_regular >= 0",
+            name="call_weights",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,15 +49,41 @@ class Office(db.Model):
     regular_per_hour: Mapped[int] = mapped_column(default=0)
     express_per_hour: Mapped[int] = mapped_column(default=0)  # 0: no express service
     slot_window_days: Mapped[int] = mapped_column(default=60)
+    # Priority walk-ins (60 and over, small children, pregnant, disability): places per hour, never
+    # booked online; the day's quota is the sum over the day's hours.
+    priority_per_hour: Mapped[int] = mapped_column(default=0)
+    # Check-in opens this many minutes before the slot and stays open until the office closes.
+    checkin_opens_minutes: Mapped[int] = mapped_column(default=60)
+    # "Call next" takes lanes in this ratio, e.g. priority : express : regular = 1 : 1 : 2.
+    call_weight_priority: Mapped[int] = mapped_column(default=1)
+    call_weight_express: Mapped[int] = mapped_column(default=1)
+    call_weight_regular: Mapped[int] = mapped_column(default=2)
 
     @property
     def slot_hours(self) -> range:
         return range(self.first_slot_hour, self.last_slot_hour + 1)
 
     @property
+    def closes_at_hour(self) -> int:
+        """The hour the office closes, local time: the end of its last slot."""
+        return self.last_slot_hour + 1
+
+    @property
+    def call_weights(self) -> dict[str, int]:
+        return {
+            "priority": self.call_weight_priority,
+            "express": self.call_weight_express,
+            "regular": self.call_weight_regular,
+        }
+
+    @property
     def capacity_per_lane(self) -> dict[str, int]:
         """Places per hourly slot for each lane the office serves."""
-        lanes = {"regular": self.regular_per_hour, "express": self.express_per_hour}
+        lanes = {
+            "regular": self.regular_per_hour,
+            "express": self.express_per_hour,
+            "priority": self.priority_per_hour,
+        }
         return {lane: places for lane, places in lanes.items() if places > 0}
 
     closures: Mapped[list["Closure"]] = relationship(back_populates="office")
@@ -83,7 +115,7 @@ class Slot(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    lane: Mapped[str] = mapped_column(String(10))  # regular | express
+    lane: Mapped[str] = mapped_column(String(10))  # regular | express | priority (walk-in)
     capacity: Mapped[int]
 
     office: Mapped[Office] = relationship()

@@ -1,5 +1,5 @@
-"""Every status change of an application, a hold or a bill: allowed by its machine, made as a
-compare-and-set, and audited in the same transaction.
+"""Every status change of an application, a hold, a bill or a visit: allowed by its machine, made
+as a compare-and-set, and audited in the same transaction.
 
 A move is `UPDATE ... SET status = :to WHERE id = :id AND status = :from`, where `from` is the
 status the caller decided on. When the row no longer has it (another request moved it meanwhile),
@@ -8,7 +8,7 @@ nothing is written, the transaction is rolled back and TransitionRefused tells t
 Lock order. Whatever locks more than one row takes the locks in this order, and never takes an
 earlier one after a later one, so that no two requests ever wait on each other in a cycle:
 
-    account (users row) -> slot -> application -> hold -> bill
+    account (users row) -> slot -> application -> hold -> bill -> visit
 
 - booking.hold: the account (its live holds are counted), the slot (its places are counted), the
   application, then inserts the hold and the bill.
@@ -33,8 +33,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp import clock
 from webapp.extensions import db
-from webapp.models import Application, AuditEntry, Bill, Hold
-from webapp.rules import bills, holds, statuses
+from webapp.models import Application, AuditEntry, Bill, Hold, Visit
+from webapp.rules import bills, holds, statuses, visits
 
 
 class TransitionRefused(Exception):
@@ -59,8 +59,16 @@ def locking(statement):
     return statement.with_for_update(key_share=True).execution_options(populate_existing=True)
 
 
-def transition(application: Application, target: str, *, actor_id: int | None, reason: str = ""):
-    """Move an application from the status it was read with to target."""
+def transition(
+    application: Application,
+    target: str,
+    *,
+    actor_id: int | None,
+    reason: str = "",
+    counter_number: int | None = None,
+):
+    """Move an application from the status it was read with to target (at a counter, if a
+    member of staff acts from one)."""
     _compare_and_set(
         application,
         statuses.can_move,
@@ -69,6 +77,7 @@ def transition(application: Application, target: str, *, actor_id: int | None, r
         application_id=application.id,
         actor_id=actor_id,
         reason=reason,
+        counter=counter_number,
     )
 
 
@@ -109,21 +118,44 @@ def move_bill(
     )
 
 
-def created(row: Hold | Bill, *, actor_id: int | None, reason: str = "") -> None:
-    """Audit a new hold or bill (flushed, so that it has its id) in the state it starts in."""
-    _audit(
-        "hold" if isinstance(row, Hold) else "bill",
-        row.id,
-        row.application_id,
-        actor_id,
-        None,
-        row.status,
-        reason,
+def move_visit(
+    visit: Visit, target: str, *, actor_id: int, counter_number: int | None = None, **values
+) -> None:
+    """Move a visit (CALLED -> CALLED is a recall), recording the counter acted from; values are
+    the columns that change with it (called_at, rank, ...)."""
+    _compare_and_set(
+        visit,
+        visits.can_move,
+        target,
+        entity="visit",
+        application_id=visit.application_id,
+        actor_id=actor_id,
+        reason="",
+        counter=counter_number,
+        **values,
     )
 
 
+_ENTITY_OF = {Hold: "hold", Bill: "bill", Visit: "visit"}
+
+
+def created(row: Hold | Bill | Visit, *, actor_id: int | None, reason: str = "") -> None:
+    """Audit a new hold, bill or visit (flushed, so that it has its id) in the state it starts
+    in."""
+    _audit(_ENTITY_OF[type(row)], row.id, row.application_id, actor_id, None, row.status, reason)
+
+
 def _compare_and_set(
-    row, can_move, target: str, *, entity: str, application_id: int, actor_id, reason, **values
+    row,
+    can_move,
+    target: str,
+    *,
+    entity: str,
+    application_id: int,
+    actor_id,
+    reason,
+    counter=None,
+    **values,
 ):
     source = row.status
     if not can_move(source, target):
@@ -142,16 +174,19 @@ def _compare_and_set(
     for name, value in {"status": target, **values}.items():
         set_committed_value(row, name, value)
     entity_id = None if entity == "application" else row.id
-    _audit(entity, entity_id, application_id, actor_id, source, target, reason)
+    _audit(entity, entity_id, application_id, actor_id, source, target, reason, counter)
 
 
-def _audit(entity, entity_id, application_id, actor_id, source, target, reason) -> None:
+def _audit(
+    entity, entity_id, application_id, actor_id, source, target, reason, counter=None
+) -> None:
     db.session.add(
         AuditEntry(
             application_id=application_id,
             entity=entity,
             entity_id=entity_id,
             actor_id=actor_id,
+            counter_number=counter,
             from_status=source,
             to_status=target,
             reason=reason or None,

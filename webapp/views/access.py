@@ -3,9 +3,14 @@
 from collections.abc import Callable
 from functools import wraps
 
-from flask import abort, current_app, flash, redirect, url_for
+from flask import abort, current_app, flash, redirect, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+
+from webapp.rules import roles
+
+# Set in the session, to the account's session id, once its second factor has been given.
+SECOND_FACTOR = "second_factor"
 
 
 def _mark(view: Callable, who: str) -> Callable:
@@ -58,3 +63,30 @@ def administrator(view: Callable) -> Callable:
         return view(*args, **kwargs)
 
     return _mark(login_required(wrapper), "admin")
+
+
+def second_factor_given() -> bool:
+    return session.get(SECOND_FACTOR) == current_user.get_id()
+
+
+def _office_role(view: Callable, allowed: frozenset[str], who: str) -> Callable:
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if current_user.role not in allowed:
+            abort(403)
+        if not second_factor_given():
+            return redirect(url_for("auth.login"))
+        return view(*args, **kwargs)
+
+    return _mark(login_required(wrapper), who)
+
+
+def staff(view: Callable) -> Callable:
+    """Counter officers and supervisors of an office, signed in with their second factor. The
+    services they call are given the office and find nothing of any other."""
+    return _office_role(view, roles.OFFICE_ROLES, "staff")
+
+
+def supervisor(view: Callable) -> Callable:
+    """Supervisors of an office, signed in with their second factor."""
+    return _office_role(view, frozenset({roles.SUPERVISOR}), "supervisor")

@@ -100,9 +100,11 @@ def _register_blueprints(app: Flask) -> None:
         payments,
         proof,
         pwa,
+        staff_auth,
     )
 
     modules = [main, auth, account, apply, booking, payments, proof, admin, pwa, health]
+    modules.append(staff_auth)
     if app.config["DEMO_MODE"]:
         modules.append(dev)  # the stand-ins' pages; in production they do not exist at all
     for module in modules:

@@ -1,4 +1,5 @@
-"""Command-line tasks: the first administrator, slots, demo data, the RQ worker and its cron."""
+"""Command-line tasks: administrators and office staff, slots, demo data, the RQ worker and its
+cron."""
 
 import sys
 
@@ -12,6 +13,8 @@ from webapp.extensions import db
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)
+    app.cli.add_command(create_staff)
+    app.cli.add_command(demo_totp)
     app.cli.add_command(extend_slots)
     app.cli.add_command(worker)
     app.cli.add_command(sweep_holds)
@@ -33,19 +36,28 @@ def seed_demo() -> None:
         click.echo(line)
 
 
-@click.command("create-admin")
-@with_appcontext
-@click.option("--email", prompt="Email address", help="The administrator's email address.")
-@click.option("--full-name", prompt="Full name", help="The administrator's full name.")
-@click.option(
+PASSWORD_STDIN = click.option(
     "--password-stdin",
     is_flag=True,
     help="Read the password from the first line of standard input instead of asking twice.",
 )
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@click.command("create-admin")
+@with_appcontext
+@click.option("--email", prompt="Email address", help="The administrator's email address.")
+@click.option("--full-name", prompt="Full name", help="The administrator's full name.")
+@PASSWORD_STDIN
 def create_admin(email: str, full_name: str, password_stdin: bool) -> None:
     """Make an administrator account, the first or another; running it again changes nothing."""
     from webapp.services.administrators import (
-        AdministratorRefused,
+        AccountRefused,
         administrator_exists,
         create_administrator,
     )
@@ -54,15 +66,60 @@ def create_admin(email: str, full_name: str, password_stdin: bool) -> None:
         if administrator_exists(email, full_name):
             click.echo(f"exists: {email.strip()} is already an administrator; nothing changed.")
             return
-        if password_stdin:
-            password = sys.stdin.readline().rstrip("\r\n")
-        else:
-            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-        created = create_administrator(email, full_name, password)
-    except AdministratorRefused as refused:
+        created = create_administrator(email, full_name, _password(password_stdin))
+    except AccountRefused as refused:
         raise click.ClickException(str(refused)) from refused
     state = "created" if created else "exists"
     click.echo(f"{state}: administrator {email.strip()}")
+
+
+@click.command("create-staff")
+@with_appcontext
+@click.option("--email", prompt="Email address", help="The staff member's email address.")
+@click.option("--full-name", prompt="Full name", help="The staff member's full name.")
+@click.option(
+    "--office", "office_code", prompt="Office code", help="The office, e.g. kanim-makassar."
+)
+@click.option(
+    "--role",
+    type=click.Choice(["staff", "supervisor"]),
+    default="staff",
+    show_default=True,
+    help="A counter officer (staff) or the office's supervisor.",
+)
+@PASSWORD_STDIN
+def create_staff(
+    email: str, full_name: str, office_code: str, role: str, password_stdin: bool
+) -> None:
+    """Make a staff account of one office; it enrols its second factor at its first sign-in.
+    Running it again changes nothing."""
+    from webapp.services import staff_accounts
+    from webapp.services.administrators import AccountRefused
+
+    what = f"{role} {email.strip()} of {office_code.strip()}"
+    try:
+        if staff_accounts.staff_exists(email, full_name, office_code, role):
+            click.echo(f"exists: {what}; nothing changed.")
+            return
+        created = staff_accounts.create_staff(
+            email, full_name, office_code, role, _password(password_stdin)
+        )
+    except AccountRefused as refused:
+        raise click.ClickException(str(refused)) from refused
+    click.echo(f"{'created' if created else 'exists'}: {what}")
+
+
+@click.command("demo-totp")
+@with_appcontext
+@click.argument("email")
+def demo_totp(email: str) -> None:
+    """Print the current second-factor code of a demo account (demo mode only)."""
+    from webapp.services.demo import DemoModeOnly, current_demo_code
+
+    try:
+        click.echo(current_demo_code(email))
+    except DemoModeOnly as refused:
+        raise click.ClickException(str(refused)) from refused
 
 
 @click.command("extend-slots")

@@ -1,12 +1,13 @@
 """SQLAlchemy models, one module per aggregate; imported here so Alembic sees them all."""
 
-from webapp.models.accounts import EmailCode, PasswordReset, RecoveryCode, User
+from webapp.models.accounts import AccountEvent, EmailCode, PasswordReset, RecoveryCode, User
 from webapp.models.applications import Application, AuditEntry, Document, Notification
 from webapp.models.bookings import Bill, Hold, PaymentNotice
 from webapp.models.offices import Closure, Office, Slot
 from webapp.models.visits import CounterSession, QueueSequence, Visit
 
 __all__ = [
+    "AccountEvent",
     "Application",
     "Bill",
     "Closure",

@@ -1,5 +1,6 @@
 """Accounts (applicants, office staff, administrators), their one-time email codes, password-reset
-links, and the second factor of staff: a TOTP secret and single-use recovery codes."""
+links, the second factor of staff (a TOTP secret and single-use recovery codes), and the
+append-only record of their security events."""
 
 from datetime import datetime
 
@@ -101,3 +102,16 @@ class RecoveryCode(db.Model):
     code_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AccountEvent(db.Model):
+    """Append-only (database triggers refuse UPDATE and DELETE): a security event of an account,
+    such as its creation as staff, its second factor enrolled, a recovery code used, a lock."""
+
+    __tablename__ = "account_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    event: Mapped[str] = mapped_column(String(24))  # services/staff_auth.py EVENTS
+    detail: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)

@@ -108,7 +108,7 @@ def send_activation_code(user: User) -> None:
     db.session.add(
         EmailCode(
             user_id=user.id,
-            code_hash=_code_hash(user.id, code),
+            code_hash=code_hash(user.id, code),
             created_at=current,
             expires_at=current + CODE_LIFETIME,
         )
@@ -135,7 +135,7 @@ def check_activation_code(email: str, code: str) -> CodeCheck:
         return CodeCheck(CodeOutcome.LOCKED)
     if latest.expires_at <= now():
         return CodeCheck(CodeOutcome.EXPIRED)
-    if not hmac.compare_digest(latest.code_hash, _code_hash(user.id, code)):
+    if not hmac.compare_digest(latest.code_hash, code_hash(user.id, code)):
         return _count_failure(latest.id)
     claimed = db.session.execute(
         update(EmailCode)
@@ -342,7 +342,9 @@ def load_session_user(session_id: str) -> User | None:
     return user
 
 
-def _code_hash(user_id: int, code: str) -> str:
+def code_hash(user_id: int, code: str) -> str:
+    """A one-time code of an account (emailed, or a recovery code), keyed with SECRET_KEY: short
+    codes hashed plainly would be found from a copy of the database by trying them all."""
     key = current_app.config["SECRET_KEY"].encode()
     return hmac.new(key, f"code:{user_id}:{code}".encode(), hashlib.sha256).hexdigest()
 

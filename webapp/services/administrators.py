@@ -1,4 +1,5 @@
-"""System administrators, made from the command line: the first one cannot be made anywhere else."""
+"""Accounts that are never registered on the site, made from the command line: system
+administrators (the first one cannot be made anywhere else), and office staff (staff_accounts)."""
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
@@ -13,6 +14,7 @@ from webapp.rules.accounts import (
     normalise_name,
     password_problem,
 )
+from webapp.rules.roles import ADMINISTRATOR, STAFF, SUPERVISOR
 from webapp.services.accounts import hash_password, normalise_email
 
 PASSWORD_PROBLEMS = {
@@ -21,9 +23,10 @@ PASSWORD_PROBLEMS = {
     "common": "The password is one of the most common ones: choose another.",
     "contains_email": "The password contains the email address: choose another.",
 }
+ROLE_NAMES = {ADMINISTRATOR: "administrator", STAFF: "staff", SUPERVISOR: "supervisor"}
 
 
-class AdministratorRefused(Exception):
+class AccountRefused(Exception):
     """Nothing was changed; the message says why."""
 
 
@@ -31,50 +34,66 @@ def _valid_email(email: str) -> str:
     try:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as error:
-        raise AdministratorRefused(f"The email address is not valid: {error}") from error
+        raise AccountRefused(f"The email address is not valid: {error}") from error
 
 
 def _valid_name(full_name: str) -> str:
     full_name = normalise_name(full_name)
     if not name_is_valid(full_name):
-        raise AdministratorRefused("The full name is not valid: use letters, as on the KTP.")
+        raise AccountRefused("The full name is not valid: use letters, as on the KTP.")
     return full_name
 
 
-def administrator_exists(email: str, full_name: str) -> bool:
-    """Check the email and name. True when the address already belongs to an open administrator
-    account (nothing to do), False when it is free; AdministratorRefused when it is invalid or
-    belongs to any other account."""
+def existing_account(email: str, full_name: str, role: str, office_id: int | None = None) -> bool:
+    """Check the email and name. True when the address already belongs to an open account of this
+    role (and office), so there is nothing to do; False when it is free; AccountRefused when
+    it is invalid or belongs to an account of any other kind."""
     email, _ = _valid_email(email), _valid_name(full_name)
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None:
         return False
-    if user.role == "admin" and user.closed_at is None:
+    if (user.role, user.office_id) == (role, office_id) and user.closed_at is None:
         return True
-    raise AdministratorRefused(
-        f"{user.email} belongs to an account that is not an open administrator account; "
-        "nothing changed. Use another email address."
+    raise AccountRefused(
+        f"{user.email} belongs to an account that is not an open {ROLE_NAMES[role]} account"
+        + (" of this office" if office_id else "")
+        + "; nothing changed. Use another email address."
     )
+
+
+def create_account(
+    email: str, full_name: str, password: str, role: str, office_id: int | None = None
+) -> User | None:
+    """Add a verified account of a role that is never registered on the site (its transaction is
+    the caller's to commit); None when it already exists (nothing changed)."""
+    if existing_account(email, full_name, role, office_id):
+        return None
+    email, full_name = _valid_email(email), _valid_name(full_name)
+    problem = password_problem(password, email)
+    if problem is not None:
+        raise AccountRefused(PASSWORD_PROBLEMS[problem.code])
+    user = User(
+        full_name=full_name,
+        email=email,
+        phone="",  # staff accounts are reached by email
+        password_hash=hash_password(password),
+        role=role,
+        office_id=office_id,
+        terms_accepted_at=now(),
+        verified_at=now(),
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def administrator_exists(email: str, full_name: str) -> bool:
+    """True when the address is already an open administrator's (see existing_account)."""
+    return existing_account(email, full_name, ADMINISTRATOR)
 
 
 def create_administrator(email: str, full_name: str, password: str) -> bool:
     """Make a verified administrator account; False when it already exists (nothing changed)."""
-    if administrator_exists(email, full_name):
-        return False
-    email, full_name = _valid_email(email), _valid_name(full_name)
-    problem = password_problem(password, email)
-    if problem is not None:
-        raise AdministratorRefused(PASSWORD_PROBLEMS[problem.code])
-    db.session.add(
-        User(
-            full_name=full_name,
-            email=email,
-            phone="",  # staff accounts are reached by email
-            password_hash=hash_password(password),
-            role="admin",
-            terms_accepted_at=now(),
-            verified_at=now(),
-        )
-    )
+    created = create_account(email, full_name, password, ADMINISTRATOR) is not None
     db.session.commit()
-    return True
+    return created

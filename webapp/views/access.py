@@ -29,10 +29,13 @@ def signed_in(view: Callable) -> Callable:
 
 
 def verified(view: Callable) -> Callable:
-    """An account whose email address has been confirmed."""
+    """An applicant whose email address has been confirmed: the applicant's own pages. Staff and
+    administrators have none: their accounts are not applicants' (403)."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
+        if current_user.role != roles.APPLICANT:
+            abort(403)
         if not current_user.is_verified:
             flash(_("Confirm your email address first."), "error")
             return redirect(url_for("auth.verify"))
@@ -53,40 +56,48 @@ def debug_only(view: Callable) -> Callable:
     return _mark(wrapper, "debug")
 
 
-def administrator(view: Callable) -> Callable:
-    """System administrators only; everyone else is refused."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        if current_user.role != "admin":
-            abort(403)
-        return view(*args, **kwargs)
-
-    return _mark(login_required(wrapper), "admin")
-
-
 def second_factor_given() -> bool:
     return session.get(SECOND_FACTOR) == current_user.get_id()
 
 
-def _office_role(view: Callable, allowed: frozenset[str], who: str) -> Callable:
+def _with_second_factor(view: Callable, allowed: frozenset[str], who: str) -> Callable:
+    """Accounts of the allowed roles once they gave their second factor; until then they are sent
+    to give it, and every other account is refused."""
+
     @wraps(view)
     def wrapper(*args, **kwargs):
         if current_user.role not in allowed:
             abort(403)
         if not second_factor_given():
-            return redirect(url_for("auth.login"))
+            return redirect(url_for("staff_auth.code"))
         return view(*args, **kwargs)
 
     return _mark(login_required(wrapper), who)
 
 
+def administrator(view: Callable) -> Callable:
+    """System administrators only, signed in with their second factor."""
+    return _with_second_factor(view, frozenset({roles.ADMINISTRATOR}), "admin")
+
+
+def signing_in(view: Callable) -> Callable:
+    """The steps between the password and the second factor, for the accounts that have one."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not roles.needs_second_factor(current_user.role):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return _mark(login_required(wrapper), "signing_in")
+
+
 def staff(view: Callable) -> Callable:
     """Counter officers and supervisors of an office, signed in with their second factor. The
     services they call are given the office and find nothing of any other."""
-    return _office_role(view, roles.OFFICE_ROLES, "staff")
+    return _with_second_factor(view, roles.OFFICE_ROLES, "staff")
 
 
 def supervisor(view: Callable) -> Callable:
     """Supervisors of an office, signed in with their second factor."""
-    return _office_role(view, frozenset({roles.SUPERVISOR}), "supervisor")
+    return _with_second_factor(view, frozenset({roles.SUPERVISOR}), "supervisor")

@@ -15,6 +15,7 @@ from webapp.forms.auth import (
     ResetPasswordForm,
 )
 from webapp.i18n import select_locale
+from webapp.rules import roles
 from webapp.services import accounts
 from webapp.views.access import public, signed_in
 from webapp.views.limits import (
@@ -27,6 +28,7 @@ from webapp.views.limits import (
     per_reset_link,
     with_refusal,
 )
+from webapp.views.staff_auth import second_factor_page
 
 bp = Blueprint("auth", __name__)
 
@@ -150,6 +152,8 @@ def login():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
             start_session(user)
+            if roles.needs_second_factor(user.role):
+                return redirect(second_factor_page(user))
             return redirect(safe_next(request.args.get("next")))
         form.password.errors.append(_("The email address or password is not right."))
     return _render("auth/login.html", form)

@@ -10,10 +10,12 @@ from werkzeug.exceptions import HTTPException
 from webapp.forms.account import LanguageForm
 from webapp.forms.auth import EmptyForm
 from webapp.i18n import LANGUAGE_COOKIE
+from webapp.rules import roles
 from webapp.rules.statuses import DRAFT, SUBMITTED
 from webapp.services import accounts, applications
 from webapp.views.access import public
 from webapp.views.auth import safe_next
+from webapp.views.staff_auth import landing
 
 bp = Blueprint("main", __name__)
 
@@ -21,6 +23,8 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @public
 def index():
+    if current_user.is_authenticated and roles.needs_second_factor(current_user.role):
+        return redirect(landing())  # an account of staff has no applications
     if current_user.is_authenticated:
         listed = applications.list_for_account(current_user.id)
         return render_template(

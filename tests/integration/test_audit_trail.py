@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tests.factories import make_application, make_office, make_user, submitted_application
 from tests.integration.test_wizard import signed_in
+from tests.staff import make_administrator, sign_in_staff
 from webapp.extensions import db
 from webapp.models import AuditEntry
 from webapp.services import applications, audit
@@ -127,10 +128,10 @@ def test_before_an_office_is_chosen_the_history_is_in_jakarta_time(app):
 def test_an_administrator_looks_up_any_trail_by_number_and_an_applicant_cannot(app):
     with app.app_context():
         owner = make_user(email="siti@contoh.id", locale="en")
-        make_user(email="admin@contoh.id", role="admin", locale="en")
+        make_administrator(email="admin@contoh.id", locale="en")
         _, _, number = booked_in_makassar(owner)
     assert signed_in(app).get(f"/admin/history?number={number}").status_code == 403
-    admin = signed_in(app, "admin@contoh.id")
+    admin = sign_in_staff(app, "admin@contoh.id")
     page = admin.get(f"/admin/history?number={number}").text
     assert f"Application {number}" in page
     assert "24 November 2026, 11:15 WITA" in page and "Payment received" in page

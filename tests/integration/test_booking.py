@@ -13,6 +13,7 @@ from tests.conftest import Mailbox
 from tests.factories import make_office, make_slot, make_user, submitted_application
 from tests.html import csrf_token
 from tests.integration.test_wizard import signed_in
+from tests.staff import make_administrator, sign_in_staff
 from webapp import clock
 from webapp.extensions import db
 from webapp.models import Application, AuditEntry, Bill, Closure, Hold, Office, User
@@ -270,8 +271,8 @@ def test_moving_is_audited_and_expiries_are_counted_per_account(app, ready):
             )
         )
         db.session.commit()
-        make_user(email="admin@contoh.id", role="admin")
-    page = signed_in(app, "admin@contoh.id").get("/admin/holds").text
+        make_administrator(email="admin@contoh.id")
+    page = sign_in_staff(app, "admin@contoh.id").get("/admin/holds").text
     assert "siti@contoh.id" in page
     assert signed_in(app).get("/admin/holds").status_code == 403
 

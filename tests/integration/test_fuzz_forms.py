@@ -28,6 +28,7 @@ from tests.conftest import Mailbox
 from tests.factories import FORM_ANSWERS, PASSWORD, REGISTRATION, make_user
 from tests.html import csrf_token, submit
 from tests.routes import every_route
+from tests.staff import make_administrator, sign_in_staff
 from webapp import clock, labels
 from webapp.extensions import db
 from webapp.forms.base import without_control_characters
@@ -1373,8 +1374,8 @@ def test_button_forms_ignore_extra_input(fuzz_app, offices, path, csrf, extra, h
 @given(queue=st.one_of(st.sampled_from(QUEUES), segment), csrf=csrf_field, extra=extra_fields)
 def test_retrying_failed_jobs_refuses_unknown_queues(fuzz_app, queue, csrf, extra):
     with fuzz_app.app_context():
-        email = make_user(role="admin").email
-    admin = journeys.sign_in(fuzz_app, email)
+        email = make_administrator().email
+    admin = sign_in_staff(fuzz_app, email)
     data = resolve({**extra, "csrf_token": csrf}, csrf=csrf_token(admin.get("/admin/jobs")))
     response = admin.post(f"/admin/jobs/{quote(queue, safe='')}/retry", data=data)
     if check(response, accepted=(302,)):

@@ -15,11 +15,28 @@ from tests.conftest import Mailbox
 from tests.factories import jpeg_bytes, make_user
 from tests.html import csrf_token, submit
 from tests.routes import every_route
+from tests.staff import make_administrator, make_staff, sign_in_staff
 from webapp.extensions import db
-from webapp.models import Application
+from webapp.models import Application, Office
 from webapp.services import documents
 
-ROLES = ("anonymous", "unverified", "applicant", "other applicant", "administrator")
+ROLES = (
+    "anonymous",
+    "unverified",
+    "applicant",
+    "other applicant",
+    "staff",
+    "supervisor",
+    "administrator",
+)
+# Accounts that sign in with a second factor, and the access each of their kinds of page needs.
+SECOND_FACTOR_ROLES = {"staff", "supervisor", "administrator"}
+NEEDED_ROLES = {
+    "admin": {"administrator"},
+    "staff": {"staff", "supervisor"},
+    "supervisor": {"supervisor"},
+    "signing_in": SECOND_FACTOR_ROLES,  # the code page sends them on, once they gave it
+}
 ALLOWED, LOGIN, VERIFY, FORBIDDEN, NOT_FOUND = "allowed", "to /login", "to /verify", "403", "404"
 # Nobody is refused a public page; it may still send someone on (to activate their account) or
 # answer a bad link with a 404.
@@ -36,6 +53,9 @@ def test_every_route_declares_who_may_use_it(app):
         "signed_in",
         "verified",
         "admin",
+        "staff",
+        "supervisor",
+        "signing_in",
         "debug",
     }
 
@@ -48,9 +68,11 @@ def expected(route, role: str) -> set[str]:
         return OPEN
     if role == "anonymous":
         return {LOGIN}
-    if route.access == "admin":
-        return {ALLOWED} if role == "administrator" else {FORBIDDEN}
+    if route.access in NEEDED_ROLES:
+        return {ALLOWED} if role in NEEDED_ROLES[route.access] else {FORBIDDEN}
     if route.access == "verified":
+        if role in SECOND_FACTOR_ROLES:
+            return {FORBIDDEN}  # their accounts are not applicants'
         if role == "unverified":
             return {VERIFY}
         if route.of_an_application and role != "applicant":
@@ -70,21 +92,28 @@ def answer(response) -> str:
 @pytest.fixture
 def people(make_app):
     """An applicant with a paid, scheduled application and one uploaded document, and a client
-    for each of the other roles."""
+    for each of the other roles: staff and a supervisor of the application's office, and an
+    administrator, each signed in with their second factor."""
     app = make_app(RATELIMIT_ENABLED=False)
     owner = journeys.bookable(app, journeys.open_office(app)).hold().pay()
     with app.app_context():
         application = db.session.scalar(sa.select(Application).filter_by(public_id=owner.public_id))
         documents.upload(application, "ktp", jpeg_bytes())
+        office = db.session.get(Office, application.office_id)
         emails = {
             "unverified": make_user(verified=False).email,
             "other applicant": make_user().email,
-            "administrator": make_user(role="admin").email,
+        }
+        staff_emails = {
+            "staff": make_staff(office).email,
+            "supervisor": make_staff(office, role="supervisor").email,
+            "administrator": make_administrator().email,
         }
     clients = {
         "anonymous": app.test_client(),
         "applicant": owner.client,
         **{role: journeys.sign_in(app, email) for role, email in emails.items()},
+        **{role: sign_in_staff(app, email) for role, email in staff_emails.items()},
     }
     return app, owner, clients
 

@@ -17,6 +17,7 @@ from tests.conftest import Mailbox
 from tests.factories import jpeg_bytes, make_user, pdf_bytes
 from tests.html import NS, csrf_token, submit
 from tests.integration.test_wizard import fill_steps, signed_in, start, upload
+from tests.staff import make_administrator, sign_in_staff
 from webapp.extensions import db
 from webapp.models import Application, Bill, User
 
@@ -121,8 +122,8 @@ def test_favicon_is_served_and_cached(client):
 def test_the_jobs_page_says_why_it_is_empty_without_redis(make_app):
     app = make_app(REDIS_URL=None)
     with app.app_context():
-        make_user(email="admin@contoh.id", role="admin", locale="en")
-    client = signed_in(app, "admin@contoh.id")
+        make_administrator(email="admin@contoh.id", locale="en")
+    client = sign_in_staff(app, "admin@contoh.id")
     page = client.get("/admin/jobs").text
     assert "no Redis is configured" in page and "REDIS_URL" in page
 

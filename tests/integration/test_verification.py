@@ -17,6 +17,7 @@ from tests.conftest import Mailbox
 from tests.factories import jpeg_bytes, make_application, make_user
 from tests.html import csrf_token, submit
 from tests.integration.test_wizard import PERSONAL, signed_in, upload
+from tests.staff import make_administrator, sign_in_staff
 from webapp.extensions import db
 from webapp.integrations.registry_standin import FAILING_NIK, SLOW_NIK, UNKNOWN_NIK
 from webapp.jobs.verification import verify_nik
@@ -264,7 +265,7 @@ def test_failed_jobs_page_is_for_administrators(make_app, redis):
     app = make_app(REDIS_URL=redis)
     with app.app_context():
         make_user(email="siti@contoh.id")
-        make_user(email="admin@contoh.id", role="admin")
+        make_administrator(email="admin@contoh.id")
         from rq import Queue
 
         from webapp.jobs import redis_connection
@@ -272,7 +273,7 @@ def test_failed_jobs_page_is_for_administrators(make_app, redis):
         Queue("mail", connection=redis_connection()).enqueue("builtins.int", "not a number")
     Mailbox(app).run_jobs()
     assert signed_in(app).get("/admin/jobs").status_code == 403
-    admin = signed_in(app, "admin@contoh.id")
+    admin = sign_in_staff(app, "admin@contoh.id")
     page = admin.get("/admin/jobs").text
     assert "invalid literal for int()" in page
     token = csrf_token(admin.get("/admin/jobs"))

@@ -44,8 +44,8 @@ def current_step() -> int:
 
 def fresh_code(app, email: str) -> str:
     """A code the app accepts now for this account: of a time step within the window that the
-    account has not used yet. One signing in more often than the window allows (three times in
-    half a minute) gets the next step as if half a minute had passed."""
+    account has not used yet. A test signing one account in more often than the window allows
+    (a fourth time within half a minute) starts the account's steps over."""
     with app.app_context():
         user = User.query.filter_by(email=email).one()
         step = max(current_step() - staff_auth.VALID_WINDOW, (user.totp_last_step or 0) + 1)

@@ -276,11 +276,11 @@ def test_a_staff_session_ends_after_15_minutes_idle(app):
     idle_for(client, 14)
     assert client.get("/admin/jobs").status_code == 200  # and the clock starts again
     idle_for(client, 16)
-    ended = client.get("/admin/jobs")
-    assert ended.location == "/login"
+    from_htmx = client.get("/admin/jobs", headers={"HX-Request": "true"})
+    assert from_htmx.headers["HX-Redirect"] == "/login"  # the whole page, not a fragment
+    assert client.get("/admin/jobs").location.startswith("/login")
     page = client.get("/login").text
     assert "Anda dikeluarkan setelah 15 menit tanpa aktivitas" in page
-    assert client.get("/admin/jobs").location.startswith("/login")
 
 
 def test_an_applicant_session_is_not_ended_after_15_minutes(app):
@@ -461,3 +461,24 @@ def test_account_events_are_append_only(app, staff_email):
                 db.session.flush()
             db.session.rollback()
         assert staff_auth.events_of(user_id) == [("locked", "test")]
+
+
+@pytest.mark.parametrize(
+    "typed, counted",
+    [
+        ("", False),
+        ("   ", False),
+        ("x" * 33, False),
+        ("12\x0034", True),  # the control character is dropped: a wrong 4-digit code
+        ("１２３４５６", True),  # full-width digits are not the code
+        ("'; DROP TABLE users; --", True),
+        ("abcde-fghjk", True),  # a recovery code of nobody
+    ],
+)
+def test_bad_codes_are_refused_in_words_and_change_nothing_else(app, staff_email, typed, counted):
+    client, _ = password_only(app, staff_email)
+    response = give(client, typed)
+    assert response.status_code == 422
+    assert "Ada masalah" in response.text
+    assert account(app, staff_email).failed_codes == (1 if counted else 0)
+    assert client.get("/admin/jobs").location == CODE_PAGE

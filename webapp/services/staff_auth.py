@@ -31,7 +31,8 @@ from webapp.services import lifecycle, offices
 from webapp.services.accounts import code_hash
 
 ISSUER = "M-Paspor"
-TOTP_DIGITS = 6  # a recovery code is longer, so what is typed tells which one it is
+# A recovery code is longer, so what is typed tells which one it is.
+_TOTP_CODE = re.compile(r"[0-9]{6}")
 VALID_WINDOW = 1  # the step before and after the current one: phone clocks drift
 FAILURES_BEFORE_LOCK = 5
 LOCK_DURATION = timedelta(minutes=30)
@@ -157,7 +158,7 @@ def check_code(user_id: int, typed: str) -> CodeCheck:
     if _is_locked(user):
         return _refuse_while_locked(user)
     typed = _SEPARATORS.sub("", typed or "").lower()
-    if len(typed) == TOTP_DIGITS and typed.isdigit():
+    if _TOTP_CODE.fullmatch(typed):
         step = _matching_step(_secret_of(user), typed)
         if step is None:
             return _count_failure(user, Outcome.WRONG)
@@ -204,7 +205,7 @@ def _matching_step(secret: str, typed: str) -> int | None:
     totp = pyotp.TOTP(secret)
     current = totp.timecode(clock.now())
     for step in range(current - VALID_WINDOW, current + VALID_WINDOW + 1):
-        if hmac.compare_digest(totp.generate_otp(step), typed):
+        if hmac.compare_digest(totp.generate_otp(step).encode(), typed.encode()):
             return step
     return None
 

@@ -18,6 +18,7 @@ from webapp.rules import roles
 from webapp.services import staff_auth
 from webapp.services.staff_auth import Outcome
 from webapp.views.access import SECOND_FACTOR, second_factor_given, signing_in
+from webapp.views.confirmations import elsewhere
 from webapp.views.limits import keeps_form_when_refused, per_account, with_refusal
 
 bp = Blueprint("staff_auth", __name__, url_prefix="/staff/sign-in")
@@ -28,7 +29,7 @@ LAST_SEEN = "last_seen"  # in the session: when its last request came, as a UNIX
 STAFF_LANDING = "/counter/check-in"
 # What an account that still owes its second factor may reach.
 REACHABLE_BEFORE_SECOND_FACTOR = frozenset(
-    {"static", "auth.logout", "main.language", "staff_auth.code", "staff_auth.enrol"}
+    {"auth.logout", "main.language", "staff_auth.code", "staff_auth.enrol"}
 )
 CODE_LIMIT = "20 per 15 minutes"
 
@@ -45,6 +46,9 @@ def second_factor_page(user) -> str:
 
 @bp.before_app_request
 def _staff_session():
+    """Every request of an account with a second factor: its session ends after STAFF_IDLE
+    without one, and until the factor is given it is sent to give it (a whole page, also from
+    htmx)."""
     if request.endpoint == "static" or not current_user.is_authenticated:
         return None
     if not roles.needs_second_factor(current_user.role):
@@ -55,10 +59,10 @@ def _staff_session():
         logout_user()
         session.clear()
         flash(_("You were signed out after 15 minutes without activity. Log in again."), "warning")
-        return redirect(url_for("auth.login"))
+        return elsewhere(url_for("auth.login"))
     session[LAST_SEEN] = current
     if not second_factor_given() and request.endpoint not in REACHABLE_BEFORE_SECOND_FACTOR:
-        return redirect(second_factor_page(current_user))
+        return elsewhere(second_factor_page(current_user))
     return None
 
 

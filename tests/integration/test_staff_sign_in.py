@@ -437,6 +437,18 @@ def test_the_demo_staff_sign_in_with_the_code_demo_totp_prints(app, runner):
     assert events(app, email) == ["created"]
 
 
+def test_a_demo_administrator_seeded_before_the_second_factor_gets_the_demo_one(app, runner):
+    with app.app_context():
+        make_user(email="admin@demo.mpaspor.id", role="admin")
+    seeded = runner.invoke(args=["seed-demo"])
+    assert "second factor: admin@demo.mpaspor.id" in seeded.output
+    code = runner.invoke(args=["demo-totp", "admin@demo.mpaspor.id"]).output.strip()
+    client = app.test_client()
+    submit(client, "/login", {"email": "admin@demo.mpaspor.id", "password": PASSWORD})
+    assert give(client, code).location == "/admin/jobs"
+    assert "exists: admin@demo.mpaspor.id" in runner.invoke(args=["seed-demo"]).output
+
+
 def test_demo_totp_refuses_other_accounts_and_outside_demo_mode(app, runner, staff_email):
     assert runner.invoke(args=["demo-totp", staff_email]).exit_code != 0
     app.config["DEMO_MODE"] = False

@@ -59,6 +59,15 @@ def locking(statement):
     return statement.with_for_update(key_share=True).execution_options(populate_existing=True)
 
 
+def skipping_locked(statement):
+    """As locking, but rows another transaction has locked are passed over instead of waited
+    for: a queue's next candidate that another counter is taking is skipped (PostgreSQL; on
+    SQLite the write lock held from BEGIN already lets one transaction at a time choose)."""
+    return statement.with_for_update(key_share=True, skip_locked=True).execution_options(
+        populate_existing=True
+    )
+
+
 def transition(
     application: Application,
     target: str,
@@ -122,7 +131,10 @@ def move_visit(
     visit: Visit, target: str, *, actor_id: int, counter_number: int | None = None, **values
 ) -> None:
     """Move a visit (CALLED -> CALLED is a recall), recording the counter acted from; values are
-    the columns that change with it (called_at, rank, ...)."""
+    the columns that change with it (called_at, rank, ...). A call also records its counter on
+    the visit, where the screen and the counter read it."""
+    if target == visits.CALLED:
+        values["counter_number"] = counter_number
     _compare_and_set(
         visit,
         visits.can_move,

@@ -25,7 +25,12 @@ ALLOWED, LOGIN, VERIFY, FORBIDDEN, NOT_FOUND = "allowed", "to /login", "to /veri
 # answer a bad link with a 404.
 OPEN = {ALLOWED, NOT_FOUND, LOGIN, VERIFY}
 # Fragments that pages poll through htmx, never loaded as pages of their own.
-FRAGMENTS = {"apply.nik_status", "apply.document_status", "booking.payment_status"}
+FRAGMENTS = {
+    "apply.nik_status",
+    "apply.document_status",
+    "booking.payment_status",
+    "display.board",
+}
 
 
 def test_every_route_declares_who_may_use_it(app):
@@ -37,6 +42,7 @@ def test_every_route_declares_who_may_use_it(app):
         "verified",
         "admin",
         "debug",
+        "staff",
     }
 
 
@@ -50,6 +56,8 @@ def expected(route, role: str) -> set[str]:
         return {LOGIN}
     if route.access == "admin":
         return {ALLOWED} if role == "administrator" else {FORBIDDEN}
+    if route.access == "staff":
+        return {FORBIDDEN}  # none of these roles is staff of an office
     if route.access == "verified":
         if role == "unverified":
             return {VERIFY}

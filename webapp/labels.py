@@ -249,6 +249,10 @@ CALLING_PROBLEMS = {
     "other_counter": _l("Number %(ticket)s was called to another counter."),
     "already_serving": _l("Service has already started for number %(ticket)s."),
     "not_called": _l("Number %(ticket)s is no longer being called at this counter."),
+    "still_called": _l(
+        "Number %(ticket)s is still called to this counter: recall it, mark it not present "
+        "or start the service first."
+    ),
 }
 # By (from, to) of the visit's audit entry; None is the check-in that created it.
 VISIT_HISTORY = {

@@ -25,6 +25,13 @@ def officer(office, counter: int = 3, lanes=visits.LANES, **fields) -> User:
     return staff
 
 
+def serve_next(staff: User) -> Visit:
+    """Call the next number and start its service, as a counter does with each applicant."""
+    visit = calling.call_next(staff)
+    calling.start_service(staff, visit.id)
+    return visit
+
+
 def post(client, path: str, data: dict | None = None):
     token = csrf_token(client.get("/counter/desk"))
     return client.post(path, data={"csrf_token": token, **(data or {})}, follow_redirects=True)
@@ -37,7 +44,7 @@ def test_call_next_follows_the_offices_ratio_between_lanes(app):
         for lane in visits.LANES:
             for _ in range(4):
                 checked_in(office, lane, by=staff)
-        called = [calling.call_next(staff).lane for _ in range(8)]
+        called = [serve_next(staff).lane for _ in range(8)]
     p, b, a = visits.PRIORITY, visits.EXPRESS, visits.REGULAR
     assert called == [p, b, a, a, p, b, a, a]
 
@@ -51,9 +58,9 @@ def test_the_ratio_counts_every_counters_calls_and_skips_a_lane_with_nobody(app)
             checked_in(office, lane, by=every_lane)
         assert calling.call_next(regular_only).lane == visits.REGULAR
         # One regular call so far: priority (0 of weight 2) is furthest behind.
-        assert calling.call_next(every_lane).lane == visits.PRIORITY
+        assert serve_next(every_lane).lane == visits.PRIORITY
         # Priority is empty now; express has weight 0 and nobody either.
-        assert calling.call_next(every_lane).lane == visits.REGULAR
+        assert serve_next(every_lane).lane == visits.REGULAR
 
 
 def test_booked_arrivals_come_before_late_ones_and_those_sent_back_last(app):
@@ -66,7 +73,7 @@ def test_booked_arrivals_come_before_late_ones_and_those_sent_back_last(app):
         ten = checked_in(office, queued_at=early + timedelta(minutes=30), by=staff)
         nine = checked_in(office, queued_at=early + timedelta(minutes=20), by=staff)
         expected = [nine.id, ten.id, late.id, sent_back.id]
-        assert [calling.call_next(staff).id for _ in range(4)] == expected
+        assert [serve_next(staff).id for _ in range(4)] == expected
 
 
 def test_a_call_records_the_counter_the_officer_and_the_time(app):
@@ -315,3 +322,33 @@ def test_the_history_tells_not_present_both_times(app):
         "Called to counter 7",
         "Not present again at counter 7: the number has lapsed",
     ]
+
+
+def test_a_number_still_called_is_dealt_with_before_the_next_one(app):
+    with app.app_context():
+        office = make_office()
+        staff = officer(office)
+        first = checked_in(office, by=staff)
+        waiting = checked_in(office, by=staff).id
+        calling.call_next(staff)
+        with pytest.raises(calling.CallingRefused) as refused:
+            calling.call_next(staff)
+        assert refused.value.code == "still_called"
+        assert refused.value.values == {"ticket": first.ticket}
+        assert db.session.get(Visit, waiting).status == visits.WAITING
+
+
+def test_calling_the_next_number_finishes_the_service_at_the_counter(app):
+    with app.app_context():
+        office = make_office()
+        staff = officer(office, counter=3)
+        checked_in(office, by=staff)
+        checked_in(office, by=staff)
+        served = serve_next(staff)
+        calling.call_next(staff)
+        visit = db.session.get(Visit, served.id)
+        assert visit.status == visits.DONE
+        account_id = db.session.get(Application, visit.application_id).account_id
+        with app.test_request_context(), force_locale("en"):
+            said = [entry.what for entry in audit.for_owner(account_id, visit.application_id)]
+    assert said[-1] == "Service finished at counter 3"

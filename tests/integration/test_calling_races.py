@@ -95,3 +95,17 @@ def test_two_presses_of_start_service_start_it_once(office_app):
             )
         ).all()
         assert sorted(moves) == ["in_review", "serving"]
+
+
+def test_a_double_press_of_call_next_calls_one_number(office_app):
+    with office_app.app_context():
+        office = make_office()
+        [staff_id] = counters(office, 1)
+        for _ in range(3):
+            checked_in(office)
+    outcomes = together(office_app, [pressing(staff_id, calling.call_next) for _ in range(2)])
+    assert sorted(map(type, outcomes), key=str) == [int, str]
+    assert "still_called" in outcomes
+    with office_app.app_context():
+        called = db.session.scalars(select(Visit).filter_by(status=visits.CALLED)).all()
+        assert [visit.id for visit in called] == [v for v in outcomes if isinstance(v, int)]

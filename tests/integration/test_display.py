@@ -4,7 +4,7 @@ second, small enough for a weak office network, and with nothing about the peopl
 import gzip
 
 from tests.factories import make_office
-from tests.integration.test_calling import officer
+from tests.integration.test_calling import officer, serve_next
 from tests.visits import checked_in
 from webapp.extensions import db
 from webapp.models import Application, User
@@ -24,7 +24,7 @@ def busy_office(app, counters: int = 8, extra_calls: int = 5):
             checked_in(office, visits.LANES[n % 3], by=staff[0])
         called = []
         for n in range(counters + extra_calls):
-            visit = calling.call_next(staff[n % counters])
+            visit = serve_next(staff[n % counters])
             application = db.session.get(Application, visit.application_id)
             called.append(
                 (
@@ -41,8 +41,9 @@ def busy_office(app, counters: int = 8, extra_calls: int = 5):
 def test_the_screen_shows_each_counters_number_and_the_last_five_called(app):
     code, called = busy_office(app)
     board = app.test_client().get(f"/display/{code}/board", headers=FRAGMENT).text
+    serving = board.split('id="recent-title"')[0]
     for ticket, counter, *_ in called[-8:]:  # what each of the 8 counters called last
-        assert f'<td class="ticket">{ticket}</td><td class="counter">{counter}</td>' in board
+        assert f'{ticket}</span> <span class="to-counter">Loket {counter}</span>' in serving
     recent = board.split('id="recent-title"')[1]
     assert [ticket for ticket, *_ in called[-5:]][::-1] == [
         part.split("</span>")[0] for part in recent.split('<span class="ticket">')[1:]
@@ -79,7 +80,7 @@ def test_a_new_call_reaches_the_polled_board(app):
     with app.app_context():
         calling.call_next(db.session.get(User, staff_id))
     board = client.get(f"/display/{code}/board", headers=FRAGMENT).text
-    assert f'<td class="ticket">{ticket}</td><td class="counter">6</td>' in board
+    assert f'{ticket}</span> <span class="to-counter">Loket 6</span>' in board
 
 
 def test_a_closed_counter_leaves_the_now_serving_list(app):

@@ -102,19 +102,24 @@ def desk(staff: User) -> Desk | None:
         return None
     office = db.session.get(Office, staff.office_id)
     day = today_at(office)
-    current = db.session.scalar(
+    current = _at_counter(office.id, day, session.counter_number)
+    waiting = waiting_per_lane(office.id, day)
+    return Desk(session, current, {lane: waiting.get(lane, 0) for lane in session.lane_list})
+
+
+def _at_counter(office_id: int, day: date, counter_number: int) -> Visit | None:
+    """The number a counter is dealing with: called to it, or in service there."""
+    return db.session.scalar(
         select(Visit)
         .where(
-            Visit.office_id == office.id,
+            Visit.office_id == office_id,
             Visit.day == day,
-            Visit.counter_number == session.counter_number,
+            Visit.counter_number == counter_number,
             Visit.status.in_((visits.CALLED, visits.SERVING)),
         )
         .order_by(Visit.called_at.desc(), Visit.id.desc())
         .limit(1)
     )
-    waiting = waiting_per_lane(office.id, day)
-    return Desk(session, current, {lane: waiting.get(lane, 0) for lane in session.lane_list})
 
 
 def waiting_per_lane(office_id: int, day: date) -> dict[str, int]:
@@ -146,11 +151,16 @@ def _session_of(staff: User) -> CounterSession:
 def call_next(staff: User) -> Visit:
     """Call the next number to the staff member's counter: from the lane furthest behind its
     share of the day's calls, the first in line (on time before late before sent back, then by
-    arrival). Two counters calling at once never get the same visit."""
+    arrival). Two counters calling at once never get the same visit.
+
+    A number still called to the counter is dealt with first (recall, not present or start
+    service); one in service there is finished by calling the next. The counter's session is
+    locked first, so that a double press calls one number."""
     for _attempt in range(CALL_ATTEMPTS):
-        session = _session_of(staff)
+        session = lifecycle.lock(_session_of(staff))
         office = db.session.get(Office, staff.office_id)
         day = today_at(office)
+        _finish_current(staff, session, office.id, day)
         waiting = waiting_per_lane(office.id, day)
         lanes = [lane for lane in session.lane_list if waiting.get(lane)]
         order = visits.calling_order(office.call_weights, _calls_per_lane(office.id, day), lanes)
@@ -173,6 +183,19 @@ def call_next(staff: User) -> Visit:
         db.session.commit()
         return visit
     raise NothingToCall()
+
+
+def _finish_current(staff: User, session: CounterSession, office_id: int, day: date) -> None:
+    current = _at_counter(office_id, day, session.counter_number)
+    if current is None:
+        return
+    lifecycle.lock(current)
+    if current.status == visits.CALLED:
+        db.session.rollback()
+        raise CallingRefused("still_called", ticket=current.ticket)
+    lifecycle.move_visit(
+        current, visits.DONE, actor_id=staff.id, counter_number=session.counter_number
+    )
 
 
 def _first_free(office_id: int, day: date, lanes: list[str]) -> Visit | None:

@@ -8,7 +8,7 @@ nothing is written, the transaction is rolled back and TransitionRefused tells t
 Lock order. Whatever locks more than one row takes the locks in this order, and never takes an
 earlier one after a later one, so that no two requests ever wait on each other in a cycle:
 
-    account (users row) -> slot -> application -> hold -> bill -> visit
+    account (users row) -> slot -> application -> hold -> bill -> counter session -> visit
 
 - booking.hold: the account (its live holds are counted), the slot (its places are counted), the
   application, then inserts the hold and the bill.
@@ -17,6 +17,8 @@ earlier one after a later one, so that no two requests ever wait on each other i
   the bill. A row needed only to find the one to lock first (a payment's bill, an expiring hold)
   is read without a lock for its unchanging ids, and locked again in its turn.
 - accounts.close_account: the account, then each application as booking.withdraw does.
+- calling.call_next: the counter's session, the visit in service at the counter, the visit
+  it calls. calling.start_service: the application, then its visit.
 
 On PostgreSQL the locks are row locks: SELECT ... FOR NO KEY UPDATE, or the UPDATE of a move
 itself, which takes the same lock. Never plain FOR UPDATE: it would also block the key-share

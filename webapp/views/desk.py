@@ -26,12 +26,8 @@ def _refusal(refused: calling.CallingRefused) -> str:
 @staff
 def desk():
     at_desk = calling.desk(current_user)
-    return render_template(
-        "desk/desk.html",
-        desk=at_desk,
-        open_form=OpenCounterForm() if at_desk is None else None,
-        form=VisitForm(),
-    )
+    open_form = OpenCounterForm() if at_desk is None else None
+    return render_template("desk/desk.html", desk=at_desk, open_form=open_form)
 
 
 @bp.route("/open", methods=["POST"])
@@ -39,7 +35,7 @@ def desk():
 def open_counter():
     form = OpenCounterForm()
     if not form.validate_on_submit():
-        return render_template("desk/desk.html", desk=None, open_form=form, form=None), 422
+        return render_template("desk/desk.html", desk=None, open_form=form), 422
     try:
         calling.open_counter(current_user, form.counter_number.data, form.lanes.data)
     except calling.CallingRefused as refused:

@@ -12,6 +12,7 @@ SAMPLES = {
     "token": ("not-a-reset-token",),
     "queue": ("mail",),
     "name": ("none.eml",),
+    "office_code": ("kanim-tidak-ada",),
 }
 
 

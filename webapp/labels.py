@@ -229,3 +229,43 @@ def mismatch_text(reason: str | None) -> str:
     """ "the date of birth does not match ..." for each field the registry disagreed on."""
     fields = (reason or "").split(",")
     return "; ".join(str(NIK_MISMATCHED_FIELDS[f]) for f in fields if f in NIK_MISMATCHED_FIELDS)
+
+
+# Counters and calling: the lanes as the counter and the screen name them, why an action at a
+# counter was refused, and what each move of a visit means in an application's history.
+LANES = {
+    "priority": _l("Priority"),
+    "express": _l("Express"),
+    "regular": _l("Regular"),
+}
+CALLING_PROBLEMS = {
+    "no_lanes": _l("Choose at least one lane for this counter."),
+    "already_open": _l("You already have a counter open. Close it before opening another."),
+    "counter_taken": _l(
+        "Counter %(counter)s is already open for another officer. Choose another counter."
+    ),
+    "no_counter": _l("Open a counter first."),
+    "nobody_waiting": _l("Nobody is waiting in the lanes this counter serves."),
+    "other_counter": _l("Number %(ticket)s was called to another counter."),
+    "already_serving": _l("Service has already started for number %(ticket)s."),
+    "not_called": _l("Number %(ticket)s is no longer being called at this counter."),
+    "still_called": _l(
+        "Number %(ticket)s is still called to this counter: recall it, mark it not present "
+        "or start the service first."
+    ),
+}
+# By (from, to) of the visit's audit entry; None is the check-in that created it.
+VISIT_HISTORY = {
+    (None, "waiting"): _l("Checked in, number %(ticket)s"),
+    (None, "unpaid"): _l("Checked in, number %(ticket)s: called once the bill is paid"),
+    ("unpaid", "waiting"): _l("Bill paid: number %(ticket)s is waiting to be called"),
+    ("unpaid", "void"): _l("Number %(ticket)s void: the bill was not paid in time"),
+    ("waiting", "called"): _l("Called to counter %(counter)s"),
+    ("called", "called"): _l("Called again to counter %(counter)s"),
+    ("called", "waiting"): _l("Not present at counter %(counter)s"),
+    ("called", "absent"): _l("Not present again at counter %(counter)s: the number has lapsed"),
+    ("called", "serving"): _l("Service started at counter %(counter)s"),
+    ("serving", "done"): _l("Service finished at counter %(counter)s"),
+}
+# The application's own move at check-in, beside the visit's "Checked in, number A007".
+ARRIVED = _l("Arrived at the office")

@@ -42,7 +42,12 @@ ALLOWED, LOGIN, VERIFY, FORBIDDEN, NOT_FOUND = "allowed", "to /login", "to /veri
 # answer a bad link with a 404.
 OPEN = {ALLOWED, NOT_FOUND, LOGIN, VERIFY}
 # Fragments that pages poll through htmx, never loaded as pages of their own.
-FRAGMENTS = {"apply.nik_status", "apply.document_status", "booking.payment_status"}
+FRAGMENTS = {
+    "apply.nik_status",
+    "apply.document_status",
+    "booking.payment_status",
+    "display.board",
+}
 
 
 def test_every_route_declares_who_may_use_it(app):

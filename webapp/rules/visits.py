@@ -4,6 +4,8 @@ Lanes and their queue-number prefixes, the priority groups staff mark at check-i
 transitions a visit may make (each one a compare-and-set through services.lifecycle).
 """
 
+from fractions import Fraction
+
 REGULAR, EXPRESS, PRIORITY = "regular", "express", "priority"
 LANES = (PRIORITY, EXPRESS, REGULAR)  # the order the office's screen and forms list them
 PREFIX = {REGULAR: "A", EXPRESS: "B", PRIORITY: "P"}
@@ -40,3 +42,18 @@ def can_move(current: str, target: str) -> bool:
 def ticket(lane: str, number: int) -> str:
     """What the ticket and the screen show: the lane's letter and three digits, e.g. A007."""
     return f"{PREFIX[lane]}{number:03d}"
+
+
+def calling_order(weights: dict[str, int], calls: dict[str, int], lanes) -> list[str]:
+    """The lanes in the order "Call next" tries them: first the lane whose share of the day's
+    calls is furthest below its weight (the fewest calls per unit of weight), ties in LANES
+    order. A lane of weight 0 comes last: it is called only when no other has anyone waiting.
+    """
+
+    def behind(lane: str) -> tuple:
+        weight = weights.get(lane, 0)
+        if weight <= 0:
+            return (1, Fraction(0), LANES.index(lane))
+        return (0, Fraction(calls.get(lane, 0), weight), LANES.index(lane))
+
+    return sorted(lanes, key=behind)

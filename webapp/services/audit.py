@@ -14,7 +14,8 @@ from sqlalchemy import select
 from webapp import labels
 from webapp.extensions import db
 from webapp.i18n import clock_time, long_date
-from webapp.models import Application, AuditEntry, Office
+from webapp.models import Application, AuditEntry, Office, User, Visit
+from webapp.rules import roles, statuses
 
 DEFAULT_ZONE = "Asia/Jakarta"  # before an office is chosen
 _MOVE = re.compile(r"from (\S+) to (\S+)")
@@ -59,7 +60,33 @@ def _history(application: Application) -> list[HistoryEntry]:
         .order_by(AuditEntry.at, AuditEntry.id)
     ).all()
     zone = office_zone(application)
-    return [_entry(row, application, zone) for row in rows]
+    context = _Context(application, zone, _tickets(application), _officers(rows))
+    return [_entry(row, context) for row in rows]
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What reading a trail needs beyond its rows: its visit's number and its officers."""
+
+    application: Application
+    zone: str
+    tickets: dict[int, str]  # visit id -> A007
+    officers: dict[int, str]  # account id -> name, for the staff who acted
+
+
+def _tickets(application: Application) -> dict[int, str]:
+    found = db.session.scalars(select(Visit).where(Visit.application_id == application.id))
+    return {visit.id: visit.ticket for visit in found}
+
+
+def _officers(rows: list[AuditEntry]) -> dict[int, str]:
+    ids = {row.actor_id for row in rows if row.actor_id is not None}
+    if not ids:
+        return {}
+    found = db.session.execute(
+        select(User.id, User.full_name).where(User.id.in_(ids), User.role.in_(roles.OFFICE_ROLES))
+    )
+    return dict(found.all())
 
 
 def office_zone(application: Application) -> str:
@@ -71,14 +98,14 @@ def moment(value: datetime, zone: str) -> str:
     return f"{long_date(value, zone)}, {clock_time(value, zone)}"
 
 
-def _entry(row: AuditEntry, application: Application, zone: str) -> HistoryEntry:
+def _entry(row: AuditEntry, context: _Context) -> HistoryEntry:
     return HistoryEntry(
         at=row.at,
-        when=moment(row.at, zone),
-        what=_what(row),
-        detail=_move_detail(row.reason, zone) if _is_move(row) else None,
+        when=moment(row.at, context.zone),
+        what=_what(row, context.tickets),
+        detail=_move_detail(row.reason, context.zone) if _is_move(row) else None,
         reason=row.reason,
-        actor=_actor(row, application),
+        actor=_actor(row, context),
     )
 
 
@@ -88,9 +115,13 @@ def _is_move(row: AuditEntry) -> bool:
     return moved_hold or (same_status and (row.reason or "").startswith("rescheduled"))
 
 
-def _what(row: AuditEntry) -> str:
+def _what(row: AuditEntry, tickets: dict[int, str]) -> str:
     if _is_move(row):
         return str(labels.HOLD_HISTORY["moved"])
+    if row.entity == "visit":
+        return _visit_what(row, tickets)
+    if row.entity == "application" and row.to_status == statuses.CHECKED_IN:
+        return str(labels.ARRIVED)
     names = {"hold": labels.HOLD_HISTORY, "bill": labels.BILL_HISTORY}.get(row.entity)
     if names is None:
         names = labels.STATUSES
@@ -110,9 +141,18 @@ def _move_detail(reason: str | None, zone: str) -> str | None:
     return _("From %(old)s to %(new)s", old=moment(old, zone), new=moment(new, zone))
 
 
-def _actor(row: AuditEntry, application: Application) -> str:
+def _visit_what(row: AuditEntry, tickets: dict[int, str]) -> str:
+    said = labels.VISIT_HISTORY.get((row.from_status, row.to_status))
+    if said is None:
+        return row.to_status
+    return str(said) % {"ticket": tickets.get(row.entity_id, ""), "counter": row.counter_number}
+
+
+def _actor(row: AuditEntry, context: _Context) -> str:
     if row.actor_id is None:
         return _("System")
-    if row.actor_id == application.account_id:
+    if row.actor_id == context.application.account_id:
         return _("Applicant")
+    if row.actor_id in context.officers:
+        return _("Officer (%(name)s)", name=context.officers[row.actor_id])
     return _("Staff account %(id)s", id=row.actor_id)

@@ -8,7 +8,7 @@ nothing is written, the transaction is rolled back and TransitionRefused tells t
 Lock order. Whatever locks more than one row takes the locks in this order, and never takes an
 earlier one after a later one, so that no two requests ever wait on each other in a cycle:
 
-    account (users row) -> slot -> application -> hold -> bill -> visit
+    account (users row) -> slot -> application -> hold -> bill -> counter session -> visit
 
 - booking.hold: the account (its live holds are counted), the slot (its places are counted), the
   application, then inserts the hold and the bill.
@@ -17,6 +17,8 @@ earlier one after a later one, so that no two requests ever wait on each other i
   the bill. A row needed only to find the one to lock first (a payment's bill, an expiring hold)
   is read without a lock for its unchanging ids, and locked again in its turn.
 - accounts.close_account: the account, then each application as booking.withdraw does.
+- calling.call_next: the counter's session, the visit in service at the counter, the visit
+  it calls. calling.start_service: the application, then its visit.
 
 On PostgreSQL the locks are row locks: SELECT ... FOR NO KEY UPDATE, or the UPDATE of a move
 itself, which takes the same lock. Never plain FOR UPDATE: it would also block the key-share
@@ -57,6 +59,15 @@ def locking(statement):
     """A SELECT that locks the rows it finds, in the one way this module documents, and reloads
     them (populate_existing) so that they are read as they are now."""
     return statement.with_for_update(key_share=True).execution_options(populate_existing=True)
+
+
+def skipping_locked(statement):
+    """As locking, but rows another transaction has locked are passed over instead of waited
+    for: a queue's next candidate that another counter is taking is skipped (PostgreSQL; on
+    SQLite the write lock held from BEGIN already lets one transaction at a time choose)."""
+    return statement.with_for_update(key_share=True, skip_locked=True).execution_options(
+        populate_existing=True
+    )
 
 
 def transition(
@@ -122,7 +133,10 @@ def move_visit(
     visit: Visit, target: str, *, actor_id: int, counter_number: int | None = None, **values
 ) -> None:
     """Move a visit (CALLED -> CALLED is a recall), recording the counter acted from; values are
-    the columns that change with it (called_at, rank, ...)."""
+    the columns that change with it (called_at, rank, ...). A call also records its counter on
+    the visit, where the screen and the counter read it."""
+    if target == visits.CALLED:
+        values["counter_number"] = counter_number
     _compare_and_set(
         visit,
         visits.can_move,

@@ -1,0 +1,66 @@
+"""Visits for tests: applicants checked in at an office and waiting for their number to be called,
+made as the check-in makes them (the application moved to checked_in and the visit created, both
+audited, the number taken from the office's sequence of the day)."""
+
+import itertools
+from datetime import datetime
+
+from sqlalchemy import select
+
+from tests.factories import make_user, submitted_application
+from tests.staff import make_staff
+from webapp import clock
+from webapp.extensions import db
+from webapp.models import Office, QueueSequence, User, Visit
+from webapp.rules import statuses, visits
+from webapp.services import lifecycle
+from webapp.services.calling import today_at
+
+_niks = itertools.count(1)
+
+
+def checked_in(
+    office: Office,
+    lane: str = visits.REGULAR,
+    *,
+    rank: int = visits.ON_TIME,
+    queued_at: datetime | None = None,
+    by: User | None = None,
+) -> Visit:
+    """A submitted application of a new applicant, checked in today and waiting in `lane`;
+    inside an app context."""
+    officer = by or make_staff(office)
+    # A woman born 11-11-1997, each with a serial of her own: one verified NIK, one application.
+    nik = f"510407511197{next(_niks) % 9999 + 1:04d}"
+    application = submitted_application(make_user(), office, nik=nik)
+    application.status = statuses.SCHEDULED  # booked and paid, as the booking tests make it
+    db.session.commit()
+    lifecycle.transition(application, statuses.CHECKED_IN, actor_id=officer.id)
+    day = today_at(office)
+    visit = Visit(
+        application_id=application.id,
+        office_id=office.id,
+        day=day,
+        lane=lane,
+        number=_next_number(office, day, lane),
+        rank=rank,
+        queued_at=queued_at or clock.now(),
+        checked_in_by=officer.id,
+    )
+    db.session.add(visit)
+    db.session.flush()
+    lifecycle.created(visit, actor_id=officer.id)
+    db.session.commit()
+    return visit
+
+
+def _next_number(office: Office, day, lane: str) -> int:
+    sequence = db.session.scalar(
+        select(QueueSequence).filter_by(office_id=office.id, day=day, lane=lane)
+    )
+    if sequence is None:
+        sequence = QueueSequence(office_id=office.id, day=day, lane=lane, last_number=0)
+        db.session.add(sequence)
+    sequence.last_number += 1
+    db.session.flush()
+    return sequence.last_number

@@ -6,11 +6,12 @@ the Ed25519-signed token and its QR code as a PNG) and rendering templates/pdf/c
 with WeasyPrint. That is all the /applications/<id>/proof.pdf route does besides loading the
 application and sending the bytes. For Indonesian and English: BENCH_WARMUPS (3) renders not
 timed (the first loads the fonts), then BENCH_RUNS (30) timed ones; median, p95 and max, the
-PDF's size and its pages. The proof alone (no PDF) is timed as well, to show the split.
+PDF's size and its pages (medians and percentiles by the harness's nearest rank). The proof
+alone (no PDF) is timed as well, to show the split.
 
-How it runs: the app is built on a throw-away SQLite database (bench.page_weight.make_app, which
-also adds the account budi@contoh.id), migrated, and given the Makassar office of the demo data,
-a slot at 09.00 WITA a week from now, and an application with a paid hold and a paid bill, as
+How it runs (bench/harness.py): the app is built on a throw-away SQLite database, migrated, and
+given the account budi@contoh.id, the Makassar office of the demo data, a slot at 09.00 WITA a
+week from now, and an application with a paid hold and a paid bill, as
 tests/integration/test_proof.py builds them. The signing key is generated into the throw-away
 instance folder. Nothing is left behind.
 
@@ -22,32 +23,26 @@ last two lines printed are median_ms and size_bytes, of the Indonesian letter.
 
 import io
 import os
-import statistics
 import sys
-import tempfile
 import time
 from datetime import datetime, timedelta
 from datetime import time as clock_time
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
 
 from pypdf import PdfReader  # noqa: E402
-from sqlalchemy import select  # noqa: E402
 
-from bench.page_weight import SEEDED_EMAIL, make_app  # noqa: E402
-from bench.verification_latency import percentile_ms  # noqa: E402
+from bench import harness  # noqa: E402
 from tests.factories import ADULT_ANSWERS  # noqa: E402
 from webapp import clock  # noqa: E402
 from webapp.extensions import db  # noqa: E402
-from webapp.models import Application, Bill, Hold, Office, Slot, User  # noqa: E402
-from webapp.services.offices import DEMO_OFFICES  # noqa: E402
+from webapp.models import Application, Bill, Hold, Slot  # noqa: E402
 from webapp.services.proof import cover_letter_pdf, proof_for  # noqa: E402
 
-RUNS = int(os.environ.get("BENCH_RUNS", "30"))
-WARMUPS = int(os.environ.get("BENCH_WARMUPS", "3"))
+RUNS = harness.setting("BENCH_RUNS", 30)
+WARMUPS = harness.setting("BENCH_WARMUPS", 3)
 LOCALES = ("id", "en")
 TIME_BUDGET_MS = 50
 SIZE_BUDGET = 100 * 1024
@@ -55,9 +50,9 @@ SIZE_BUDGET = 100 * 1024
 
 def scheduled_application() -> Application:
     """A paid, scheduled application with its hold on a slot a week ahead at 09.00 WITA."""
-    demo = next(data for data in DEMO_OFFICES if data["code"] == "kanim-makassar")
-    office = Office(**{k: v for k, v in demo.items() if k != "quotas"})
-    db.session.add(office)
+    office = harness.demo_office("kanim-makassar")
+    user = harness.verified_user("budi@contoh.id", "Budi Santoso", "+6281234567890")
+    db.session.add_all([office, user])
     db.session.flush()
     zone = ZoneInfo(office.timezone)
     day = clock.now().astimezone(zone).date() + timedelta(days=7)
@@ -67,7 +62,6 @@ def scheduled_application() -> Application:
         lane="regular",
         capacity=25,
     )
-    user = db.session.scalar(select(User).where(User.email == SEEDED_EMAIL))
     application = Application(
         account_id=user.id,
         place=1,
@@ -133,12 +127,13 @@ def measure_locale(application: Application, locale: str) -> dict:
         "sizes": sizes,
         "pages": len(PdfReader(io.BytesIO(document)).pages),
         "starts_with_pdf": document.startswith(b"%PDF-"),
-        "proof_ms": 1000 * statistics.median(proof_seconds),
+        "proof_ms": harness.percentile_ms(proof_seconds, 0.5),
     }
 
 
-def measure(app) -> dict[str, dict]:
-    with app.test_request_context():  # as the route renders it: inside a request
+def measure(bench: harness.Bench) -> dict[str, dict]:
+    # As the route renders it: inside a request.
+    with bench.app_context(), bench.app.test_request_context():
         application = scheduled_application()
         return {locale: measure_locale(application, locale) for locale in LOCALES}
 
@@ -153,8 +148,8 @@ def report(results: dict[str, dict]) -> None:
     print("-" * len(header))
     for locale, result in results.items():
         seconds, sizes = result["seconds"], result["sizes"]
-        median = 1000 * statistics.median(seconds)
-        size = int(statistics.median(sizes))
+        median = harness.percentile_ms(seconds, 0.5)
+        size = int(harness.percentile(sizes, 0.5))
         verdict = (
             f"{'ok' if median <= TIME_BUDGET_MS else 'OVER'} / "
             f"{'ok' if size <= SIZE_BUDGET else 'OVER'}"
@@ -162,29 +157,27 @@ def report(results: dict[str, dict]) -> None:
         spread = f" (sizes {min(sizes)}-{max(sizes)})" if min(sizes) != max(sizes) else ""
         print(
             f"{locale:<8}{result['first_ms']:>9.0f}{median:>10.1f}"
-            f"{percentile_ms(seconds, 0.95):>8.1f}{percentile_ms(seconds, 1.0):>8.1f}"
+            f"{harness.percentile_ms(seconds, 0.95):>8.1f}"
+            f"{harness.percentile_ms(seconds, 1.0):>8.1f}"
             f"{result['proof_ms']:>9.1f}{size:>8}{result['pages']:>6}  {verdict}{spread}"
         )
         if not result["starts_with_pdf"]:
             print(f"  {locale}: the document does not start with %PDF-")
     print("first: the first warm-up (fonts loaded); proof: proof_for alone (hold, token, QR)")
     indonesian = results["id"]
-    print(f"median_ms: {1000 * statistics.median(indonesian['seconds']):.1f}")
-    print(f"size_bytes: {int(statistics.median(indonesian['sizes']))}")
+    harness.report(
+        {
+            "median_ms": f"{harness.percentile_ms(indonesian['seconds'], 0.5):.1f}",
+            "size_bytes": int(harness.percentile(indonesian["sizes"], 0.5)),
+        }
+    )
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory(prefix="mpaspor-bench-letter-") as directory:
-        app = make_app(Path(directory))
-        try:
-            results = measure(app)
-        finally:
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
+    with harness.Bench(None) as bench:
+        results = measure(bench)
     report(results)
 
 
 if __name__ == "__main__":
-    os.chdir(ROOT)
     main()

@@ -1,9 +1,8 @@
 """Page weight as sent: the bytes the running server puts on the wire, page by page and for a whole
 journey in Chromium.
 
-Run from the repository root: `python bench/page_weight.py`. It migrates a throw-away SQLite
-database, serves the app with gunicorn (the shared harness of bench/wizard_throughput.py) and
-then measures over HTTP:
+Run it as `python bench/page_weight.py`. It migrates a throw-away SQLite database, serves the app
+with gunicorn (bench/harness.py) and then measures over HTTP:
 
 1. Each account page and wizard step, asked for as a browser asks (`Accept-Encoding: br, gzip`):
    the body bytes sent (compressed when the server compresses), and a first visit: the landing
@@ -24,41 +23,22 @@ import json
 import os
 import re
 import sys
-import tempfile
-import uuid
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
 
-from flask_migrate import upgrade  # noqa: E402
-from werkzeug.security import generate_password_hash  # noqa: E402
-
-from bench.wizard_throughput import (  # noqa: E402
-    HOST,
-    SECRET_KEY,
-    WSGI_MODULE,
-    Client,
-    free_port,
-    server_environment,
-    start_gunicorn,
-    stop_gunicorn,
-    wait_until_up,
-)
+from bench import harness  # noqa: E402
 from tests.factories import FORM_ANSWERS, jpeg_bytes  # noqa: E402
-from webapp import create_app  # noqa: E402
-from webapp.clock import now  # noqa: E402
 from webapp.extensions import db  # noqa: E402
-from webapp.models import User  # noqa: E402
 
 KB = 1024
 HTML_BUDGET = 14 * KB
 FIRST_VISIT_BUDGET = 45 * KB
 JOURNEY_BUDGET = 150 * KB
 ACCEPT_ENCODING = "br, gzip"  # what Chrome on Android sends over HTTPS
-PASSWORD = "kopi-tubruk-pagi"
 SEEDED_EMAIL = "budi@contoh.id"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -118,49 +98,23 @@ def references(html: str) -> list[str]:
     return parser.urls
 
 
-def make_app(directory: Path):
-    """The app on a migrated SQLite file in `directory`, with one verified member."""
-    config = {
-        "TESTING": True,
-        "DEMO_MODE": True,
-        "INSTANCE_PATH": str(directory / "instance"),
-        "SECRET_KEY": SECRET_KEY,
-        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(directory / "bench.sqlite"),
-        "MAIL_SERVER": None,
-        "MAIL_DIR": str(directory / "instance" / "mail"),
-        "REDIS_URL": None,
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "RATELIMIT_KEY_PREFIX": uuid.uuid4().hex,
-        "SESSION_COOKIE_SECURE": False,
-    }
-    app = create_app(config)
-    with app.app_context():
-        upgrade()
-        db.session.add(
-            User(
-                full_name="Budi Santoso",
-                email=SEEDED_EMAIL,
-                phone="+6281234567890",
-                password_hash=generate_password_hash(PASSWORD, method="scrypt"),
-                locale="id",
-                terms_accepted_at=now(),
-                verified_at=now(),
-            )
-        )
+def add_member(bench: harness.Bench) -> None:
+    """The one verified member whose pages are weighed."""
+    with bench.app_context():
+        db.session.add(harness.verified_user(SEEDED_EMAIL, "Budi Santoso", "+6281234567890"))
         db.session.commit()
-    return app
 
 
 # Pages over HTTP ----------------------------------------------------------------------------
 
 
 class Origin:
-    def __init__(self, port: int):
-        self.port = port
-        self.url = f"http://{HOST}:{port}"
+    def __init__(self, server: harness.Server):
+        self.server = server
+        self.url = server.url
 
-    def browser(self) -> Client:
-        return Client(self.port, accept_encoding=ACCEPT_ENCODING)
+    def browser(self) -> harness.Client:
+        return self.server.client({"Accept-Encoding": ACCEPT_ENCODING})
 
     def is_third_party(self, url: str) -> bool:
         parts = urlsplit(urljoin(self.url + "/", url))
@@ -169,7 +123,7 @@ class Origin:
         return f"{parts.scheme}://{parts.netloc}" != self.url
 
 
-def sent(client: Client, path: str) -> tuple[str, int]:
+def sent(client: harness.Client, path: str) -> tuple[str, int]:
     """GET `path`: the body as text, and its bytes as they came over the wire."""
     status, body = client.request("GET", path)
     if status != 200:
@@ -177,18 +131,9 @@ def sent(client: Client, path: str) -> tuple[str, int]:
     return body, client.body_bytes
 
 
-def post_form(client: Client, path: str, fields: dict) -> str:
-    """GET a page and submit its form with its CSRF token, as a browser would: where it leads."""
-    _, token = client.csrf_token(path)
-    if token is None:
-        raise RuntimeError(f"no CSRF token on {path}")
-    status, _ = client.request("POST", path, {"csrf_token": token, **fields})
-    if status != 302:
-        raise RuntimeError(f"POST {path} answered {status}")
-    return urlsplit(client.headers["Location"]).path
-
-
-def measure_pages(origin: Origin, app) -> tuple[dict, list[tuple[str, int]], list[str]]:
+def measure_pages(
+    origin: Origin, bench: harness.Bench
+) -> tuple[dict, list[tuple[str, int]], list[str]]:
     figures: dict[str, int] = {}
     visitor = origin.browser()
     figures["landing_html_gz_bytes"] = sent(visitor, "/")[1]
@@ -200,17 +145,17 @@ def measure_pages(origin: Origin, app) -> tuple[dict, list[tuple[str, int]], lis
         "password": "nasi-goreng-kampung",
         "accept_terms": "y",
     }
-    if post_form(visitor, "/register", registration) != "/verify":
+    if visitor.submit("/register", registration) != "/verify":
         raise RuntimeError("registration did not lead to /verify")
     figures["verify_html_gz_bytes"] = sent(visitor, "/verify")[1]
 
     member = origin.browser()
     figures["login_html_gz_bytes"] = sent(member, "/login")[1]
-    member.log_in(SEEDED_EMAIL)
+    member.sign_in(SEEDED_EMAIL)
     home, figures["home_html_gz_bytes"] = sent(member, "/")
     if "Budi Santoso" not in home:
         raise RuntimeError("the signed-in home page does not show the member's name")
-    measure_wizard(member, app, figures)
+    measure_wizard(member, bench, figures)
 
     rows, third_party = first_visit(origin)
     figures["first_visit_gz_bytes"] = sum(size for url, size in rows)
@@ -225,24 +170,23 @@ def measure_pages(origin: Origin, app) -> tuple[dict, list[tuple[str, int]], lis
     return figures, rows, third_party
 
 
-def measure_wizard(member: Client, app, figures: dict) -> None:
+def measure_wizard(member: harness.Client, bench: harness.Bench, figures: dict) -> None:
     """Each step page of an application, as the applicant reaches it (documents uploaded)."""
     from webapp.models import Application
     from webapp.services import documents
 
     _, token = member.csrf_token("/")
     member.request("POST", "/applications", {"csrf_token": token})
-    base = urlsplit(member.headers["Location"]).path.rsplit("/", 1)[0]
+    base = member.location.rsplit("/", 1)[0]
     for step, answers in FORM_ANSWERS.items():
         figures[f"step_{step}_html_gz_bytes"] = sent(member, f"{base}/{step}")[1]
-        post_form(member, f"{base}/{step}", answers)
-    with app.app_context():  # the same database the server uses
+        member.submit(f"{base}/{step}", answers)
+    with bench.app_context():  # the same database the server uses
         application = db.session.scalar(
             db.select(Application).filter_by(public_id=base.rsplit("/", 1)[1])
         )
         for code in DOCUMENTS:
             documents.upload(application, code, jpeg_bytes())
-        db.session.remove()
     figures["step_documents_html_gz_bytes"] = sent(member, f"{base}/documents")[1]
     figures["step_review_html_gz_bytes"] = sent(member, f"{base}/review")[1]
 
@@ -279,17 +223,16 @@ def first_visit(origin: Origin) -> tuple[list[tuple[str, int]], list[str]]:
 # A whole journey in Chromium ----------------------------------------------------------------
 
 
-def journey_bytes(origin: Origin, app, scratch: Path) -> tuple[int, dict[str, int]]:
+def journey_bytes(origin: Origin, bench: harness.Bench) -> tuple[int, dict[str, int]]:
     """Register -> proof PDF on a 360 px phone: the bytes every response took on the wire."""
     from playwright.sync_api import sync_playwright
 
-    with app.app_context():
-        from webapp import clock
-        from webapp.services.offices import load_demo_offices
+    from webapp import clock
+    from webapp.services.offices import load_demo_offices
 
+    with bench.app_context():
         load_demo_offices(clock.today())
-        db.session.remove()
-    photo = scratch / "photo.jpg"
+    photo = Path(bench.scratch) / "photo.jpg"
     photo.write_bytes(jpeg_bytes())
     with sync_playwright() as driver:
         chromium = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -316,7 +259,7 @@ def journey_bytes(origin: Origin, app, scratch: Path) -> tuple[int, dict[str, in
         )
         network.send("Network.enable")
         try:
-            pdf_bytes = walk(page, app, photo)
+            pdf_bytes = walk(page, bench, photo)
         finally:
             chromium.close()
     by_kind: dict[str, float] = {"proof PDF": pdf_bytes}
@@ -336,7 +279,7 @@ def journey_kind(url: str) -> str:
     return "pages and fragments"
 
 
-def walk(page, app, photo: Path) -> int:
+def walk(page, bench: harness.Bench, photo: Path) -> int:
     """The journey, step by step as a thumb takes it; the bytes of the proof PDF."""
     email = "ayu@contoh.id"
     page.goto("/")
@@ -348,7 +291,7 @@ def walk(page, app, photo: Path) -> int:
     page.check('input[name="accept_terms"]')
     page.click('main form[action="/register"] button[type="submit"]')
     page.wait_for_url("**/verify")
-    page.fill('input[name="code"]', activation_code(app, email))
+    page.fill('input[name="code"]', activation_code(bench, email))
     page.click('main form[action="/verify"] button[type="submit"]')
     page.wait_for_url("**/login")
     page.fill('main input[name="email"]', email)
@@ -388,12 +331,11 @@ def walk(page, app, photo: Path) -> int:
     page.locator('main li.office:has(input[value="kanim-makassar"]) button[type="submit"]').click()
     page.wait_for_url(lambda url: urlsplit(url).path == f"{base}/slots")
     page.locator("table.calendar td a").first.click()
-    page.locator("#calendar ul.slots button[type='submit']").first.click()
-    # A confirmation step before the hold, where there is one.
-    while urlsplit(page.url).path != base:
-        page.locator("main form button[type='submit']").first.click()
-        page.wait_for_load_state()
-    pay(app, base.rsplit("/", 1)[1])
+    page.locator("#calendar ul.slots a.button").first.click()
+    # The hour's confirmation opens in place; holding it leads back to the application.
+    page.locator("#hold-confirmation form button[type='submit']").first.click()
+    page.wait_for_url(lambda url: urlsplit(url).path == base)
+    pay(bench, base.rsplit("/", 1)[1])
     page.locator("#payment .notice-success").wait_for()
     with page.expect_response(lambda response: response.url.endswith("/proof.pdf")) as pdf:
         page.click(f'#proof a[href="{base}/proof.pdf"]')
@@ -403,9 +345,9 @@ def walk(page, app, photo: Path) -> int:
     return headers + int(pdf.value.headers["content-length"])
 
 
-def activation_code(app, email: str) -> str:
+def activation_code(bench: harness.Bench, email: str) -> str:
     """The 6-digit code of the newest mail to `email` in the demo mailbox."""
-    mails = sorted(Path(app.config["MAIL_DIR"]).glob("*.eml"), key=os.path.getmtime)
+    mails = sorted(Path(bench.app.config["MAIL_DIR"]).glob("*.eml"), key=os.path.getmtime)
     for mail in reversed(mails):
         text = mail.read_text(errors="replace")
         if email in text:
@@ -413,18 +355,17 @@ def activation_code(app, email: str) -> str:
     raise RuntimeError(f"no mail to {email}")
 
 
-def pay(app, public_id: str) -> None:
+def pay(bench: harness.Bench, public_id: str) -> None:
     """The bank's notice for the bill, as the payment channel sends it."""
     from webapp import clock
     from webapp.integrations.payment_gateway import Notice
     from webapp.models import Application
     from webapp.services import booking, payments
 
-    with app.app_context():
+    with bench.app_context():
         application = db.session.scalar(db.select(Application).filter_by(public_id=public_id))
         bill = booking.bill_for(application)
         payments.apply_notice(Notice("BENCH-1", bill.code, bill.amount, clock.now()))
-        db.session.remove()
 
 
 # Report -------------------------------------------------------------------------------------
@@ -460,32 +401,18 @@ def report(figures: dict, rows: list, third_party: list[str], kinds: dict[str, i
     for kind, size in sorted(kinds.items(), key=lambda item: -item[1]):
         print(f"  {kind:<52} {size:>7}")
     print()
-    for name, value in figures.items():
-        print(f"{name}: {value}")
+    harness.report(figures)
 
 
-def main() -> int:
-    with tempfile.TemporaryDirectory(prefix="page-weight-") as directory:
-        scratch = Path(directory)
-        app = make_app(scratch)
-        (scratch / "bench_wsgi.py").write_text(WSGI_MODULE)
-        env = server_environment(app.config["SQLALCHEMY_DATABASE_URI"], app.instance_path)
-        port = free_port()
-        with open(scratch / "gunicorn.log", "w") as log:
-            server = start_gunicorn(str(scratch), port, env, log)
-            try:
-                wait_until_up(server, port, timeout=120)  # a busy machine starts slowly
-                origin = Origin(port)
-                figures, rows, third_party = measure_pages(origin, app)
-                figures["journey_bytes"], kinds = journey_bytes(origin, app, scratch)
-            finally:
-                stop_gunicorn(server)
-                with app.app_context():
-                    db.engine.dispose()
+def main() -> None:
+    with harness.Bench(None) as bench:
+        add_member(bench)
+        with bench.serve() as server:
+            origin = Origin(server)
+            figures, rows, third_party = measure_pages(origin, bench)
+            figures["journey_bytes"], kinds = journey_bytes(origin, bench)
     report(figures, rows, third_party, kinds)
-    return 0
 
 
 if __name__ == "__main__":
-    os.chdir(ROOT)
-    sys.exit(main())
+    main()

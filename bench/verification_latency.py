@@ -12,12 +12,13 @@ What it measures:
    application is enqueued at once; jobs_per_s = verification jobs / time until they and the
    notification mails they enqueue have all finished.
 
-How it runs: a dedicated PostgreSQL database (mpaspor_bench_verify, dropped and recreated, then
-dropped at the end) is migrated and seeded with one verified user per application, each with a
-draft whose service and passport steps are done. Redis db 14 (only that one) is flushed before
-and after. The stand-in registry runs in a thread of this process, answering after 0.1 s and
-knowing the demo residents plus one generated resident per application (a NIK may be in only
-one active application, so each application types its own). gunicorn (BENCH_WORKERS, 2 sync
+How it runs (bench/harness.py): a dedicated PostgreSQL database (mpaspor_bench_verify, dropped
+and recreated, then dropped at the end; BENCH_DATABASE_URL overrides) is migrated and seeded with
+one verified user per application, each with a draft whose service and passport steps are done.
+Redis db 14 (only that one; BENCH_REDIS_URL names another) is flushed before and after. The
+stand-in registry runs in a thread of this process, answering after 0.1 s and knowing the demo
+residents plus one generated resident per application (a NIK may be in only one active
+application, so each application types its own). gunicorn (BENCH_WORKERS, 2 sync
 workers) serves the app and ONE `flask worker` process runs the jobs (queues mail,
 verification, default, in that order). BENCH_CLIENTS (8) client threads each take the next
 application, log in as its owner beforehand, and measure it; so at most 8 checks are in flight.
@@ -29,25 +30,19 @@ registry, so one worker cannot exceed 10 verification jobs per second, and each 
 also costs a mail job on the same worker. Everything (client, stand-in, gunicorn, worker,
 PostgreSQL, Redis) shares this machine's CPUs.
 
-Settings (environment): BENCH_APPLICATIONS, BENCH_CLIENTS, BENCH_POLL_SECONDS,
-BENCH_TIME_LIMIT (300 s: the whole run is abandoned after it). The last three lines printed are
-p50_ms, p95_ms and jobs_per_s.
+Settings (environment): BENCH_APPLICATIONS, BENCH_CLIENTS, BENCH_POLL_SECONDS, BENCH_WORKERS,
+BENCH_REDIS_URL, BENCH_TIME_LIMIT (300 s: the whole run is abandoned after it). The last three
+lines printed are p50_ms, p95_ms and jobs_per_s.
 """
 
 import http.client
 import logging
-import math
 import os
 import re
-import signal
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, timedelta
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -56,39 +51,24 @@ import sqlalchemy as sa  # noqa: E402
 from redis import Redis  # noqa: E402
 from rq import Queue, Retry, Worker  # noqa: E402
 from rq.job import Job  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
-from bench.wizard_throughput import (  # noqa: E402
-    HOST,
-    PASSWORD,
-    WORKERS,
-    WSGI_MODULE,
-    Client,
-    drop_database,
-    free_port,
-    recreate_database,
-    server_environment,
-    start_gunicorn,
-    stop_gunicorn,
-    wait_until_up,
-)
+from bench import harness  # noqa: E402
 from webapp.integrations.registry_standin import (  # noqa: E402
     DEMO_RESIDENTS,
     Resident,
     create_standin,
 )
 
-DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/mpaspor_bench_verify"
-REDIS_URL = "redis://127.0.0.1:6379/14"
-APPLICATIONS = int(os.environ.get("BENCH_APPLICATIONS", "200"))
-CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
-POLL_SECONDS = float(os.environ.get("BENCH_POLL_SECONDS", "0.1"))
-TIME_LIMIT = float(os.environ.get("BENCH_TIME_LIMIT", "300"))
+REDIS_URL = harness.redis_url(14)
+APPLICATIONS = harness.setting("BENCH_APPLICATIONS", 200)
+CLIENTS = harness.CLIENTS
+POLL_SECONDS = harness.setting("BENCH_POLL_SECONDS", 0.1)
 REGISTRY_DELAY = 0.1
 SETTLE_TIMEOUT = 30.0  # one application that has no result after this is a failure
 VERIFY_JOB = "webapp.jobs.verification.verify_nik"
 JOB_QUEUES = ("verification", "mail")
+HTMX = {"HX-Request": "true"}
 DONE_STEPS = {
     "for_self": True,
     "service": "regular",
@@ -97,68 +77,19 @@ DONE_STEPS = {
     "passport_kind": "electronic",
     "validity_years": 10,
 }
-GIVEN_NAMES = {"M": ("Agus", "Bambang", "Eko", "Hendra"), "F": ("Dewi", "Putri", "Sri", "Wulan")}
-FAMILY_NAMES = ("Lestari", "Wijaya", "Saputra", "Kusuma", "Hidayat")
 NOTICE = re.compile(r"\bnotice-(\w+)")
-DEADLINE = time.monotonic() + TIME_LIMIT
-
-
-class TimeLimit(Exception):
-    """The run went past BENCH_TIME_LIMIT."""
-
-
-def verified_users(residents, prefix: str, phone_prefix: str, password_hash: str) -> list:
-    """One verified account per resident: prefix1@contoh.id, prefix2@contoh.id, ..."""
-    from webapp.clock import now
-    from webapp.models import User
-
-    return [
-        User(
-            full_name=resident.full_name,
-            email=f"{prefix}{n}@contoh.id",
-            phone=f"{phone_prefix}{n:08d}",
-            password_hash=password_hash,
-            locale="id",
-            terms_accepted_at=now(),
-            verified_at=now(),
-        )
-        for n, resident in enumerate(residents, 1)
-    ]
-
-
-def check_deadline() -> None:
-    if time.monotonic() > DEADLINE:
-        raise TimeLimit(f"over the time limit of {TIME_LIMIT:g} s")
 
 
 # Data --------------------------------------------------------------------------------------
 
 
-def generated_residents(count: int) -> list[Resident]:
-    """Structurally valid residents of Surabaya (35.78.02): NIK date digits agree, serial > 0."""
-    residents = []
-    for n in range(count):
-        sex = "F" if n % 2 else "M"
-        born = date(1960, 1, 1) + timedelta(days=(n * 73) % (40 * 365))
-        day = born.day + (40 if sex == "F" else 0)
-        name = f"{GIVEN_NAMES[sex][n % 4]} {FAMILY_NAMES[n % 5]}"
-        nik = f"357802{day:02d}{born:%m%y}{n + 1:04d}"
-        residents.append(Resident(nik, name, "Surabaya", born, sex, "Siti Aminah"))
-    return residents
-
-
-def seed(app, residents: list[Resident]) -> list[tuple[str, str]]:
-    """Migrate; one verified user per resident, with a draft up to the personal step."""
-    from flask_migrate import upgrade
-
+def seed(bench: harness.Bench, people: list[Resident]) -> list[tuple[str, str]]:
+    """One verified user per resident, with a draft up to the personal step."""
     from webapp.extensions import db
     from webapp.models import Application
-    from webapp.services import accounts
 
-    with app.app_context():
-        upgrade()
-        password_hash = accounts.hash_password(PASSWORD)  # slow on purpose: hash once
-        users = verified_users(residents, "verify", "+62813", password_hash)
+    with bench.app_context():
+        users = harness.verified_users(people, "verify", "+62813")
         db.session.add_all(users)
         db.session.commit()
         drafts = [
@@ -168,17 +99,14 @@ def seed(app, residents: list[Resident]) -> list[tuple[str, str]]:
                 public_id=f"bench{n:011d}",
                 status="draft",
                 pending_inputs={},
-                birth_date=resident.birth_date,
+                birth_date=person.birth_date,
                 **DONE_STEPS,
             )
-            for n, (user, resident) in enumerate(zip(users, residents, strict=True), 1)
+            for n, (user, person) in enumerate(zip(users, people, strict=True), 1)
         ]
         db.session.add_all(drafts)
         db.session.commit()
-        made = [(user.email, draft.public_id) for user, draft in zip(users, drafts, strict=True)]
-        db.session.remove()
-        db.engine.dispose()
-    return made
+        return [(user.email, draft.public_id) for user, draft in zip(users, drafts, strict=True)]
 
 
 def personal_answers(resident: Resident, token: str) -> dict:
@@ -196,82 +124,56 @@ def personal_answers(resident: Resident, token: str) -> dict:
     }
 
 
-def nik_statuses(engine: sa.Engine) -> dict[str, int]:
-    with engine.connect() as connection:
-        rows = connection.execute(
+def nik_statuses(bench: harness.Bench) -> dict[str, int]:
+    from webapp.extensions import db
+
+    with bench.app_context():
+        rows = db.session.execute(
             sa.text("SELECT coalesce(nik_status, 'none'), count(*) FROM applications GROUP BY 1")
         )
         return dict(rows.all())
 
 
-def start_new_checks(engine: sa.Engine) -> list[tuple[int, int]]:
+def start_new_checks(bench: harness.Bench) -> list[tuple[int, int]]:
     """What a changed NIK does: a new version, pending, for every application that has a NIK."""
-    with engine.begin() as connection:
-        return connection.execute(
+    from webapp.extensions import db
+
+    with bench.app_context():
+        checks = db.session.execute(
             sa.text(
                 "UPDATE applications SET nik_check_version = nik_check_version + 1,"
                 " nik_status = 'pending', nik_reason = NULL WHERE nik IS NOT NULL"
                 " RETURNING id, nik_check_version"
             )
         ).all()
+        db.session.commit()
+        return [tuple(check) for check in checks]
 
 
 # Processes ---------------------------------------------------------------------------------
 
 
-def start_standin(residents: list[Resident]):
+def start_standin(people: list[Resident]):
     """The stand-in registry on a free loopback port, served by threads of this process."""
-    app = create_standin(residents=(*DEMO_RESIDENTS, *residents), delay_seconds=REGISTRY_DELAY)
+    app = create_standin(residents=(*DEMO_RESIDENTS, *people), delay_seconds=REGISTRY_DELAY)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per request
-    server = make_server(HOST, 0, app, threaded=True)
+    server = make_server(harness.HOST, 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
 
-def start_worker(env: dict, log) -> subprocess.Popen:
-    command = [os.path.join(os.path.dirname(sys.executable), "flask"), "--app", "wsgi", "worker"]
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-def wait_for_worker(worker: subprocess.Popen, redis: Redis, timeout: float = 30) -> None:
+def wait_for_worker(worker: harness.Process, redis: Redis, timeout: float = 30) -> None:
     give_up = time.monotonic() + timeout
     while time.monotonic() < give_up:
-        if worker.poll() is not None:
-            raise RuntimeError(f"the RQ worker exited with code {worker.returncode}")
+        if worker.popen.poll() is not None:
+            raise RuntimeError(f"the RQ worker exited with code {worker.popen.returncode}")
         if Worker.all(connection=redis):
             return
         time.sleep(0.2)
     raise RuntimeError("the RQ worker did not register in time")
 
 
-def stop_process(process: subprocess.Popen | None) -> None:
-    if process is not None:
-        stop_gunicorn(process)  # terminate, then kill after a timeout: any process will do
-
-
 # Client ------------------------------------------------------------------------------------
-
-
-class HtmxConnection(http.client.HTTPConnection):
-    """A connection that adds extra_headers to every request (HX-Request while polling)."""
-
-    extra_headers: dict[str, str] = {}
-
-    def request(self, method, url, body=None, headers=None, **kwargs):
-        super().request(method, url, body, {**(headers or {}), **self.extra_headers}, **kwargs)
-
-
-class Browser(Client):
-    def __init__(self, port: int):
-        super().__init__(port)
-        self.connection = HtmxConnection(HOST, port, timeout=30)
-
-    def htmx_get(self, path: str) -> tuple[int, str]:
-        self.connection.extra_headers = {"HX-Request": "true"}
-        try:
-            return self.request("GET", path)
-        finally:
-            self.connection.extra_headers = {}
 
 
 @dataclass
@@ -291,11 +193,13 @@ def fragment_state(fragment: str) -> str:
     return f"refused ({notice.group(1) if notice else 'no notice'})"
 
 
-def wait_for_result(browser: Browser, public_id: str, started: float) -> Outcome:
-    give_up = min(DEADLINE, time.monotonic() + SETTLE_TIMEOUT)
+def wait_for_result(client: harness.Client, public_id: str, started: float) -> Outcome:
+    give_up = min(harness.DEADLINE, time.monotonic() + SETTLE_TIMEOUT)
     polls = 0
     while time.monotonic() < give_up:
-        status, fragment = browser.htmx_get(f"/applications/{public_id}/nik-status")
+        status, fragment = client.request(
+            "GET", f"/applications/{public_id}/nik-status", headers=HTMX
+        )
         polls += 1
         state = fragment_state(fragment) if status == 200 else f"status page {status}"
         if state != "pending":
@@ -305,41 +209,29 @@ def wait_for_result(browser: Browser, public_id: str, started: float) -> Outcome
     return Outcome(None, "no result in time", polls)
 
 
-def measure_one(browser: Browser, public_id: str, resident: Resident) -> Outcome:
+def measure_one(client: harness.Client, public_id: str, resident: Resident) -> Outcome:
     """Save the personal step (t0), then poll the status fragment until it is settled (t1)."""
-    if time.monotonic() > DEADLINE:
+    if harness.past_deadline():
         return Outcome(None, "time limit")
     path = f"/applications/{public_id}/personal"
     try:
-        status, token = browser.csrf_token(path)
+        status, token = client.csrf_token(path)
         if status != 200 or token is None:
             return Outcome(None, f"personal form answered {status}")
         started = time.perf_counter()
-        status, _ = browser.request("POST", path, personal_answers(resident, token))
+        status, _ = client.request("POST", path, personal_answers(resident, token))
         if status != 302:
             return Outcome(None, f"save answered {status}")
-        return wait_for_result(browser, public_id, started)
+        return wait_for_result(client, public_id, started)
     except (OSError, http.client.HTTPException) as error:
         return Outcome(None, f"connection: {type(error).__name__}")
 
 
-def logged_in(port: int, email: str) -> Browser:
-    check_deadline()
-    browser = Browser(port)
-    browser.log_in(email)
-    return browser
-
-
-def run_latency(port: int, drafts: list[tuple[str, str]], residents: list[Resident]):
-    """Log every owner in first (scrypt is slow), then measure with CLIENTS in flight."""
-    with ThreadPoolExecutor(CLIENTS) as pool:
-        browsers = list(pool.map(lambda draft: logged_in(port, draft[0]), drafts))
-    started = time.monotonic()
-    with ThreadPoolExecutor(CLIENTS) as pool:
-        outcomes = list(
-            pool.map(measure_one, browsers, [public_id for _, public_id in drafts], residents)
-        )
-    return outcomes, time.monotonic() - started
+def run_latency(server: harness.Server, drafts: list[tuple[str, str]], people: list[Resident]):
+    """Log every owner in first (not measured), then measure with CLIENTS in flight."""
+    clients = server.signed_in([email for email, _ in drafts], CLIENTS)
+    work = [(c, public_id, p) for c, (_, public_id), p in zip(clients, drafts, people, strict=True)]
+    return harness.for_each(lambda item: measure_one(*item), work, CLIENTS)
 
 
 def verified_count(outcomes: list[Outcome]) -> int:
@@ -368,7 +260,7 @@ def wait_until_done(redis: Redis, baseline: dict[str, int], expected: int) -> No
     """Until `expected` more jobs finished (or failed) on each of the verification and mail
     queues; each new check's mail is enqueued before its verification job ends."""
     while True:
-        check_deadline()
+        harness.check_deadline()
         counts = {q: len(finished_jobs(redis, q)) - baseline[q] for q in JOB_QUEUES}
         if all(count >= expected for count in counts.values()):
             return
@@ -387,10 +279,10 @@ class JobRun:
         return self.jobs / self.seconds
 
 
-def run_jobs(engine: sa.Engine, redis: Redis) -> JobRun:
+def run_jobs(bench: harness.Bench, redis: Redis) -> JobRun:
     before = {q: set(finished_jobs(redis, q)) for q in JOB_QUEUES}
     failed_before = {q: Queue(q, connection=redis).failed_job_registry.count for q in JOB_QUEUES}
-    checks = start_new_checks(engine)
+    checks = start_new_checks(bench)
     queue = Queue("verification", connection=redis)
     retry = Retry(max=3, interval=[10, 60, 300])  # as webapp.jobs.enqueue asks
     started = time.monotonic()
@@ -412,25 +304,13 @@ def run_jobs(engine: sa.Engine, redis: Redis) -> JobRun:
 # Report ------------------------------------------------------------------------------------
 
 
-def percentile_ms(values: list[float], quantile: float) -> float:
-    """Nearest rank: the smallest value with at least `quantile` of the values at or below it."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    rank = min(len(ordered), max(1, math.ceil(quantile * len(ordered))))
-    return 1000 * ordered[rank - 1]
+def p50_p95(seconds: list[float]) -> str:
+    return f"{harness.percentile_ms(seconds, 0.5):.0f}/{harness.percentile_ms(seconds, 0.95):.0f}"
 
 
-def log_problems(path: str) -> list[str]:
-    with open(path) as handle:
-        lines = handle.read().splitlines()
-    flagged = ("WARNING", "ERROR", "CRITICAL", "Traceback", "Exception")
-    return [line for line in lines if any(word in line for word in flagged)]
-
-
-def print_settings() -> None:
+def print_settings(workers: int) -> None:
     print(
-        f"applications: {APPLICATIONS}   clients: {CLIENTS}   gunicorn workers: {WORKERS}"
+        f"applications: {APPLICATIONS}   clients: {CLIENTS}   gunicorn workers: {workers}"
         f"   RQ workers: 1   cpus: {os.cpu_count()}"
     )
     print(
@@ -452,15 +332,15 @@ def print_latency(outcomes: list[Outcome], seconds: float, queue_waits, job_runs
     print("-" * (len(header) + 18))
     print(
         f"{len(outcomes):>6}{len(verified):>9}{len(outcomes) - len(verified):>7}"
-        f"{percentile_ms(verified, 0.5):>8.0f}{percentile_ms(verified, 0.95):>8.0f}"
-        f"{percentile_ms(verified, 1.0):>8.0f}{polls:>10.1f}{len(outcomes) / seconds:>8.2f}"
+        f"{harness.percentile_ms(verified, 0.5):>8.0f}"
+        f"{harness.percentile_ms(verified, 0.95):>8.0f}"
+        f"{harness.percentile_ms(verified, 1.0):>8.0f}{polls:>10.1f}{len(outcomes) / seconds:>8.2f}"
     )
     for state, count in sorted(failures.items()):
         print(f"  failed: {count} x {state}")
     print(
         f"verification jobs in this phase: {len(job_runs)}; enqueued to started p50/p95 "
-        f"{percentile_ms(queue_waits, 0.5):.0f}/{percentile_ms(queue_waits, 0.95):.0f} ms, "
-        f"run p50/p95 {percentile_ms(job_runs, 0.5):.0f}/{percentile_ms(job_runs, 0.95):.0f} ms"
+        f"{p50_p95(queue_waits)} ms, run p50/p95 {p50_p95(job_runs)} ms"
     )
 
 
@@ -472,10 +352,7 @@ def print_jobs(run: JobRun) -> None:
     )
     print(
         "job run in the work horse p50/p95: "
-        + ", ".join(
-            f"{q} {percentile_ms(runs, 0.5):.0f}/{percentile_ms(runs, 0.95):.0f} ms"
-            for q, runs in run.run_seconds.items()
-        )
+        + ", ".join(f"{q} {p50_p95(runs)} ms" for q, runs in run.run_seconds.items())
         + f"   failed: {run.failed}"
     )
     all_runs = [seconds for runs in run.run_seconds.values() for seconds in runs]
@@ -488,99 +365,69 @@ def print_jobs(run: JobRun) -> None:
     )
 
 
-def print_logs(name: str, problems: list[str]) -> None:
-    print(f"{name} log: {len(problems)} warning/error lines")
-    for line in problems[-10:]:
-        print(f"  {line}")
+def report(result: dict) -> None:
+    verified = [o.seconds for o in result["outcomes"] if o.seconds is not None]
+    print_settings(result["workers"])
+    print_latency(result["outcomes"], result["seconds"], result["waits"], result["runs"])
+    print(f"nik_status in the database after the latency phase: {result['statuses']}")
+    print_jobs(result["jobs"])
+    for name, problems in result["logs"].items():
+        harness.print_log(name, problems)
+    harness.report(
+        {
+            "p50_ms": f"{harness.percentile_ms(verified, 0.5):.0f}",
+            "p95_ms": f"{harness.percentile_ms(verified, 0.95):.0f}",
+            "jobs_per_s": f"{result['jobs'].jobs_per_s:.2f}",
+        }
+    )
 
 
 # Run ---------------------------------------------------------------------------------------
 
 
-def on_alarm(_signum, _frame) -> None:
-    raise TimeLimit(f"over the time limit of {TIME_LIMIT:g} s")
-
-
-def environment(instance_path: str, registry_port: int) -> dict:
-    env = server_environment(DATABASE_URL, instance_path)
-    env.update(REDIS_URL=REDIS_URL, REGISTRY_URL=f"http://{HOST}:{registry_port}")
-    return env
-
-
-def run(scratch: str, redis: Redis, engine: sa.Engine) -> dict:
-    """Seed, start the stand-in, gunicorn and one worker, measure both phases; always clean up."""
-    from webapp import create_app
-
-    instance_path = os.path.join(scratch, "instance")
-    residents = generated_residents(APPLICATIONS)
-    drafts = seed(create_app({"INSTANCE_PATH": instance_path}), residents)
-    standin = start_standin(residents)
-    env = environment(instance_path, standin.port)
-    server = worker = None
-    logs = {name: os.path.join(scratch, f"{name}.log") for name in ("gunicorn", "worker")}
+def run(bench: harness.Bench, redis: Redis) -> dict:
+    """Seed, start the stand-in, gunicorn and one worker, measure both phases; always clean up.
+    This process enqueues through rq directly: only the server and the worker get REDIS_URL."""
+    people = harness.residents(APPLICATIONS)
+    drafts = seed(bench, people)
+    standin = start_standin(people)
+    env = {"REDIS_URL": REDIS_URL, "REGISTRY_URL": f"http://{harness.HOST}:{standin.port}"}
+    worker_command = [harness.executable("flask"), "--app", "wsgi", "worker"]
     try:
-        with open(logs["gunicorn"], "w") as server_log, open(logs["worker"], "w") as worker_log:
-            port = free_port()
-            server = start_gunicorn(scratch, port, env, server_log)
-            worker = start_worker(env, worker_log)
-            wait_until_up(server, port)
+        with (
+            bench.serve(env=env) as server,
+            bench.process("worker", worker_command, env) as worker,
+        ):
             wait_for_worker(worker, redis)
-            outcomes, seconds = run_latency(port, drafts, residents)
+            outcomes, seconds = run_latency(server, drafts, people)
             # The page can show the result before its job has ended and its mail has run.
             wait_until_done(redis, dict.fromkeys(JOB_QUEUES, 0), verified_count(outcomes))
-            verify_ids = finished_jobs(redis, "verification")
-            waits, runs = job_times(redis, verify_ids)
-            statuses = nik_statuses(engine)
-            jobs = run_jobs(engine, redis)
+            waits, runs = job_times(redis, finished_jobs(redis, "verification"))
+            statuses = nik_statuses(bench)
+            jobs = run_jobs(bench, redis)
     finally:
-        stop_process(worker)
-        stop_process(server)
         standin.shutdown()
     return {
+        "workers": server.workers,
         "outcomes": outcomes,
         "seconds": seconds,
         "waits": waits,
         "runs": runs,
         "statuses": statuses,
         "jobs": jobs,
-        "logs": {name: log_problems(path) for name, path in logs.items()},
+        "logs": {"gunicorn": server.problems, "worker": worker.problems},
     }
 
 
 def main() -> None:
-    signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(int(TIME_LIMIT) + 30)  # a backstop: the loops check DEADLINE themselves
-    os.environ.update(DATABASE_URL=DATABASE_URL, SECRET_KEY="bench-secret-key")
-    os.environ.update(DEMO_MODE="1")
-    os.environ.pop("REDIS_URL", None)  # this process enqueues through rq directly
     redis = Redis.from_url(REDIS_URL)
     redis.flushdb()
-    recreate_database(DATABASE_URL)
-    engine = sa.create_engine(make_url(DATABASE_URL).set(drivername="postgresql+psycopg"))
     try:
-        with tempfile.TemporaryDirectory(prefix="mpaspor-bench-verify-") as scratch:
-            with open(os.path.join(scratch, "bench_wsgi.py"), "w") as handle:
-                handle.write(WSGI_MODULE)
-            result = run(scratch, redis, engine)
+        with harness.Bench("mpaspor_bench_verify") as bench:
+            result = run(bench, redis)
     finally:
-        signal.alarm(0)
-        engine.dispose()
-        drop_database(DATABASE_URL)
         redis.flushdb()
     report(result)
-
-
-def report(result: dict) -> None:
-    verified = [o.seconds for o in result["outcomes"] if o.seconds is not None]
-    print_settings()
-    print_latency(result["outcomes"], result["seconds"], result["waits"], result["runs"])
-    print(f"nik_status in the database after the latency phase: {result['statuses']}")
-    print_jobs(result["jobs"])
-    for name, problems in result["logs"].items():
-        print_logs(name, problems)
-    print(f"p50_ms: {percentile_ms(verified, 0.5):.0f}")
-    print(f"p95_ms: {percentile_ms(verified, 0.95):.0f}")
-    print(f"jobs_per_s: {result['jobs'].jobs_per_s:.2f}")
 
 
 if __name__ == "__main__":

@@ -93,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
         apply,
         auth,
         booking,
+        checkin,
         dev,
         errors,
         health,
@@ -103,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     modules = [main, auth, account, apply, booking, payments, proof, admin, pwa, health]
+    modules.append(checkin)
     if app.config["DEMO_MODE"]:
         modules.append(dev)  # the stand-ins' pages; in production they do not exist at all
     for module in modules:

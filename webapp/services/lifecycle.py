@@ -119,7 +119,13 @@ def move_bill(
 
 
 def move_visit(
-    visit: Visit, target: str, *, actor_id: int, counter_number: int | None = None, **values
+    visit: Visit,
+    target: str,
+    *,
+    actor_id: int | None,
+    counter_number: int | None = None,
+    reason: str = "",
+    **values,
 ) -> None:
     """Move a visit (CALLED -> CALLED is a recall), recording the counter acted from; values are
     the columns that change with it (called_at, rank, ...)."""
@@ -130,7 +136,7 @@ def move_visit(
         entity="visit",
         application_id=visit.application_id,
         actor_id=actor_id,
-        reason="",
+        reason=reason,
         counter=counter_number,
         **values,
     )

@@ -28,9 +28,20 @@ from tests.staff import make_staff, sign_in_staff
 from webapp import clock, signing
 from webapp.extensions import db
 from webapp.integrations.payment_gateway import Notice
-from webapp.models import Application, AuditEntry, Bill, Hold, QueueSequence, Slot, User, Visit
+from webapp.models import (
+    Application,
+    AuditEntry,
+    Bill,
+    Hold,
+    Office,
+    QueueSequence,
+    Slot,
+    User,
+    Visit,
+)
 from webapp.rules import visits
-from webapp.services import booking, offices, proof
+from webapp.rules.working_days import NATIONAL_HOLIDAYS
+from webapp.services import booking, demo_booking, offices, proof
 from webapp.services.payments import apply_notice
 
 PAGE = "/counter/check-in"
@@ -53,9 +64,7 @@ class Desk:
         self.app, self.client, self.ids = app, client, ids
 
     def office(self, which="office"):
-        return db.session.get(
-            __import__("webapp.models", fromlist=["Office"]).Office, self.ids[which]
-        )
+        return db.session.get(Office, self.ids[which])
 
     def scan(self, scanned: str, *, lang: str | None = None, headers=None, **fields):
         if lang:  # a signed-in account reads the interface in its own language
@@ -474,3 +483,30 @@ def _blank_tail_mm(pdf_path, tmp_path) -> float:
     pixels = image.load()
     last_ink = max(y for y in range(height) if any(pixels[x, y] < 128 for x in range(0, width, 2)))
     return (height - 1 - last_ink) * 25.4 / dpi
+
+
+# The demo ----------------------------------------------------------------------------------------
+
+
+def test_seed_demo_books_a_paid_visit_for_today_once_and_staff_can_check_it_in(app, runner):
+    loaded = runner.invoke(args=["seed-demo"])
+    assert loaded.exit_code == 0 and "demo booking" in loaded.output
+    with app.app_context():  # open Makassar at every hour, so that its window is open now
+        office = db.session.scalar(select(Office).where(Office.code == "kanim-makassar"))
+        assert office.priority_per_hour > 0
+        office.first_slot_hour, office.last_slot_hour, office.opening_days = 0, 23, "0123456"
+        offices.ensure_slots(office, clock.today(office.timezone), 1)
+        db.session.commit()
+        email = make_staff(office).email
+        first, again = demo_booking.book_for_today(), demo_booking.book_for_today()
+    if clock.today("Asia/Makassar") in NATIONAL_HOLIDAYS:  # no slots on a holiday
+        assert "no demo booking" in first[0]
+        return
+    number = re.search(r"created: paid demo booking .* application number (\d{16})", first[0])
+    assert number, first
+    assert again == [f"exists: demo booking for today, application number {number[1]}"]
+    desk = Desk(app, sign_in_staff(app, email), {})
+    assert desk.scan(number[1]).status_code == 302
+    with app.app_context():
+        application = db.session.scalar(select(Application).filter_by(number=number[1]))
+        assert application.full_name == "Siti Rahayu" and application.status == "checked_in"

@@ -1,4 +1,5 @@
-"""Demo data for demo mode: accounts anyone can log in with (see README), and the demo offices."""
+"""Demo data for demo mode: accounts anyone can log in with (see README), the demo offices, and
+today's paid demo booking to check in."""
 
 from flask import current_app
 from sqlalchemy import select
@@ -7,6 +8,7 @@ from webapp.clock import now, today
 from webapp.extensions import db
 from webapp.models import User
 from webapp.services.accounts import hash_password
+from webapp.services.demo_booking import book_for_today
 from webapp.services.offices import load_demo_offices
 
 DEMO_PASSWORD = "Paspor-Demo-2026"
@@ -47,4 +49,4 @@ def load_demo_data() -> list[str]:
         )
         report.append(f"created: {email} / {DEMO_PASSWORD}")
     db.session.commit()
-    return report + load_demo_offices(today())
+    return report + load_demo_offices(today()) + book_for_today()

@@ -12,6 +12,7 @@ SAMPLES = {
     "token": ("not-a-reset-token",),
     "queue": ("mail",),
     "name": ("none.eml",),
+    "visit_id": (1,),
 }
 
 

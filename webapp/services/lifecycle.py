@@ -17,6 +17,9 @@ earlier one after a later one, so that no two requests ever wait on each other i
   the bill. A row needed only to find the one to lock first (a payment's bill, an expiring hold)
   is read without a lock for its unchanging ids, and locked again in its turn.
 - accounts.close_account: the account, then each application as booking.withdraw does.
+- checkin.check_in: the application, then its lane's queue_sequences row as its visit is made.
+  checkin.walk_in: as booking.hold, then the queue_sequences row. A walk-in's visit is locked
+  last when its bill is paid, expires or is cancelled (services.arrivals).
 
 On PostgreSQL the locks are row locks: SELECT ... FOR NO KEY UPDATE, or the UPDATE of a move
 itself, which takes the same lock. Never plain FOR UPDATE: it would also block the key-share

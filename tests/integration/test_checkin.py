@@ -96,6 +96,11 @@ def text_of(response) -> str:
     return re.sub(r"\s+", " ", response.get_data(as_text=True))
 
 
+def words_of(response) -> str:
+    """The page's text as read, without its markup."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", response.get_data(as_text=True)))
+
+
 # Checking in -------------------------------------------------------------------------------------
 
 
@@ -232,6 +237,13 @@ def _moved(desk):
     return signing.issue_token(application.number, desk.office().code, earlier)
 
 
+def _moved_here(desk):
+    """Booked at the other office first, then moved here: the old QR names the other office."""
+    application = paid(desk.office())
+    earlier = hour_start(desk.office().timezone, 2)
+    return signing.issue_token(application.number, desk.office("other").code, earlier)
+
+
 def _cancelled(desk):
     application = paid(desk.office())
     token = token_of(application)
@@ -248,6 +260,12 @@ def _unknown(desk):
     return "2611200000000999"
 
 
+# Refusals that show an appointment: the current one, or the one the QR code names.
+WITH_APPOINTMENT = {
+    "moved": ("Jadwal kedatangan saat ini", "Current appointment"),
+    "another_day": ("Jadwal kedatangan saat ini", "Current appointment"),
+}
+
 BAD_INPUTS = {
     "forged token": (_forged, "invalid_token"),
     "truncated token": (_truncated, "invalid_token"),
@@ -255,6 +273,7 @@ BAD_INPUTS = {
     "number of another office": (_other_office_number, "unknown"),
     "token of another day": (_tomorrow, "another_day"),
     "token of a moved appointment": (_moved, "moved"),
+    "token of an appointment moved here": (_moved_here, "moved"),
     "cancelled application": (_cancelled, "cancelled"),
     "unpaid application": (_unpaid, "unpaid"),
     "unknown number": (_unknown, "unknown"),
@@ -269,11 +288,15 @@ def test_bad_input_is_refused_in_the_staff_language_and_changes_nothing(desk, ca
     make_scan, message = BAD_INPUTS[case]
     with desk.app.app_context():
         scanned = make_scan(desk)
+        office_name = desk.office().name
     before = state(desk.app)
     answer = desk.scan(scanned, lang=lang)
     assert answer.status_code == 422
     expected = MESSAGES[message][0 if lang == "id" else 1]
     assert expected in text_of(answer)
+    if message in WITH_APPOINTMENT:
+        shown = WITH_APPOINTMENT[message][0 if lang == "id" else 1]
+        assert f"{shown}: {office_name}" in words_of(answer)
     assert state(desk.app) == before
 
 

@@ -144,9 +144,9 @@ def _check_in(staff: User, scanned: str, priority_group: str | None) -> Visit:
         raise CheckInRefused("unknown_group")
     office = _office_of(staff)
     scan = _read(scanned)
-    if scan.token and scan.token["o"] != office.code:
-        raise CheckInRefused("another_office", appointment=_token_appointment(scan.token))
     found = _find(office, scan)
+    if found is None and scan.token and scan.token["o"] != office.code:
+        raise CheckInRefused("another_office", appointment=_token_appointment(scan.token))
     if found is None:
         raise CheckInRefused("unknown_number")
     moment = clock.now()
@@ -184,8 +184,8 @@ def _admissible(application: Application, office: Office, scan: _Scan, moment) -
         raise CheckInRefused("unpaid")
     slot = held.slot
     appointment = Appointment(office.name, slot.starts_at, office.timezone)
-    if scan.token and _token_time(scan.token) != slot.starts_at:
-        raise CheckInRefused("moved", appointment=appointment)
+    if scan.token and (scan.token["o"], _token_time(scan.token)) != (office.code, slot.starts_at):
+        raise CheckInRefused("moved", appointment=appointment)  # to another hour or office
     problem = visits.checkin_problem(
         slot.starts_at,
         now=moment,

@@ -13,6 +13,7 @@ SAMPLES = {
     "queue": ("mail",),
     "name": ("none.eml",),
     "office_code": ("kanim-tidak-ada",),
+    "visit_id": (1,),
 }
 
 

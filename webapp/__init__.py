@@ -93,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
         apply,
         auth,
         booking,
+        checkin,
         desk,
         dev,
         display,
@@ -106,8 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     modules = [main, auth, account, apply, booking, payments, proof, admin, pwa, health]
-    modules.append(staff_auth)
-    modules += [desk, display]
+    modules += [staff_auth, checkin, desk, display]
     if app.config["DEMO_MODE"]:
         modules.append(dev)  # the stand-ins' pages; in production they do not exist at all
     for module in modules:

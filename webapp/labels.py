@@ -221,6 +221,47 @@ WEEKDAYS = (
 FEE_LINES = {"passport": _l("Passport fee"), "express": _l("Express service")}
 
 
+# The office's queue: lanes, the priority groups marked at check-in, and why a check-in is refused.
+LANES = {
+    "priority": _l("Priority"),
+    "express": _l("Express"),
+    "regular": _l("Regular"),
+}
+PRIORITY_GROUPS = {
+    "elderly": _l("60 years or older"),
+    "young_child": _l("Child under 5"),
+    "pregnant": _l("Pregnant"),
+    "disability": _l("Disability"),
+}
+CHECKIN_PROBLEMS = {
+    "invalid_token": _l(
+        "This QR code is not a valid M-Paspor proof: it is damaged, incomplete or forged."
+    ),
+    "bad_number": _l("An application number or a NIK has 16 digits."),
+    "unknown_number": _l("No application of this office has this number or NIK."),
+    "another_office": _l("This appointment is at another office."),
+    "moved": _l("This QR code is for an appointment that has since been moved."),
+    "another_day": _l("The appointment is not today."),
+    "too_early": _l("Too early: check-in opens at %(time)s."),
+    "closed": _l("The office has closed for today."),
+    "cancelled": _l("This application was cancelled."),
+    "unpaid": _l("This application has no paid appointment: the fee has not been paid."),
+    "already_checked_in": _l("Already checked in, with queue number %(ticket)s."),
+    "walk_in_unpaid": _l(
+        "Already has queue number %(ticket)s as a priority walk-in: the bill is not paid yet."
+    ),
+    "booked": _l(
+        "This application has a paid appointment: check it in without the walk-in choice."
+    ),
+    "not_scheduled": _l('This application cannot check in: its status is "%(status)s".'),
+    "no_priority_group": _l("A priority walk-in needs the applicant's priority group."),
+    "unknown_group": _l("Choose a priority group from the list."),
+    "nik_not_verified": _l("The NIK of this application is not verified yet."),
+    "no_priority_places": _l("No priority places are left today."),
+    "not_walk_in": _l("This application cannot be checked in as a walk-in now."),
+}
+
+
 def choices(mapping: dict) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in mapping.items()]
 

@@ -7,11 +7,13 @@ error, never a silently blank or wrongly typeset page. Templates are ours only: 
 HTML written by users.
 """
 
+import math
 import os
+from contextlib import contextmanager
 from urllib.parse import unquote, urlsplit
 
 from flask import render_template
-from weasyprint import HTML
+from weasyprint import CSS, HTML
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -59,9 +61,44 @@ class StaticOnlyFetcher(URLFetcher):
 
 def render_pdf(template: str, **context) -> bytes:
     """Render templates/pdf/<template> to PDF bytes (fonts subset, so files stay small)."""
+    with _assets_checked():
+        return _html(template, context).write_pdf()
+
+
+# Tall enough for anything printed on a roll; the first pass only measures.
+_MEASURING_HEIGHT_MM = 2000
+_MM_PER_CSS_PX = 25.4 / 96
+
+
+def render_pdf_fitted(template: str, width_mm: float, **context) -> bytes:
+    """Render templates/pdf/<template> on one page `width_mm` wide and exactly as tall as its
+    content, for a roll printer that would otherwise feed blank paper.
+
+    Two passes: the first lays the content out on a page taller than any ticket and measures
+    where it ends, the second prints on a page of that height. The page's margin is zero: the
+    template keeps its own white border as padding of its root element.
+    """
+    with _assets_checked():
+        document = _html(template, context)
+        measured = document.render(stylesheets=[_page(width_mm, _MEASURING_HEIGHT_MM)])
+        root = measured.pages[0]._page_box.children[0]
+        height_mm = math.ceil((root.position_y + root.margin_height()) * _MM_PER_CSS_PX)
+        return document.write_pdf(stylesheets=[_page(width_mm, height_mm)])
+
+
+def _page(width_mm: float, height_mm: float) -> CSS:
+    return CSS(string=f"@page {{ size: {width_mm}mm {height_mm}mm; margin: 0 }}")
+
+
+def _html(template: str, context: dict) -> HTML:
     html = render_template(f"pdf/{template}", **context)
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher())
+
+
+@contextmanager
+def _assets_checked():
     try:
-        return HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher()).write_pdf()
+        yield
     except FatalURLFetchingError as error:
         # A BaseException in WeasyPrint; turn it into an ordinary error with the asset named.
         raise PdfAssetError(str(error.__cause__ or error)) from error.__cause__

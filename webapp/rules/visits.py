@@ -4,7 +4,9 @@ Lanes and their queue-number prefixes, the priority groups staff mark at check-i
 transitions a visit may make (each one a compare-and-set through services.lifecycle).
 """
 
+from datetime import date, datetime, time, timedelta
 from fractions import Fraction
+from zoneinfo import ZoneInfo
 
 REGULAR, EXPRESS, PRIORITY = "regular", "express", "priority"
 LANES = (PRIORITY, EXPRESS, REGULAR)  # the order the office's screen and forms list them
@@ -57,3 +59,39 @@ def calling_order(weights: dict[str, int], calls: dict[str, int], lanes) -> list
         return (0, Fraction(calls.get(lane, 0), weight), LANES.index(lane))
 
     return sorted(lanes, key=behind)
+
+
+SLOT_LENGTH = timedelta(hours=1)
+
+
+def lane_of(service_lane: str, priority_group: str | None) -> str:
+    """An applicant marked in a priority group waits in the priority lane, whatever the service."""
+    return PRIORITY if priority_group else service_lane
+
+
+def place_in_line(slot_start: datetime | None, arrived_at: datetime) -> tuple[int, datetime]:
+    """(rank, queued_at) of an arrival: booked and in before its slot's hour ends, it is on time
+    and waits in slot order; later, or a walk-in without a slot, it waits in order of arrival."""
+    if slot_start is not None and arrived_at < slot_start + SLOT_LENGTH:
+        return ON_TIME, slot_start
+    return LATE, arrived_at
+
+
+def closing_time(day: date, closes_at_hour: int, zone: str) -> datetime:
+    """When the office closes on `day`, as an aware moment (closes_at_hour may be 24)."""
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(zone)) + timedelta(hours=closes_at_hour)
+
+
+def checkin_problem(
+    slot_start: datetime, *, now: datetime, zone: str, opens_minutes: int, closes_at_hour: int
+) -> str | None:
+    """Why an appointment cannot check in now: "another_day", "too_early" (the window opens
+    opens_minutes before the slot) or "closed" (the office has closed today); None when it can."""
+    today = now.astimezone(ZoneInfo(zone)).date()
+    if slot_start.astimezone(ZoneInfo(zone)).date() != today:
+        return "another_day"
+    if now < slot_start - timedelta(minutes=opens_minutes):
+        return "too_early"
+    if now >= closing_time(today, closes_at_hour, zone):
+        return "closed"
+    return None

@@ -208,7 +208,7 @@ def submit(application: Application) -> None:
         raise NotVerified
     application.declared_at = clock.now()
     application.submitted_at = clock.now()
-    application.number = application.number or _application_number()
+    application.number = application.number or new_number()
     lifecycle.transition(application, SUBMITTED, actor_id=application.account_id)
     db.session.commit()
 
@@ -220,7 +220,7 @@ def cancel(application: Application, reason: str = "") -> None:
     db.session.commit()
 
 
-def _application_number() -> str:
+def new_number() -> str:
     """Sixteen digits: the date, then random digits; unique by constraint."""
     return f"{clock.now():%y%m%d}{secrets.randbelow(10**10):010d}"
 

@@ -7,6 +7,7 @@ Every hold, bill and application change goes through webapp.services.lifecycle, 
 has the one lock order followed here.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -27,7 +28,7 @@ from webapp.rules.statuses import (
     SUBMITTED,
     TRANSITIONS,
 )
-from webapp.services import applications, lifecycle
+from webapp.services import applications, arrivals, lifecycle
 from webapp.services.notifications import notify
 
 UNPAID_REASON = "unpaid for two hours"
@@ -123,18 +124,33 @@ def _problem(office: Office, slot: Slot, moment: datetime, closed: frozenset[dat
 
 
 def hold(application: Application, slot_id: int) -> Hold:
-    """Take a place for a submitted application and bill it, in one transaction.
+    """Take a place for a submitted application and bill it, in one transaction, as the applicant
+    books online: a slot of the application's office and lane, open for booking now, within the
+    account's limit of live holds."""
+    held = reserve(application, slot_id, actor_id=application.account_id, check=_check_online)
+    return confirm(application, held)
+
+
+def reserve(
+    application: Application,
+    slot_id: int,
+    *,
+    actor_id: int,
+    check: Callable[[Application, Slot, datetime], None],
+) -> Hold:
+    """The part every booking shares: a place taken with its hold and bill, the application
+    awaiting payment; uncommitted, for the caller to add to and then confirm().
 
     Locks the account, the slot and the application (lifecycle's lock order) before reading
     what decides: a cancel or a second tab that got there first is seen, never overwritten.
+    `check` refuses (BookingRefused) a slot this way of booking may not take.
     """
     moment = clock.now()
     _lock_open_account(application.account_id)
     slot = _locked_slot(slot_id)
     if lifecycle.lock(application).status != SUBMITTED:
         raise _refused("not_bookable")
-    _check_bookable(application, slot, moment)
-    _check_account_limit(application.account_id, moment)
+    check(application, slot, moment)
     _check_free(slot, moment)
     deadline = moment + quota.HOLD_LIFETIME
     new_hold = Hold(
@@ -158,15 +174,20 @@ def hold(application: Application, slot_id: int) -> Hold:
     )
     db.session.add(bill)
     db.session.flush()
-    actor = application.account_id
-    lifecycle.created(new_hold, actor_id=actor)
-    lifecycle.created(bill, actor_id=actor)
-    lifecycle.transition(application, AWAITING_PAYMENT, actor_id=actor)
+    lifecycle.created(new_hold, actor_id=actor_id)
+    lifecycle.created(bill, actor_id=actor_id)
+    lifecycle.transition(application, AWAITING_PAYMENT, actor_id=actor_id)
+    return new_hold
+
+
+def confirm(application: Application, held: Hold) -> Hold:
+    """Commit a reserved place, then send the applicant the billing code and queue its expiry."""
     try:
         db.session.commit()
     except IntegrityError:  # the live-hold index: a hold made meanwhile by another way
         db.session.rollback()
         raise BookingRefused("already_held") from None
+    bill, slot = held.bill, held.slot
     office = db.session.get(Office, slot.office_id)
     notify(
         application,
@@ -179,8 +200,13 @@ def hold(application: Application, slot_id: int) -> Hold:
         office=office.name,
         zone=office.timezone,
     )
-    schedule_expiry(new_hold)
-    return new_hold
+    schedule_expiry(held)
+    return held
+
+
+def _check_online(application: Application, slot: Slot, moment: datetime) -> None:
+    _check_bookable(application, slot, moment)
+    _check_account_limit(application.account_id, moment)
 
 
 def _refused(code: str) -> BookingRefused:
@@ -277,6 +303,7 @@ def expire(hold_id: int) -> bool:
         lifecycle.move_bill(bill, bills.VOID, actor_id=None, reason=UNPAID_REASON)
     if application.status == AWAITING_PAYMENT:
         lifecycle.transition(application, EXPIRED, actor_id=None, reason=UNPAID_REASON)
+    arrivals.void_unpaid(application, reason=UNPAID_REASON)
     db.session.commit()
     if bill is not None:
         notify(application, "hold_expired", bill.code)
@@ -384,6 +411,7 @@ def withdraw(
         lifecycle.move_hold(held, holds.CANCELLED, actor_id=actor_id, reason=reason)
     if bill is not None and bill.status == bills.OPEN:
         lifecycle.move_bill(bill, bills.VOID, actor_id=actor_id, reason=reason)
+    arrivals.void_unpaid(application, reason=reason, actor_id=actor_id)
     return source
 
 

@@ -1,5 +1,6 @@
-"""Demo data for demo mode: accounts anyone can sign in with (see README), the demo offices, and
-the office staff of two of them, whose second factor is a published demo secret."""
+"""Demo data for demo mode: accounts anyone can sign in with (see README), the demo offices,
+the office staff of two of them, whose second factor is a published demo secret, and today's
+paid demo booking to check in."""
 
 import pyotp
 from flask import current_app
@@ -11,6 +12,7 @@ from webapp.models import Office, User
 from webapp.rules import roles
 from webapp.services import staff_auth
 from webapp.services.accounts import hash_password, normalise_email
+from webapp.services.demo_booking import book_for_today
 from webapp.services.offices import load_demo_offices
 
 DEMO_PASSWORD = "Paspor-Demo-2026"
@@ -98,7 +100,7 @@ def load_demo_data() -> list[str]:
             staff_auth.record(user.id, staff_auth.CREATED, detail=f"{role} of {office_code}")
         report.append(f"created: {email} / {DEMO_PASSWORD}")
     db.session.commit()
-    return report
+    return report + book_for_today()
 
 
 def current_demo_code(email: str) -> str:

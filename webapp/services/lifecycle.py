@@ -19,6 +19,9 @@ earlier one after a later one, so that no two requests ever wait on each other i
 - accounts.close_account: the account, then each application as booking.withdraw does.
 - calling.call_next: the counter's session, the visit in service at the counter, the visit
   it calls. calling.start_service: the application, then its visit.
+- checkin.check_in: the application, then its lane's queue_sequences row as its visit is made.
+  checkin.walk_in: as booking.hold, then the queue_sequences row. A walk-in's visit is locked
+  last when its bill is paid, expires or is cancelled (services.arrivals).
 
 On PostgreSQL the locks are row locks: SELECT ... FOR NO KEY UPDATE, or the UPDATE of a move
 itself, which takes the same lock. Never plain FOR UPDATE: it would also block the key-share
@@ -130,7 +133,13 @@ def move_bill(
 
 
 def move_visit(
-    visit: Visit, target: str, *, actor_id: int, counter_number: int | None = None, **values
+    visit: Visit,
+    target: str,
+    *,
+    actor_id: int | None,
+    counter_number: int | None = None,
+    reason: str = "",
+    **values,
 ) -> None:
     """Move a visit (CALLED -> CALLED is a recall), recording the counter acted from; values are
     the columns that change with it (called_at, rank, ...). A call also records its counter on
@@ -144,7 +153,7 @@ def move_visit(
         entity="visit",
         application_id=visit.application_id,
         actor_id=actor_id,
-        reason="",
+        reason=reason,
         counter=counter_number,
         **values,
     )

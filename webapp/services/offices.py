@@ -22,6 +22,7 @@ _DEMO_SLOTS = {
     "last_slot_hour": SLOT_HOURS[-1],
     "slot_window_days": 60,
     "express_per_hour": 0,
+    "priority_per_hour": 5,  # walk-ins of the priority groups, at the office only
 }
 
 # Real offices with their published addresses; places are people per hourly slot and lane.

@@ -25,7 +25,7 @@ from webapp.integrations.payment_gateway import Notice, StandinBank
 from webapp.models import Application, Bill, Hold, PaymentNotice
 from webapp.rules import bills, holds
 from webapp.rules.statuses import AWAITING_PAYMENT, EXPIRED, SCHEDULED
-from webapp.services import lifecycle
+from webapp.services import arrivals, lifecycle
 from webapp.services.notifications import notify
 
 log = logging.getLogger(__name__)
@@ -94,6 +94,7 @@ def apply_notice(notice: Notice) -> str:
     lifecycle.move_bill(bill, bills.PAID, actor_id=None, reason=reason, paid_at=notice.paid_at)
     lifecycle.move_hold(held, holds.PAID, actor_id=None, reason=reason)
     lifecycle.transition(application, SCHEDULED, actor_id=None, reason=reason)
+    arrivals.admit_paid(application, paid_at=notice.paid_at, reason=reason)
     db.session.commit()
     notify(application, "payment_received", bill.code, code=bill.code, amount=bill.amount)
     return APPLIED
@@ -132,6 +133,7 @@ def _hold_for_refund(bill: Bill, held: Hold, application: Application) -> None:
         lifecycle.move_hold(held, holds.EXPIRED, actor_id=None, reason=LATE_REASON)
     if application.status == AWAITING_PAYMENT:
         lifecycle.transition(application, EXPIRED, actor_id=None, reason=LATE_REASON)
+    arrivals.void_unpaid(application, reason=LATE_REASON)
 
 
 def _refund(notice: Notice, record: PaymentNotice, application: Application, outcome, why):

@@ -5,21 +5,19 @@ that start within two hours), so these take the place through booking's shared m
 (reserve, confirm) without the online check, and pay it through the payment service.
 """
 
-import itertools
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from tests.booked import pay
-from tests.factories import make_office, make_user, submitted_application
+from tests.factories import make_office, make_user, submitted_application, unique_nik
 from webapp import clock
 from webapp.extensions import db
 from webapp.models import Application, Office, Slot
 from webapp.services import booking
 
 ZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")  # WIB, WITA, WIT: 1 hour apart
-_niks = itertools.count(1)
 
 
 def local_hour(zone: str) -> int:
@@ -64,10 +62,6 @@ def slot_at(office: Office, starts_at: datetime, lane: str = "regular", capacity
         db.session.add(found)
         db.session.commit()
     return found
-
-
-def unique_nik() -> str:
-    return f"510407511197{next(_niks) % 9999 + 1:04d}"  # a woman born 11-11-1997
 
 
 def submitted(office: Office, **answers) -> Application:

@@ -3,21 +3,26 @@ the application's page, its bill paid at the stand-in channel (/pay). Tests that
 booking state then follow the product's own transitions, whatever the statuses are called inside.
 """
 
-import itertools
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from tests.factories import PASSWORD, make_office, make_slot, make_user, submitted_application
+from tests.factories import (
+    PASSWORD,
+    make_office,
+    make_slot,
+    make_user,
+    submitted_application,
+    unique_nik,
+)
 from tests.html import csrf_token, submit
 from webapp import clock
 from webapp.extensions import db
 from webapp.models import Application, Bill, Hold, Office
 
 WITA = ZoneInfo("Asia/Makassar")  # the factories' offices are in Makassar
-_serials = itertools.count(1)
 
 
 def as_read(code: str) -> str:
@@ -120,7 +125,6 @@ def bookable(app, office: tuple[str, int]) -> Booking:
     with app.app_context():
         user = make_user()
         at = db.session.scalar(sa.select(Office).filter_by(code=code))
-        nik = f"510407511197{next(_serials) % 9999 + 1:04d}"  # a woman born 11-11-1997
-        public_id = submitted_application(user, at, nik=nik).public_id
+        public_id = submitted_application(user, at, nik=unique_nik()).public_id
         email = user.email
     return Booking(app, sign_in(app, email), email, public_id, slot_id)

@@ -3,8 +3,8 @@
 import itertools
 from dataclasses import dataclass
 
-# Values for each variable a route may have; an application's id is the test's own. A route with
-# a variable missing here fails the tests that walk the map until it gets one.
+# Values for each variable a route may have; the ids of an application and a visit are the test's
+# own. A route with a variable missing here fails the tests that walk the map until it gets one.
 SAMPLES = {
     "step": ("service", "passport", "personal", "travel"),
     "code": ("ktp",),
@@ -13,7 +13,6 @@ SAMPLES = {
     "queue": ("mail",),
     "name": ("none.eml",),
     "office_code": ("kanim-tidak-ada",),
-    "visit_id": (1,),
 }
 
 
@@ -24,20 +23,29 @@ class Route:
     path: str
     access: str | None  # what its decorator declares (webapp/views/access.py)
     of_an_application: bool  # whether it names one application (<public_id>)
+    of_a_visit: bool  # whether it names one visit at an office (<visit_id>)
 
 
-def every_route(app, public_id: str) -> list[Route]:
+def every_route(app, public_id: str, visit_id: int = 1) -> list[Route]:
+    own = {"public_id": (public_id,), "visit_id": (visit_id,)}
     routes = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
         access = getattr(app.view_functions[rule.endpoint], "access", None)
         names = sorted(rule.arguments)
-        choices = [(public_id,) if name == "public_id" else SAMPLES[name] for name in names]
+        choices = [own.get(name) or SAMPLES[name] for name in names]
         for values in itertools.product(*choices):
             _, path = rule.build(dict(zip(names, values, strict=True)))
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 routes.append(
-                    Route(rule.endpoint, method, path, access, "public_id" in rule.arguments)
+                    Route(
+                        rule.endpoint,
+                        method,
+                        path,
+                        access,
+                        "public_id" in rule.arguments,
+                        "visit_id" in rule.arguments,
+                    )
                 )
     return routes

@@ -2,12 +2,11 @@
 made as the check-in makes them (the application moved to checked_in and the visit created, both
 audited, the number taken from the office's sequence of the day)."""
 
-import itertools
 from datetime import datetime
 
 from sqlalchemy import select
 
-from tests.factories import make_user, submitted_application
+from tests.factories import make_user, submitted_application, unique_nik
 from tests.staff import make_staff
 from webapp import clock
 from webapp.extensions import db
@@ -15,8 +14,6 @@ from webapp.models import Office, QueueSequence, User, Visit
 from webapp.rules import statuses, visits
 from webapp.services import lifecycle
 from webapp.services.calling import today_at
-
-_niks = itertools.count(1)
 
 
 def checked_in(
@@ -30,9 +27,7 @@ def checked_in(
     """A submitted application of a new applicant, checked in today and waiting in `lane`;
     inside an app context."""
     officer = by or make_staff(office)
-    # A woman born 11-11-1997, each with a serial of her own: one verified NIK, one application.
-    nik = f"510407511197{next(_niks) % 9999 + 1:04d}"
-    application = submitted_application(make_user(), office, nik=nik)
+    application = submitted_application(make_user(), office, nik=unique_nik())
     application.status = statuses.SCHEDULED  # booked and paid, as the booking tests make it
     db.session.commit()
     lifecycle.transition(application, statuses.CHECKED_IN, actor_id=officer.id)

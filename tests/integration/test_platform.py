@@ -12,13 +12,15 @@ from PIL import Image
 
 from tests import journeys
 from tests.conftest import Mailbox
-from tests.factories import jpeg_bytes, make_user
+from tests.factories import jpeg_bytes, make_office, make_user
 from tests.html import csrf_token, submit
 from tests.routes import every_route
 from tests.staff import make_administrator, make_staff, sign_in_staff
+from tests.visits import checked_in
 from webapp.extensions import db
-from webapp.models import Application, Office
-from webapp.services import documents
+from webapp.models import Application, Office, Visit
+from webapp.rules import visits
+from webapp.services import calling, documents
 
 ROLES = (
     "anonymous",
@@ -27,13 +29,14 @@ ROLES = (
     "other applicant",
     "staff",
     "supervisor",
+    "staff of another office",
     "administrator",
 )
 # Accounts that sign in with a second factor, and the access each of their kinds of page needs.
-SECOND_FACTOR_ROLES = {"staff", "supervisor", "administrator"}
+SECOND_FACTOR_ROLES = {"staff", "supervisor", "staff of another office", "administrator"}
 NEEDED_ROLES = {
     "admin": {"administrator"},
-    "staff": {"staff", "supervisor"},
+    "staff": {"staff", "supervisor", "staff of another office"},
     "supervisor": {"supervisor"},
     "signing_in": SECOND_FACTOR_ROLES,  # the code page sends them on, once they gave it
 }
@@ -48,6 +51,10 @@ FRAGMENTS = {
     "booking.payment_status",
     "display.board",
 }
+# Counter actions that name a visit in their form rather than in their path.
+VISIT_FORMS = {"desk.recall", "desk.not_present", "desk.start_service"}
+# Routes that end what the matrix walks with: a session, an open counter.
+LAST = ("desk.close_counter", "auth.logout")
 
 
 def test_every_route_declares_who_may_use_it(app):
@@ -74,7 +81,12 @@ def expected(route, role: str) -> set[str]:
     if role == "anonymous":
         return {LOGIN}
     if route.access in NEEDED_ROLES:
-        return {ALLOWED} if role in NEEDED_ROLES[route.access] else {FORBIDDEN}
+        if role not in NEEDED_ROLES[route.access]:
+            return {FORBIDDEN}
+        names_a_visit = route.of_a_visit or route.endpoint in VISIT_FORMS
+        if role == "staff of another office" and names_a_visit:
+            return {NOT_FOUND}  # another office's visit does not exist for its staff
+        return {ALLOWED}
     if route.access == "verified":
         if role in SECOND_FACTOR_ROLES:
             return {FORBIDDEN}  # their accounts are not applicants'
@@ -96,8 +108,9 @@ def answer(response) -> str:
 
 @pytest.fixture
 def people(make_app):
-    """An applicant with a paid, scheduled application and one uploaded document, and a client
-    for each of the other roles: staff and a supervisor of the application's office, and an
+    """An applicant with a paid, scheduled application and one uploaded document; someone else
+    checked in at the same office; and a client for each of the other roles: staff and a
+    supervisor of that office, staff of another office with a counter open, and an
     administrator, each signed in with their second factor."""
     app = make_app(RATELIMIT_ENABLED=False)
     owner = journeys.bookable(app, journeys.open_office(app)).hold().pay()
@@ -109,9 +122,13 @@ def people(make_app):
             "unverified": make_user(verified=False).email,
             "other applicant": make_user().email,
         }
+        visit_id = checked_in(office).id
+        elsewhere = make_staff(make_office())
+        calling.open_counter(elsewhere, 1, list(visits.LANES))
         staff_emails = {
             "staff": make_staff(office).email,
             "supervisor": make_staff(office, role="supervisor").email,
+            "staff of another office": elsewhere.email,
             "administrator": make_administrator().email,
         }
     clients = {
@@ -120,31 +137,33 @@ def people(make_app):
         **{role: journeys.sign_in(app, email) for role, email in emails.items()},
         **{role: sign_in_staff(app, email) for role, email in staff_emails.items()},
     }
-    return app, owner, clients
+    return app, owner, visit_id, clients
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_route_answers_each_role_as_its_access_says(people, role):
-    app, owner, clients = people
+    app, owner, visit_id, clients = people
     client = clients[role]
     token = csrf_token(client.get("/login" if role == "anonymous" else "/account/password"))
     # The owner only reads: their posts would change the application the matrix is about (the
     # journeys' own tests post them). Logging out comes last, since it ends the session.
     routes = [
         route
-        for route in every_route(app, owner.public_id)
+        for route in every_route(app, owner.public_id, visit_id)
         if role != "applicant" or route.method == "GET"
     ]
-    routes.sort(key=lambda route: route.endpoint == "auth.logout")
+    routes.sort(key=lambda route: LAST.index(route.endpoint) if route.endpoint in LAST else -1)
     wrong = []
     for route in routes:
-        data = {"csrf_token": token} if route.method == "POST" else None
+        data = {"csrf_token": token, "visit_id": visit_id} if route.method == "POST" else None
         headers = {"HX-Request": "true"} if route.endpoint in FRAGMENTS else {}
         got = answer(client.open(route.path, method=route.method, data=data, headers=headers))
         if got not in expected(route, role):
             wrong.append(f"{route.method} {route.path}: {got}, not {expected(route, role)}")
     assert wrong == []
     assert owner.status() == "scheduled" and len(owner.holds()) == 1
+    with app.app_context():
+        assert db.session.get(Visit, visit_id).status == visits.WAITING
 
 
 def test_pages_carry_security_headers(client):

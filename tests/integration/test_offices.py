@@ -77,10 +77,12 @@ def test_loading_twice_creates_nothing(loaded):
 def test_loading_the_next_day_adds_the_new_last_day_only(loaded):
     slots = slot_count()
     report = load_demo_offices(TODAY + timedelta(days=1))
-    assert "office: kanim-makassar (WITA), 14 slots" in report  # Friday 3 July 2026
-    assert "office: ulp-gowa (WITA), 7 slots" in report
+    assert "office: kanim-makassar (WITA), 21 slots" in report  # Friday 3 July 2026
+    assert "office: ulp-gowa (WITA), 14 slots" in report
     assert db.session.scalar(select(func.count(Closure.id))) == 2  # no second demo closure
-    lanes = sum(1 + (o["express_per_hour"] > 0) for o in DEMO_OFFICES)
+    lanes = sum(
+        1 + (o["express_per_hour"] > 0) + (o["priority_per_hour"] > 0) for o in DEMO_OFFICES
+    )
     assert slot_count() == slots + 7 * lanes
 
 
@@ -107,10 +109,16 @@ def test_slot_at_eight_wit_and_wib(loaded):
 
 def test_seven_hourly_slots_per_lane_on_an_opening_day(loaded):
     makassar = slots_on(office("kanim-makassar"), TODAY)
-    assert len(makassar) == len(SLOT_HOURS) * 2 == 14
-    assert {(s.lane, s.capacity) for s in makassar} == {("regular", 25), ("express", 5)}
+    assert len(makassar) == len(SLOT_HOURS) * 3 == 21
+    assert {(s.lane, s.capacity) for s in makassar} == {
+        ("regular", 25),
+        ("express", 5),
+        ("priority", 5),  # walk-ins of the priority groups
+    }
     gowa = slots_on(office("ulp-gowa"), TODAY)
-    assert [(s.lane, s.capacity) for s in gowa] == [("regular", 10)] * 7
+    assert (
+        sorted((s.lane, s.capacity) for s in gowa) == [("priority", 5)] * 7 + [("regular", 10)] * 7
+    )
 
 
 @pytest.mark.parametrize(
@@ -132,8 +140,8 @@ def test_no_slots_on_an_office_closure(loaded):
     closure = db.session.scalar(select(Closure).where(Closure.office_id == makassar.id))
     assert closure.day == date(2026, 5, 18)
     assert slots_on(makassar, closure.day) == []
-    assert len(slots_on(office("kanim-denpasar"), closure.day)) == 14  # only that office closed
-    assert len(slots_on(makassar, closure.day + timedelta(days=1))) == 14
+    assert len(slots_on(office("kanim-denpasar"), closure.day)) == 21  # only that office closed
+    assert len(slots_on(makassar, closure.day + timedelta(days=1))) == 21
 
 
 def test_slot_total_over_the_window(loaded):
@@ -142,8 +150,8 @@ def test_slot_total_over_the_window(loaded):
         for d in (TODAY + timedelta(days=n) for n in range(60))
         if d.weekday() < 5 and d not in NATIONAL_HOLIDAYS and d != date(2026, 5, 18)
     ]
-    assert slot_count(office("kanim-makassar")) == len(opening) * 14
-    assert "office: kanim-makassar (WITA), " + str(len(opening) * 14) + " slots" in loaded
+    assert slot_count(office("kanim-makassar")) == len(opening) * 21
+    assert "office: kanim-makassar (WITA), " + str(len(opening) * 21) + " slots" in loaded
 
 
 def test_ensure_slots_fills_only_the_gaps(loaded):
@@ -160,7 +168,7 @@ def test_ensure_slots_fills_only_the_gaps(loaded):
     db.session.commit()
     assert slot_count(makassar) == before
     capacities = {(s.lane, s.capacity) for s in slots_on(makassar, TODAY)}
-    assert capacities == {("regular", 25), ("express", 3)}
+    assert capacities == {("regular", 25), ("express", 3), ("priority", 5)}
 
 
 def names(results) -> list[str]:

@@ -13,7 +13,7 @@ from webapp.rules import roles
 from webapp.services import staff_auth
 from webapp.services.accounts import hash_password, normalise_email
 from webapp.services.demo_booking import book_for_today
-from webapp.services.offices import load_demo_offices
+from webapp.services.offices import TRAINING_OFFICE, load_demo_offices, load_training_office
 
 DEMO_PASSWORD = "Paspor-Demo-2026"
 # The second factor of every demo account that needs one; published in the README, so that an
@@ -35,19 +35,19 @@ DEMO_ACCOUNTS = (
     ),
     (
         "Dewi Lestari",
-        "petugas.jaksel@demo.mpaspor.id",
+        "petugas.latihan@demo.mpaspor.id",
         "",
         "en",
         roles.STAFF,
-        "kanim-jakarta-selatan",
+        TRAINING_OFFICE,
     ),
     (
         "Bambang Wijaya",
-        "supervisor.jaksel@demo.mpaspor.id",
+        "supervisor.latihan@demo.mpaspor.id",
         "",
         "id",
         roles.SUPERVISOR,
-        "kanim-jakarta-selatan",
+        TRAINING_OFFICE,
     ),
 )
 
@@ -67,7 +67,8 @@ def _demo_mode_only(what: str) -> None:
 def load_demo_data() -> list[str]:
     """Create what is missing and report each item; running it twice changes nothing."""
     _demo_mode_only("seed-demo")
-    report = load_demo_offices(today())  # first: staff belong to an office
+    load_training_office()  # first, with the demo offices: staff belong to an office
+    report = load_demo_offices(today())
     for full_name, email, phone, locale, role, office_code in DEMO_ACCOUNTS:
         existing = db.session.scalar(select(User).where(User.email == email))
         if existing is not None:

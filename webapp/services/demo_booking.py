@@ -1,5 +1,6 @@
-"""Demo mode: a paid booking for today at the demo office Makassar for the demo applicant, in a
-slot whose check-in window is open now, so that check-in can be tried at once with its QR.
+"""Demo mode: a paid booking for today at the demo training office (open at every hour) for the
+demo applicant, in a slot whose check-in window is open now, so that check-in can be tried at
+once with its QR.
 
 It is made the way any booking is (booking.reserve and confirm, paid through the payment
 service) without the online rule that a slot must start more than two hours ahead. Loading it
@@ -20,8 +21,9 @@ from webapp.models import Application, Hold, Office, Slot, User
 from webapp.rules import holds, visits
 from webapp.rules.statuses import ACTIVE, NO_SHOW, SCHEDULED, SUBMITTED
 from webapp.services import applications, booking, lifecycle, payments, verification
+from webapp.services.offices import TRAINING_OFFICE
 
-DEMO_OFFICE = "kanim-makassar"
+DEMO_OFFICE = TRAINING_OFFICE
 DEMO_APPLICANT = "siti@demo.mpaspor.id"
 NOT_ATTENDED = "demo booking of an earlier day, not attended"
 # Siti Rahayu as the stand-in population registry knows her (README).

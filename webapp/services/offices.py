@@ -16,6 +16,7 @@ from webapp.rules.working_days import NATIONAL_HOLIDAYS
 SLOT_HOURS = range(8, 15)  # the demo offices' slots: 08.00-09.00 ... 14.00-15.00, office time
 SEARCH_LIMIT = 20
 
+TRAINING_OFFICE = "kanim-latihan"
 _WEEKLY_FRIDAY_09 = {"opening_days": "01234", "release_weekday": 4, "release_hour": 9}
 _DEMO_SLOTS = {
     "first_slot_hour": SLOT_HOURS[0],
@@ -163,6 +164,31 @@ DEMO_OFFICES: tuple[dict, ...] = (
     },
 )
 
+# Not a real office, loaded in demo mode only: open every day at every hour, so that the office
+# side (check-in, the counters, the screen) can be tried whatever the hour in Indonesia.
+TRAINING_OFFICE_FIELDS = {
+    "code": TRAINING_OFFICE,
+    "kind": "kanim",
+    "name": "Kantor Imigrasi Latihan (demo, buka 24 jam)",
+    "address": "Hanya dalam mode demo",
+    "city": "Latihan",
+    "province": "Latihan",
+    "latitude": -5.1400,
+    "longitude": 119.4200,
+    "timezone": "Asia/Makassar",
+    "issues_epassport": True,
+    "epassport_stock": 1000,
+    **_DEMO_SLOTS,
+    "opening_days": "0123456",
+    "release_weekday": 4,
+    "release_hour": 9,
+    "first_slot_hour": 0,
+    "last_slot_hour": 23,
+    "slot_window_days": 14,
+    "regular_per_hour": 10,
+    "express_per_hour": 2,
+}
+
 # An office's own closure, this many days after the first demo load (moved to an opening day).
 DEMO_CLOSURES = (
     ("kanim-makassar", 14, "Pemeliharaan sistem perekaman biometrik"),
@@ -243,17 +269,7 @@ def _first_opening_day(office: Office, day: date) -> date:
 def load_demo_offices(today: date) -> list[str]:
     """Upsert the demo offices with their slot settings, then make their slots the one way
     (extend_slots); running it twice adds nothing."""
-    offices = {}
-    for data in DEMO_OFFICES:
-        office = db.session.scalar(select(Office).where(Office.code == data["code"]))
-        if office is None:
-            office = Office(**data)
-            db.session.add(office)
-        else:  # the stock is the office's own state once it exists
-            for name, value in data.items():
-                if name != "epassport_stock":
-                    setattr(office, name, value)
-        offices[data["code"]] = office
+    offices = {data["code"]: _upsert_demo_office(data) for data in DEMO_OFFICES}
     db.session.flush()
 
     # Closures are added once, before the slots: a later load never closes a day with slots.
@@ -265,6 +281,24 @@ def load_demo_offices(today: date) -> list[str]:
         db.session.add(Closure(office_id=office.id, day=day, reason=reason))
     db.session.flush()
     return extend_slots(today)
+
+
+def load_training_office() -> None:
+    """Upsert the demo training office; its slots come with the demo offices' (extend_slots)."""
+    _upsert_demo_office(TRAINING_OFFICE_FIELDS)
+    db.session.flush()
+
+
+def _upsert_demo_office(data: dict) -> Office:
+    office = db.session.scalar(select(Office).where(Office.code == data["code"]))
+    if office is None:
+        office = Office(**data)
+        db.session.add(office)
+    else:  # the stock is the office's own state once it exists
+        for name, value in data.items():
+            if name != "epassport_stock":
+                setattr(office, name, value)
+    return office
 
 
 def _contains(text: str) -> str:

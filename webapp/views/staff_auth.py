@@ -25,8 +25,7 @@ bp = Blueprint("staff_auth", __name__, url_prefix="/staff/sign-in")
 
 STAFF_IDLE = timedelta(minutes=15)
 LAST_SEEN = "last_seen"  # in the session: when its last request came, as a UNIX time
-# The check-in page (checkin.scan), where staff and supervisors start their day.
-STAFF_LANDING = "/counter/check-in"
+POLL_HEADER = "X-Poll"  # sent by the fragments that pages poll (hx-headers)
 # What an account that still owes its second factor may reach.
 REACHABLE_BEFORE_SECOND_FACTOR = frozenset(
     {"auth.logout", "main.language", "staff_auth.code", "staff_auth.enrol"}
@@ -35,9 +34,10 @@ CODE_LIMIT = "20 per 15 minutes"
 
 
 def landing() -> str:
+    """Where a signed-in account of the office side starts: staff and supervisors at check-in."""
     if current_user.role == roles.ADMINISTRATOR:
         return url_for("admin.jobs")
-    return STAFF_LANDING
+    return url_for("checkin.scan")
 
 
 def second_factor_page(user) -> str:
@@ -60,7 +60,8 @@ def _staff_session():
         session.clear()
         flash(_("You were signed out after 15 minutes without activity. Log in again."), "warning")
         return elsewhere(url_for("auth.login"))
-    session[LAST_SEEN] = current
+    if request.headers.get(POLL_HEADER) != "true":
+        session[LAST_SEEN] = current  # a page polling by itself is not someone at the desk
     if not second_factor_given() and request.endpoint not in REACHABLE_BEFORE_SECOND_FACTOR:
         return elsewhere(second_factor_page(current_user))
     return None

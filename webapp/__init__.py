@@ -28,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     _trust_proxies(app)
     logging.basicConfig(level=logging.INFO)
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)  # its progress is not news
 
     _init_extensions(app)
     _register_blueprints(app)

@@ -118,8 +118,9 @@ def together(app, calls: list) -> list:
 
 
 def posting(client, path: str, data: dict):
-    """A POST prepared now (the session's CSRF token fetched), to be sent when called."""
-    token = csrf_token(client.get("/"))
+    """A POST prepared now (the session's CSRF token fetched from the account's home page), to be
+    sent when called."""
+    token = csrf_token(client.get("/", follow_redirects=True))
     return lambda: client.post(path, data={"csrf_token": token, **data})
 
 

@@ -24,6 +24,7 @@ class OpenCounterForm(BaseForm):
     lanes = SelectMultipleField(
         _l("Lanes this counter serves"),
         choices=labels.choices(labels.LANES),
+        default=list(labels.LANES),  # most counters serve every lane; untick the others
         validators=[DataRequired(labels.CALLING_PROBLEMS["no_lanes"])],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),

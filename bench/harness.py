@@ -375,7 +375,7 @@ class Client:
         sent = {**self.sent_headers, **(headers or {})}
         body = None
         if form is not None:
-            body = urlencode(form)
+            body = urlencode(form, doseq=True)  # a list value: one field per item
             sent["Content-Type"] = "application/x-www-form-urlencoded"
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())

@@ -7,7 +7,7 @@ export FLASK_APP := wsgi
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: run test worker registry lint bench setup translations extract-messages
+.PHONY: run test worker registry lint bench setup translations extract-messages demo-code
 
 setup: .venv/.synced webapp/translations/id/LC_MESSAGES/messages.mo
 
@@ -30,6 +30,11 @@ run: setup
 	$(RUN) flask db upgrade
 	$(RUN) flask seed-demo
 	FLASK_DEBUG=1 $(RUN) flask run --host 127.0.0.1 --port $(PORT)
+
+# The current second-factor code of a demo staff account: make demo-code EMAIL=petugas.latihan@...
+demo-code: export DEMO_MODE := 1
+demo-code: setup
+	@$(RUN) flask demo-totp $(EMAIL)
 
 test: setup
 	$(RUN) pytest

@@ -4,15 +4,13 @@ audited, the number taken from the office's sequence of the day)."""
 
 from datetime import datetime
 
-from sqlalchemy import select
-
 from tests.factories import make_user, submitted_application, unique_nik
 from tests.staff import make_staff
 from webapp import clock
 from webapp.extensions import db
-from webapp.models import Office, QueueSequence, User, Visit
+from webapp.models import Office, User, Visit
 from webapp.rules import statuses, visits
-from webapp.services import lifecycle
+from webapp.services import arrivals, lifecycle
 from webapp.services.calling import today_at
 
 
@@ -37,7 +35,7 @@ def checked_in(
         office_id=office.id,
         day=day,
         lane=lane,
-        number=_next_number(office, day, lane),
+        number=arrivals.next_number(office.id, day, lane),
         rank=rank,
         queued_at=queued_at or clock.now(),
         checked_in_by=officer.id,
@@ -47,15 +45,3 @@ def checked_in(
     lifecycle.created(visit, actor_id=officer.id)
     db.session.commit()
     return visit
-
-
-def _next_number(office: Office, day, lane: str) -> int:
-    sequence = db.session.scalar(
-        select(QueueSequence).filter_by(office_id=office.id, day=day, lane=lane)
-    )
-    if sequence is None:
-        sequence = QueueSequence(office_id=office.id, day=day, lane=lane, last_number=0)
-        db.session.add(sequence)
-    sequence.last_number += 1
-    db.session.flush()
-    return sequence.last_number

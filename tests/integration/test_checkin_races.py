@@ -3,9 +3,7 @@ many check-ins at once get consecutive distinct numbers, one application checked
 members of staff at once gets one visit, and a walk-in's payment against its expiry ends one
 way with its visit."""
 
-import itertools
 import time
-from collections import defaultdict
 from datetime import timedelta
 
 import pytest
@@ -16,33 +14,14 @@ from tests.integration import test_races as races
 from tests.staff import make_staff, sign_in_staff
 from webapp import clock
 from webapp.extensions import db
-from webapp.models import Application, AuditEntry, Bill, Hold, User, Visit
+from webapp.models import Application, Bill, Hold, User, Visit
 from webapp.services import booking, checkin
 
 RACERS = 16
 # The races' fixtures: this module's database, SQLite then PostgreSQL, and its app.
 database_url = races.database_url
 race_app = races.race_app
-_MODELS = {"application": Application, "hold": Hold, "bill": Bill, "visit": Visit}
-
-
-def assert_trail_is_true(app, application_id: int) -> list[tuple[str, str | None, str]]:
-    """Each subject's moves (visits included) chain up and end in its current state."""
-    with app.app_context():
-        entries = db.session.scalars(
-            select(AuditEntry)
-            .where(AuditEntry.application_id == application_id)
-            .order_by(AuditEntry.id)
-        ).all()
-        by_subject = defaultdict(list)
-        for entry in entries:
-            by_subject[entry.entity, entry.entity_id].append(entry)
-        for (entity, entity_id), moves in by_subject.items():
-            for before, after in itertools.pairwise(moves):
-                assert after.from_status == before.to_status, (entity, entity_id)
-            row = db.session.get(_MODELS[entity], entity_id or application_id)
-            assert moves[-1].to_status == row.status, (entity, entity_id)
-        return [(e.entity, e.from_status, e.to_status) for e in entries]
+assert_trail_is_true = races.assert_trail_is_true
 
 
 def checking_in(staff_id: int, scanned: str):

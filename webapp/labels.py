@@ -310,3 +310,33 @@ VISIT_HISTORY = {
 }
 # The application's own move at check-in, beside the visit's "Checked in, number A007".
 ARRIVED = _l("Arrived at the office")
+
+
+# The counter's review and decision: why a decision was refused, the reasons a rejection gives,
+# and what the applicant's history says of each moment.
+REVIEW_PROBLEMS = {
+    "not_found": _l("This application is not in service at your office."),
+    "already_decided": _l(
+        "This application was already decided or changed meanwhile. The page shows it as it is now."
+    ),
+    "documents_not_judged": _l("Compare every document with its original first."),
+    "document_mismatch": _l(
+        "A document does not match its original: mark the application incomplete or reject it."
+    ),
+    "capture_missing": _l("Record the photo and the fingerprints first."),
+    "no_reason": _l("Choose the reason for the rejection."),
+    "needs_supervisor": _l("A rejection for this reason needs a supervisor of the office."),
+    "nothing_owed": _l("Choose at least one document the applicant must supply."),
+    "not_owed": _l("This document is not one the applicant was asked for."),
+    "still_owed": _l("The applicant has not uploaded every owed document yet."),
+    "past_deadline": _l("The deadline for this document has passed."),
+    "unknown_document": _l("This document is not required for this application."),
+}
+REJECTION_REASONS = {
+    "travel_ban": _l("On the travel-ban list"),
+    "false_data": _l("False data or statements"),
+    "not_original": _l("Documents are not original"),
+    "wrong_application_type": _l("Wrong application type"),
+    "documents_not_supplied": _l("Owed documents were not supplied in time"),
+    "other": _l("Another reason (see the note)"),
+}

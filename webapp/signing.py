@@ -121,8 +121,11 @@ def _utc_iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def issue_token(application_number: str, office_code: str, starts_at: datetime) -> str:
-    """A signed token naming the application, its office and its slot start."""
+def issue_token(
+    application_number: str, office_code: str, starts_at: datetime, kind: str | None = None
+) -> str:
+    """A signed token naming the application, its office and its slot start (or, for another
+    kind of document such as a proof of rejection, the moment it speaks of, with its kind)."""
     payload = {
         "v": VERSION,
         "n": application_number,
@@ -130,6 +133,8 @@ def issue_token(application_number: str, office_code: str, starts_at: datetime) 
         "t": _utc_iso(starts_at),
         "iat": int(clock.now().timestamp()),
     }
+    if kind:
+        payload["k"] = kind
     encoded = _b64encode(json.dumps(payload, separators=(",", ":")).encode())
     signature = signing_key().sign(encoded.encode("ascii"))
     return f"{encoded}.{_b64encode(signature)}"

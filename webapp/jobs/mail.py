@@ -25,6 +25,9 @@ SUBJECTS = {
     "rescheduled": _l("Your appointment is moved"),
     "payment_received": _l("Your M-Paspor payment is received"),
     "payment_after_expiry": _l("Your M-Paspor payment arrived too late"),
+    "approved": _l("Your passport application is approved"),
+    "incomplete": _l("Documents are needed for your passport application"),
+    "rejected": _l("Your passport application is rejected"),
 }
 
 

@@ -4,6 +4,7 @@ from webapp.models.accounts import AccountEvent, EmailCode, PasswordReset, Recov
 from webapp.models.applications import Application, AuditEntry, Document, Notification
 from webapp.models.bookings import Bill, Hold, PaymentNotice
 from webapp.models.offices import Closure, Office, Slot
+from webapp.models.reviews import DocumentReview, Review
 from webapp.models.visits import CounterSession, QueueSequence, Visit
 
 __all__ = [
@@ -18,11 +19,13 @@ __all__ = [
     "Slot",
     "AuditEntry",
     "Document",
+    "DocumentReview",
     "EmailCode",
     "Notification",
     "PasswordReset",
     "QueueSequence",
     "RecoveryCode",
+    "Review",
     "User",
     "Visit",
 ]

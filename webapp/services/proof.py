@@ -97,7 +97,7 @@ def proof_for(application: Application) -> Proof | None:
     hold, bill = paid
     slot, office = hold.slot, hold.slot.office
     token = signing.issue_token(application.number, office.code, slot.starts_at)
-    qr = _qr(token)
+    qr = qr_code(token)
     case = journey.document_case(application, clock.today(office.timezone))
     return Proof(
         application_number=application.number,
@@ -118,7 +118,7 @@ def proof_for(application: Application) -> Proof | None:
     )
 
 
-def _qr(token: str) -> segno.QRCode:
+def qr_code(token: str) -> segno.QRCode:
     return segno.make(token, error=QR_ERROR_LEVEL, boost_error=False, micro=False)
 
 

@@ -23,11 +23,17 @@ class Route:
     path: str
     access: str | None  # what its decorator declares (webapp/views/access.py)
     of_an_application: bool  # whether it names one application (<public_id>)
-    of_a_visit: bool  # whether it names one visit at an office (<visit_id>)
+    of_a_visit: bool  # whether it names one visit, upload or application of an office by its id
 
 
-def every_route(app, public_id: str, visit_id: int = 1) -> list[Route]:
+# The variables by which office pages name a thing of their office.
+OF_AN_OFFICE = ("visit_id", "document_id", "application_id")
+
+
+def every_route(app, public_id: str, visit_id: int = 1, **office_ids: int) -> list[Route]:
+    """office_ids: the test's own document_id and application_id (1 unless given)."""
     own = {"public_id": (public_id,), "visit_id": (visit_id,)}
+    own |= {name: (office_ids.get(name, 1),) for name in OF_AN_OFFICE[1:]}
     routes = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
@@ -45,7 +51,7 @@ def every_route(app, public_id: str, visit_id: int = 1) -> list[Route]:
                         path,
                         access,
                         "public_id" in rule.arguments,
-                        "visit_id" in rule.arguments,
+                        any(name in rule.arguments for name in OF_AN_OFFICE),
                     )
                 )
     return routes

@@ -20,6 +20,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(sweep_holds)
     app.cli.add_command(cron)
     app.cli.add_command(purge_uploads)
+    app.cli.add_command(sweep_owed)
 
 
 @click.command("seed-demo")
@@ -168,15 +169,26 @@ def purge_uploads() -> None:
     click.echo(f"applications purged (ended over {days} days ago): {purge_ended_uploads()}")
 
 
+@click.command("sweep-owed")
+@with_appcontext
+def sweep_owed() -> None:
+    """Reject incomplete applications whose owed documents did not come by the deadline."""
+    from webapp.services.review import sweep_owed as sweep
+
+    click.echo(f"rejected: {sweep()}")
+
+
 DAILY = 24 * 60 * 60
+HOURLY = 60 * 60
 
 
 def periodic_jobs() -> list[dict]:
-    """What `flask cron` schedules: the hold sweep every minute; the slot window and the upload
-    retention purge daily."""
+    """What `flask cron` schedules: the hold sweep every minute; the sweep of overdue owed
+    documents hourly; the slot window and the upload retention purge daily."""
     from webapp.jobs.booking import sweep_holds as sweep_job
     from webapp.jobs.offices import extend_slots as extend_job
     from webapp.jobs.retention import purge_uploads as purge_job
+    from webapp.jobs.review import sweep_owed as owed_job
 
     return [
         {"func": sweep_job, "queue_name": "default", "interval": 60, "job_timeout": 120},
@@ -187,6 +199,7 @@ def periodic_jobs() -> list[dict]:
             "job_timeout": 600,
         },
         {"func": purge_job, "queue_name": "default", "interval": DAILY, "job_timeout": 600},
+        {"func": owed_job, "queue_name": "default", "interval": HOURLY, "job_timeout": 600},
     ]
 
 
@@ -201,8 +214,8 @@ def cron() -> None:
 
     if not current_app.config["REDIS_URL"]:
         raise click.ClickException(
-            "REDIS_URL is not set: run `flask sweep-holds`, `flask extend-slots` and "
-            "`flask purge-uploads` from cron."
+            "REDIS_URL is not set: run `flask sweep-holds`, `flask sweep-owed`, "
+            "`flask extend-slots` and `flask purge-uploads` from cron."
         )
     scheduler = CronScheduler(connection=redis_connection())
     for job in periodic_jobs():

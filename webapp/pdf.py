@@ -12,7 +12,7 @@ import os
 from contextlib import contextmanager
 from urllib.parse import unquote, urlsplit
 
-from flask import render_template
+from flask import make_response, render_template
 from weasyprint import CSS, HTML
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
@@ -63,6 +63,15 @@ def render_pdf(template: str, **context) -> bytes:
     """Render templates/pdf/<template> to PDF bytes (fonts subset, so files stay small)."""
     with _assets_checked():
         return _html(template, context).write_pdf()
+
+
+def inline_response(document: bytes, filename: str):
+    """A PDF shown in the browser (printable from there), never cached by the way."""
+    response = make_response(document)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 # Tall enough for anything printed on a roll; the first pass only measures.

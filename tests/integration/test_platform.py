@@ -116,7 +116,8 @@ def people(make_app):
     owner = journeys.bookable(app, journeys.open_office(app)).hold().pay()
     with app.app_context():
         application = db.session.scalar(sa.select(Application).filter_by(public_id=owner.public_id))
-        documents.upload(application, "ktp", jpeg_bytes())
+        document = documents.upload(application, "ktp", jpeg_bytes())
+        office_ids = {"document_id": document.id, "application_id": application.id}
         office = db.session.get(Office, application.office_id)
         emails = {
             "unverified": make_user(verified=False).email,
@@ -137,19 +138,19 @@ def people(make_app):
         **{role: journeys.sign_in(app, email) for role, email in emails.items()},
         **{role: sign_in_staff(app, email) for role, email in staff_emails.items()},
     }
-    return app, owner, visit_id, clients
+    return app, owner, visit_id, office_ids, clients
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_route_answers_each_role_as_its_access_says(people, role):
-    app, owner, visit_id, clients = people
+    app, owner, visit_id, office_ids, clients = people
     client = clients[role]
     token = csrf_token(client.get("/login" if role == "anonymous" else "/account/password"))
     # The owner only reads: their posts would change the application the matrix is about (the
     # journeys' own tests post them). Logging out comes last, since it ends the session.
     routes = [
         route
-        for route in every_route(app, owner.public_id, visit_id)
+        for route in every_route(app, owner.public_id, visit_id, **office_ids)
         if role != "applicant" or route.method == "GET"
     ]
     routes.sort(key=lambda route: LAST.index(route.endpoint) if route.endpoint in LAST else -1)

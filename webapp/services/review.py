@@ -9,7 +9,9 @@ page is refused, never applied twice.
 """
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
 
@@ -33,6 +35,10 @@ class ReviewRefused(Exception):
 
 class NotFound(LookupError):
     """No such application (or visit) at the staff member's office."""
+
+
+class NotRejected(LookupError):
+    """The application was not rejected: it has no proof of rejection."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,16 @@ def service_file(staff: User, visit_id: int) -> ServiceFile:
         fee_paid=_fee_paid(application),
         blocker=_blocker(application, items, review),
     )
+
+
+def application_id_of(staff: User, visit_id: int) -> int:
+    """The application of a visit of the staff member's office."""
+    found = db.session.scalar(
+        select(Visit.application_id).where(Visit.id == visit_id, Visit.office_id == staff.office_id)
+    )
+    if found is None:
+        raise NotFound(visit_id)
+    return found
 
 
 def document_of_office(staff: User, document_id: int) -> Document:
@@ -231,6 +247,19 @@ def refuse_late_upload(application: Application, code: str) -> None:
         raise ReviewRefused("past_deadline")
 
 
+def upload_owed(application: Application, code: str, data: bytes) -> Document:
+    """An owed document uploaded by the applicant, through the same path as every upload."""
+    refuse_late_upload(application, code)
+    return documents.upload(application, code, data)
+
+
+def rejection_for_applicant(application: Application) -> Review | None:
+    """The decision of a rejected application, for its owner (its reason; never the notes)."""
+    if application.status != statuses.REJECTED:
+        return None
+    return db.session.scalar(select(Review).filter_by(application_id=application.id))
+
+
 def sweep_owed() -> int:
     """Reject the incomplete applications past their deadline with documents still owed."""
     due = db.session.scalars(
@@ -252,14 +281,16 @@ def sweep_owed() -> int:
     return rejected
 
 
-def rejection_pdf(application: Application, locale: str) -> bytes:
-    """The proof of rejection in the given language; NotFound unless the application was
-    rejected."""
-    review = _review_of(application) if application.status == statuses.REJECTED else None
+def rejection_pdf(application: Application) -> bytes:
+    """The proof of rejection in the account's language; NotRejected unless it was rejected."""
+    review = rejection_for_applicant(application)
     if review is None or review.rejection_reason is None:
-        raise NotFound(application.id)
+        raise NotRejected(application.id)
     office = db.session.get(Office, application.office_id)
     officer = db.session.get(User, review.decided_by) if review.decided_by else None
+    locale = db.session.get(User, application.account_id).locale
+    if locale not in current_app.config["LANGUAGES"]:
+        locale = current_app.config["BABEL_DEFAULT_LOCALE"]
     token = signing.issue_token(
         application.number, office.code, review.decided_at, kind="rejection"
     )
@@ -271,6 +302,7 @@ def rejection_pdf(application: Application, locale: str) -> bytes:
             review=review,
             office=office,
             officer=officer,
+            decided_on=review.decided_at.astimezone(ZoneInfo(office.timezone)).date(),
             locale=locale,
             labels=labels,
             qr_png_data_uri=qr.png_data_uri(border=proof.QR_BORDER, scale=proof.QR_PNG_SCALE),

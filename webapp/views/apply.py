@@ -28,10 +28,11 @@ from webapp.forms.apply import (
 from webapp.forms.auth import EmptyForm
 from webapp.forms.base import without_separators
 from webapp.rules import journey, nik
-from webapp.rules.statuses import DRAFT, SCHEDULED, SUBMITTED
+from webapp.rules.statuses import DRAFT, INCOMPLETE, SCHEDULED, SUBMITTED
 from webapp.services import applications, audit, booking, lifecycle
 from webapp.services import documents as document_service
 from webapp.services import proof as proofs
+from webapp.services import review as counter_review
 from webapp.views.access import verified
 from webapp.views.confirmations import confirmation, elsewhere
 from webapp.views.errors import answers_too_large
@@ -141,6 +142,9 @@ def overview(public_id: str):
         "apply/overview.html",
         **booking_context(application),
         history=audit.for_owner(current_user.id, application.id),
+        owed=counter_review.owed(application),
+        rejection=counter_review.rejection_for_applicant(application),
+        upload_form=EmptyForm(),
     )
 
 
@@ -314,6 +318,8 @@ def refused_upload(application, code: str, message: str):
 @answers_too_large(_too_large_upload)
 def upload_document(public_id: str, code: str):
     application = owned(public_id)
+    if application.status == INCOMPLETE:
+        return _upload_owed(application, code)
     if (elsewhere := guard(application, "documents")) is not None:
         return elsewhere
     if not EmptyForm().validate_on_submit():
@@ -329,6 +335,22 @@ def upload_document(public_id: str, code: str):
         return document_item(application, code)
     flash(_("%(document)s is uploaded.", document=labels.DOCUMENTS[code]), "success")
     return redirect(url_for("apply.documents", public_id=application.public_id))
+
+
+def _upload_owed(application, code: str):
+    """A document the office asked for, uploaded through the same path before its deadline."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    upload = request.files.get("file")
+    try:
+        counter_review.upload_owed(application, code, upload.read() if upload else b"")
+    except counter_review.ReviewRefused as refused:
+        flash(str(labels.REVIEW_PROBLEMS[refused.code]), "error")
+    except document_service.UploadRefused as refused:
+        flash(str(labels.UPLOAD_PROBLEMS[refused.code]), "error")
+    else:
+        flash(_("%(document)s is uploaded.", document=labels.DOCUMENTS[code]), "success")
+    return redirect(url_for("apply.overview", public_id=application.public_id))
 
 
 @bp.route("/<public_id>/documents/<code>/<any(file,thumbnail):variant>")

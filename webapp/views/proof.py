@@ -2,13 +2,15 @@
 
 import re
 
-from flask import Blueprint, abort, current_app, jsonify, make_response
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, url_for
+from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
-from webapp import signing
+from webapp import pdf, signing
 from webapp.extensions import limiter
 from webapp.services import proof as proofs
+from webapp.services import review
 from webapp.views.access import public, verified
 from webapp.views.apply import owned
 
@@ -36,12 +38,25 @@ def cover_letter(public_id: str):
         document = proofs.cover_letter_pdf(application, locale)
     except proofs.NoProof:
         abort(404)
-    number = re.sub(r"[^0-9A-Za-z-]", "", application.number)
-    response = make_response(document)
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'inline; filename="bukti-pengajuan-{number}.pdf"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return pdf.inline_response(document, f"bukti-pengajuan-{safe_number(application)}.pdf")
+
+
+def safe_number(application) -> str:
+    """The application number as it may appear in a file name."""
+    return re.sub(r"[^0-9A-Za-z-]", "", application.number)
+
+
+@bp.route("/applications/<public_id>/rejection.pdf")
+@verified
+@limiter.limit(PDF_LIMIT, key_func=_account_key)
+def rejection(public_id: str):
+    application = owned(public_id)
+    try:
+        document = review.rejection_pdf(application)
+    except review.NotRejected:
+        flash(_("This application was not rejected: it has no proof of rejection."), "error")
+        return redirect(url_for("apply.overview", public_id=public_id))
+    return pdf.inline_response(document, f"surat-penolakan-{safe_number(application)}.pdf")
 
 
 @bp.route("/.well-known/mpaspor-proof-keys.json")

@@ -70,7 +70,10 @@ def service_file(staff: User, visit_id: int) -> ServiceFile:
     if visit is None:
         raise NotFound(visit_id)
     application = db.session.get(Application, visit.application_id)
-    review = _review_of(application)
+    # Read only: an application not reviewed yet shows an empty review, written at its first act.
+    review = _existing_review(application) or Review(
+        application_id=application.id, owed_documents=[]
+    )
     items = _items(application)
     return ServiceFile(
         visit=visit,
@@ -149,7 +152,7 @@ def approve(staff: User, application_id: int) -> None:
     blocker = _blocker(application, _items(application), review)
     if blocker:
         _refuse(blocker)
-    _decided(staff, application, review, statuses.APPROVED, "approved")
+    _decided(staff, application, review, statuses.APPROVED, "")
     db.session.commit()
     notifications.notify(application, "approved", str(review.decided_at.timestamp()))
 
@@ -194,7 +197,7 @@ def reject(
         _refuse("needs_supervisor")
     if application.status not in (statuses.IN_REVIEW, statuses.INCOMPLETE):
         _refuse("already_decided")
-    _rejected(staff.id, application, reason, note, confirmed_by=confirmed_by)
+    _rejected(staff, application, reason, note, confirmed_by=confirmed_by)
 
 
 def returned_documents(staff: User) -> list[tuple[Application, Review, bool]]:
@@ -234,7 +237,7 @@ def owed(application: Application) -> Review | None:
     """What an incomplete application owes, for the applicant's page; None otherwise."""
     if application.status != statuses.INCOMPLETE:
         return None
-    return db.session.scalar(select(Review).filter_by(application_id=application.id))
+    return _existing_review(application)
 
 
 def refuse_late_upload(application: Application, code: str) -> None:
@@ -257,7 +260,7 @@ def rejection_for_applicant(application: Application) -> Review | None:
     """The decision of a rejected application, for its owner (its reason; never the notes)."""
     if application.status != statuses.REJECTED:
         return None
-    return db.session.scalar(select(Review).filter_by(application_id=application.id))
+    return _existing_review(application)
 
 
 def sweep_owed() -> int:
@@ -309,9 +312,9 @@ def rejection_pdf(application: Application) -> bytes:
         )
 
 
-def _rejected(actor_id, application, reason: str, note: str, *, confirmed_by=None) -> None:
+def _rejected(staff: User | None, application, reason: str, note: str, *, confirmed_by=None):
+    """Reject (by the sweep when staff is None), commit, and tell the applicant."""
     review = _review_of(application)
-    staff = db.session.get(User, actor_id) if actor_id else None
     _decided(staff, application, review, statuses.REJECTED, reason)
     review.rejection_reason, review.rejection_note = reason, note or None
     review.confirmed_by = confirmed_by.id if confirmed_by else None
@@ -370,8 +373,13 @@ def _refuse_unless(application: Application, status: str) -> None:
         _refuse("already_decided")
 
 
+def _existing_review(application: Application) -> Review | None:
+    return db.session.scalar(select(Review).filter_by(application_id=application.id))
+
+
 def _review_of(application: Application) -> Review:
-    review = db.session.scalar(select(Review).filter_by(application_id=application.id))
+    """The application's review, made at the first act on it (the application locked)."""
+    review = _existing_review(application)
     if review is None:
         review = Review(application_id=application.id, owed_documents=[])
         db.session.add(review)

@@ -56,9 +56,12 @@ def test_the_desk_links_the_page_which_shows_each_upload_inline(app):
     page = client.get(page_path)
     assert page.status_code == 200
     with app.app_context():
-        document_id = db.session.scalars(
-            select(Application).filter_by(id=ids["application"])
-        ).one().documents[0].id
+        document_id = (
+            db.session.scalars(select(Application).filter_by(id=ids["application"]))
+            .one()
+            .documents[0]
+            .id
+        )
     assert f"/counter/documents/{document_id}" in page.text
     shown = client.get(f"/counter/documents/{document_id}")
     assert shown.status_code == 200

@@ -105,7 +105,7 @@ def test_judged_captured_and_approved_through_the_page_and_mailed(app, mailbox):
     assert _status(app, ids["application"]) == statuses.APPROVED
     again = _post(client, f"{base}/approve", follow_redirects=True)
     assert again.status_code == 200 and _status(app, ids["application"]) == statuses.APPROVED
-    assert mailbox.messages(ids["applicant"])
+    assert mailbox.last(ids["applicant"])["Subject"] == "Permohonan paspor Anda disetujui"
 
 
 def test_a_rejection_without_a_reason_is_refused_beside_the_form(app):
@@ -149,7 +149,9 @@ def test_owed_documents_are_uploaded_by_the_applicant_until_the_deadline(app, ma
     owed = ids["codes"][0]
     _post(client, f"/counter/service/{ids['visit']}/incomplete", {"owed": [owed]})
     assert _status(app, ids["application"]) == statuses.INCOMPLETE
-    assert mailbox.messages(ids["applicant"])
+    mail = mailbox.last(ids["applicant"])
+    assert mail["Subject"] == "Dokumen diperlukan untuk permohonan paspor Anda"
+    assert "Unggah di halaman permohonan sebelum" in mailbox.text(mail)
     applicant = journeys.sign_in(app, ids["applicant"])
     overview_path = f"/applications/{ids['public_id']}"
     overview = applicant.get(overview_path)

@@ -99,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
         dev,
         display,
         errors,
+        examination,
         health,
         main,
         payments,
@@ -108,7 +109,7 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     modules = [main, auth, account, apply, booking, payments, proof, admin, pwa, health]
-    modules += [staff_auth, checkin, desk, display]
+    modules += [staff_auth, checkin, desk, display, examination]
     if app.config["DEMO_MODE"]:
         modules.append(dev)  # the stand-ins' pages; in production they do not exist at all
     for module in modules:

@@ -25,6 +25,8 @@ SUBJECTS = {
     "rescheduled": _l("Your appointment is moved"),
     "payment_received": _l("Your M-Paspor payment is received"),
     "payment_after_expiry": _l("Your M-Paspor payment arrived too late"),
+    "fine_billed": _l("Your M-Paspor billing code for the fine"),
+    "fine_paid": _l("Your M-Paspor fine is paid"),
 }
 
 

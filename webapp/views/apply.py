@@ -29,7 +29,7 @@ from webapp.forms.auth import EmptyForm
 from webapp.forms.base import without_separators
 from webapp.rules import journey, nik
 from webapp.rules.statuses import DRAFT, SCHEDULED, SUBMITTED
-from webapp.services import applications, audit, booking, lifecycle
+from webapp.services import applications, audit, booking, examination, lifecycle
 from webapp.services import documents as document_service
 from webapp.services import proof as proofs
 from webapp.views.access import verified
@@ -141,6 +141,7 @@ def overview(public_id: str):
         "apply/overview.html",
         **booking_context(application),
         history=audit.for_owner(current_user.id, application.id),
+        examined=examination.for_applicant(application),
     )
 
 

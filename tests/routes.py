@@ -3,8 +3,9 @@
 import itertools
 from dataclasses import dataclass
 
-# Values for each variable a route may have; the ids of an application and a visit are the test's
-# own. A route with a variable missing here fails the tests that walk the map until it gets one.
+# Values for each variable a route may have; the ids of an application (its public id and its
+# id at the office) and a visit are the test's own. A route with a variable missing here fails
+# the tests that walk the map until it gets one.
 SAMPLES = {
     "step": ("service", "passport", "personal", "travel"),
     "code": ("ktp",),
@@ -24,10 +25,11 @@ class Route:
     access: str | None  # what its decorator declares (webapp/views/access.py)
     of_an_application: bool  # whether it names one application (<public_id>)
     of_a_visit: bool  # whether it names one visit at an office (<visit_id>)
+    of_an_office_application: bool  # whether it names one at an office (<application_id>)
 
 
-def every_route(app, public_id: str, visit_id: int = 1) -> list[Route]:
-    own = {"public_id": (public_id,), "visit_id": (visit_id,)}
+def every_route(app, public_id: str, visit_id: int = 1, application_id: int = 1) -> list[Route]:
+    own = {"public_id": (public_id,), "visit_id": (visit_id,), "application_id": (application_id,)}
     routes = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
@@ -46,6 +48,7 @@ def every_route(app, public_id: str, visit_id: int = 1) -> list[Route]:
                         access,
                         "public_id" in rule.arguments,
                         "visit_id" in rule.arguments,
+                        "application_id" in rule.arguments,
                     )
                 )
     return routes

@@ -84,8 +84,8 @@ def expected(route, role: str) -> set[str]:
         if role not in NEEDED_ROLES[route.access]:
             return {FORBIDDEN}
         names_a_visit = route.of_a_visit or route.endpoint in VISIT_FORMS
-        if role == "staff of another office" and names_a_visit:
-            return {NOT_FOUND}  # another office's visit does not exist for its staff
+        if role == "staff of another office" and (names_a_visit or route.of_an_office_application):
+            return {NOT_FOUND}  # another office's visit or application does not exist for its staff
         return {ALLOWED}
     if route.access == "verified":
         if role in SECOND_FACTOR_ROLES:
@@ -149,7 +149,7 @@ def test_every_route_answers_each_role_as_its_access_says(people, role):
     # journeys' own tests post them). Logging out comes last, since it ends the session.
     routes = [
         route
-        for route in every_route(app, owner.public_id, visit_id)
+        for route in every_route(app, owner.public_id, visit_id, owner.application_id())
         if role != "applicant" or route.method == "GET"
     ]
     routes.sort(key=lambda route: LAST.index(route.endpoint) if route.endpoint in LAST else -1)

@@ -88,6 +88,10 @@ class Booking:
         with self.app.app_context():
             return self._application().status
 
+    def application_id(self) -> int:
+        with self.app.app_context():
+            return self._application().id
+
     def office_code(self) -> str | None:
         with self.app.app_context():
             office = db.session.get(Office, self._application().office_id)

@@ -3,8 +3,9 @@
 import itertools
 from dataclasses import dataclass
 
-# Values for each variable a route may have; the ids of an application and a visit are the test's
-# own. A route with a variable missing here fails the tests that walk the map until it gets one.
+# Values for each variable a route may have; the ids of an application (its public id and its
+# id at the office) and a visit are the test's own. A route with a variable missing here fails
+# the tests that walk the map until it gets one.
 SAMPLES = {
     "step": ("service", "passport", "personal", "travel"),
     "code": ("ktp",),

@@ -21,11 +21,12 @@ def checked_in(
     rank: int = visits.ON_TIME,
     queued_at: datetime | None = None,
     by: User | None = None,
+    **answers,
 ) -> Visit:
-    """A submitted application of a new applicant, checked in today and waiting in `lane`;
-    inside an app context."""
+    """A submitted application of a new applicant (with the answers given), checked in today and
+    waiting in `lane`; inside an app context."""
     officer = by or make_staff(office)
-    application = submitted_application(make_user(), office, nik=unique_nik())
+    application = submitted_application(make_user(), office, nik=unique_nik(), **answers)
     application.status = statuses.SCHEDULED  # booked and paid, as the booking tests make it
     db.session.commit()
     lifecycle.transition(application, statuses.CHECKED_IN, actor_id=officer.id)

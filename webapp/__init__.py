@@ -99,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
         dev,
         display,
         errors,
+        examination,
         health,
         main,
         payments,
@@ -109,7 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     modules = [main, auth, account, apply, booking, payments, proof, admin, pwa, health]
-    modules += [staff_auth, checkin, desk, display, service]
+    modules += [staff_auth, checkin, desk, display, service, examination]
     if app.config["DEMO_MODE"]:
         modules.append(dev)  # the stand-ins' pages; in production they do not exist at all
     for module in modules:

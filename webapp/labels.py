@@ -340,3 +340,36 @@ REJECTION_REASONS = {
     "documents_not_supplied": _l("Owed documents were not supplied in time"),
     "other": _l("Another reason (see the note)"),
 }
+# The examination report (BAP) and the fine: the incidents, why recording was refused, what the
+# decision waits for, and the records in an application's history.
+INCIDENTS = {
+    "lost": _l("Lost"),
+    "damaged": _l("Damaged"),
+    "force_majeure": _l("Lost or damaged by force majeure"),
+}
+EXAMINATION_PROBLEMS = {
+    "not_needed": _l(
+        "This application needs no examination report: it is not for a lost or damaged passport."
+    ),
+    "not_in_review": _l("The examination report is recorded during the service at the counter."),
+    "already_recorded": _l("The examination report of this application is already recorded."),
+    "police_report_number": _l("A lost passport needs the police report number."),
+    "kelurahan_letter_number": _l("Force majeure needs the kelurahan letter number."),
+    "future_date": _l("The date it happened cannot be in the future."),
+    "report_missing": _l("Record the examination report first."),
+    "force_majeure": _l("Force majeure is not negligence: no suspension."),
+    "already_suspended": _l("A suspension of this application is already recorded."),
+    "bad_months": _l("A suspension lasts from 6 to 24 months."),
+}
+EXAMINATION_BLOCKERS = {
+    "report_missing": _l("The examination report (BAP) is not recorded yet."),
+    "fine_unpaid": _l("The fine is not paid yet."),
+    "suspended": _l("Issuance is suspended for negligence."),
+}
+RECORD_HISTORY = {
+    "examination": _l("Examination report (BAP) recorded"),
+    "suspension": _l("Issuance suspended for negligence"),
+}
+
+# What approval waits for from the other parts is told like the review's own refusals.
+REVIEW_PROBLEMS.update(EXAMINATION_BLOCKERS)

@@ -85,7 +85,7 @@ def expected(route, role: str) -> set[str]:
             return {FORBIDDEN}
         names_a_visit = route.of_a_visit or route.endpoint in VISIT_FORMS
         if role == "staff of another office" and names_a_visit:
-            return {NOT_FOUND}  # another office's visit does not exist for its staff
+            return {NOT_FOUND}  # another office's visit or application does not exist for its staff
         return {ALLOWED}
     if route.access == "verified":
         if role in SECOND_FACTOR_ROLES:

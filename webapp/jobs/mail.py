@@ -28,6 +28,8 @@ SUBJECTS = {
     "approved": _l("Your passport application is approved"),
     "incomplete": _l("Documents are needed for your passport application"),
     "rejected": _l("Your passport application is rejected"),
+    "fine_billed": _l("Your M-Paspor billing code for the fine"),
+    "fine_paid": _l("Your M-Paspor fine is paid"),
 }
 
 

@@ -3,6 +3,7 @@
 from webapp.models.accounts import AccountEvent, EmailCode, PasswordReset, RecoveryCode, User
 from webapp.models.applications import Application, AuditEntry, Document, Notification
 from webapp.models.bookings import Bill, Hold, PaymentNotice
+from webapp.models.examinations import Examination, Suspension
 from webapp.models.offices import Closure, Office, Slot
 from webapp.models.reviews import DocumentReview, Review
 from webapp.models.visits import CounterSession, QueueSequence, Visit
@@ -17,10 +18,12 @@ __all__ = [
     "Office",
     "PaymentNotice",
     "Slot",
+    "Suspension",
     "AuditEntry",
     "Document",
     "DocumentReview",
     "EmailCode",
+    "Examination",
     "Notification",
     "PasswordReset",
     "QueueSequence",

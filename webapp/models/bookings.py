@@ -48,16 +48,20 @@ class Hold(db.Model):
 
 
 class Bill(db.Model):
-    """A 15-digit billing code for the fee of one hold, payable until it expires.
+    """A 15-digit billing code, payable until it expires: for the fee of one hold, or for a fine
+    billed at the office after the examination report (no hold).
 
-    It stays with the hold it was made for: after a reschedule the application's paid hold is a
-    new one, and the bill is found by its application.
+    A fee's bill stays with the hold it was made for: after a reschedule the application's paid
+    hold is a new one, and the bill is found by its application.
     """
 
     __tablename__ = "bills"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    hold_id: Mapped[int] = mapped_column(ForeignKey("holds.id"), unique=True)
+    hold_id: Mapped[int | None] = mapped_column(ForeignKey("holds.id"), unique=True)
+    purpose: Mapped[str] = mapped_column(
+        String(4), default=bills.FEE, server_default=bills.FEE
+    )  # rules/bills.py PURPOSES
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
     code: Mapped[str] = mapped_column(String(15), unique=True)
     amount: Mapped[int]
@@ -66,7 +70,7 @@ class Bill(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    hold: Mapped[Hold] = relationship(back_populates="bill")
+    hold: Mapped[Hold | None] = relationship(back_populates="bill")
 
 
 class PaymentNotice(db.Model):

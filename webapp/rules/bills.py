@@ -18,6 +18,12 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 STATES = (OPEN, PAID, VOID, REFUND_REVIEW)
 
+# What a bill is for: the fee of an appointment (with its hold), or a fine billed at the office
+# after the examination report (no hold: paying it moves nothing but the bill).
+FEE = "fee"
+FINE = "fine"
+PURPOSES = (FEE, FINE)
+
 # How far a bank's signed paid-at time may run ahead of our clock before it is not believed.
 PAID_AT_TOLERANCE = timedelta(minutes=5)
 

@@ -23,6 +23,7 @@ class FeeTable:
     express_surcharge: int
     fine_lost: int  # per book, billed at the office after the examination report (BAP)
     fine_damaged: int
+    fine_force_majeure: int  # lost or damaged in a disaster, with the kelurahan's letter
     exemptions: frozenset[str] = frozenset()  # exemption codes this regulation recognises
     exempt_kinds: frozenset[str] = frozenset()  # passport kinds those exemptions make free
 
@@ -40,6 +41,7 @@ FEE_TABLES: tuple[FeeTable, ...] = (
         express_surcharge=1_000_000,
         fine_lost=1_000_000,
         fine_damaged=500_000,
+        fine_force_majeure=0,
     ),
     FeeTable(
         regulation="PP 45/2024",
@@ -56,6 +58,7 @@ FEE_TABLES: tuple[FeeTable, ...] = (
         express_surcharge=1_000_000,
         fine_lost=1_000_000,
         fine_damaged=500_000,
+        fine_force_majeure=0,
         exemptions=frozenset(EXEMPTIONS),
         exempt_kinds=frozenset({"ordinary"}),
     ),
@@ -84,11 +87,17 @@ def table_on(day: date) -> FeeTable:
 
 def _office_fine(table: FeeTable, replacement_reason: str | None) -> int:
     """Only negligent loss or damage is fined; force majeure (with a kelurahan letter) is not."""
-    if replacement_reason == "lost":
-        return table.fine_lost
-    if replacement_reason == "damaged":
-        return table.fine_damaged
-    return 0
+    fines = {
+        "lost": table.fine_lost,
+        "damaged": table.fine_damaged,
+        "force_majeure": table.fine_force_majeure,
+    }
+    return fines.get(replacement_reason, 0)
+
+
+def fine(replacement_reason: str, *, books: int = 1, on: date) -> int:
+    """The fine for a lost or damaged passport, per book, as the table in force on `on` says."""
+    return _office_fine(table_on(on), replacement_reason) * books
 
 
 def quote(

@@ -120,6 +120,8 @@ def _what(row: AuditEntry, tickets: dict[int, str]) -> str:
         return str(labels.HOLD_HISTORY["moved"])
     if row.entity == "visit":
         return _visit_what(row, tickets)
+    if row.entity in labels.RECORD_HISTORY:
+        return str(labels.RECORD_HISTORY[row.entity])
     if row.entity == "application" and row.to_status == statuses.CHECKED_IN:
         return str(labels.ARRIVED)
     names = {"hold": labels.HOLD_HISTORY, "bill": labels.BILL_HISTORY}.get(row.entity)

@@ -270,8 +270,13 @@ def live_hold(application: Application, *, locked: bool = False) -> Hold | None:
 
 
 def bill_for(application: Application, *, locked: bool = False) -> Bill | None:
-    """The application's bill: it stays with the first hold when the appointment moves."""
-    statement = select(Bill).where(Bill.application_id == application.id).order_by(Bill.id.desc())
+    """The application's bill for its fee (not a fine's): it stays with the first hold when the
+    appointment moves."""
+    statement = (
+        select(Bill)
+        .where(Bill.application_id == application.id, Bill.purpose == bills.FEE)
+        .order_by(Bill.id.desc())
+    )
     if locked:
         statement = lifecycle.locking(statement)
     return db.session.scalar(statement)
@@ -450,6 +455,7 @@ def paid_appointments(account_id: int) -> list[PaidAppointment]:
         .join(Office, Office.id == Slot.office_id)
         .join(Bill, Bill.application_id == Application.id)
         .where(
+            Bill.purpose == bills.FEE,
             Application.account_id == account_id,
             Application.status == SCHEDULED,
             Hold.status == holds.PAID,

@@ -14,8 +14,10 @@ earlier one after a later one, so that no two requests ever wait on each other i
   application, then inserts the hold and the bill.
 - booking.reschedule: the new slot, the application, the paid hold.
 - booking.withdraw (cancel), booking.expire, payments.apply_notice: the application, the hold,
-  the bill. A row needed only to find the one to lock first (a payment's bill, an expiring hold)
-  is read without a lock for its unchanging ids, and locked again in its turn.
+  the bill (a fine's bill has no hold). A row needed only to find the one to lock first (a
+  payment's bill, an expiring hold) is read without a lock for its unchanging ids, and locked
+  again in its turn.
+- examination.record_report: the application, then the fine's new bill.
 - accounts.close_account: the account, then each application as booking.withdraw does.
 - calling.call_next: the counter's session, the visit in service at the counter, the visit
   it calls. calling.start_service: the application, then its visit.
@@ -166,6 +168,15 @@ def created(row: Hold | Bill | Visit, *, actor_id: int | None, reason: str = "")
     """Audit a new hold, bill or visit (flushed, so that it has its id) in the state it starts
     in."""
     _audit(_ENTITY_OF[type(row)], row.id, row.application_id, actor_id, None, row.status, reason)
+
+
+RECORDED = "recorded"
+
+
+def recorded(entity: str, row, *, actor_id: int | None, reason: str = "") -> None:
+    """Audit a record that has no status of its own (an examination report, a suspension),
+    flushed so that it has its id: it appears in its application's trail as "recorded"."""
+    _audit(entity, row.id, row.application_id, actor_id, None, RECORDED, reason)
 
 
 def _compare_and_set(

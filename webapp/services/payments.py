@@ -10,6 +10,9 @@ bills.PAID_AT_TOLERANCE ahead of our clock: a bank's retry arriving after the de
 payment made in time is applied, as long as the place is still kept for it
 (holds.SETTLEMENT_GRACE). A payment made after the deadline, or for a void bill, never revives
 anything: the money is held for refund and the applicant told.
+
+A fine's bill (billed at the office after the examination report) has no hold: paying it in time
+marks it paid, audited, and moves nothing else; paid late, it is held for refund.
 """
 
 import logging
@@ -31,7 +34,7 @@ from webapp.services.notifications import notify
 log = logging.getLogger(__name__)
 
 # What apply_notice returns.
-APPLIED = "applied"  # the bill is paid and the application scheduled
+APPLIED = "applied"  # the bill is paid (a fee's: and the application scheduled)
 DUPLICATE = "duplicate"  # this transaction id was received before; nothing changed
 UNKNOWN_CODE = "unknown_code"  # no bill has this code; the notice is kept as rejected
 WRONG_AMOUNT = "wrong_amount"  # not the bill's exact amount; the notice is kept as rejected
@@ -45,6 +48,7 @@ NOT_DUE = "not_due"  # the stand-in found no open bill with the code and paid no
 _NOTICE_APPLIED, _NOTICE_REFUND, _NOTICE_REJECTED = "applied", "refund_review", "rejected"
 
 LATE_REASON = "paid after the two-hour deadline"
+LATE_FINE_REASON = "fine paid after its billing code expired"
 VOID_REASON = "paid after the application was cancelled or expired"
 
 
@@ -83,6 +87,8 @@ def apply_notice(notice: Notice) -> str:
     if bill.status == bills.VOID:
         lifecycle.move_bill(bill, bills.REFUND_REVIEW, actor_id=None, reason=VOID_REASON)
         return _refund(notice, record, application, VOID, "bill void")
+    if bill.purpose == bills.FINE:
+        return _apply_fine(notice, record, application, bill)
     if not _payable(bill, held, application, notice.paid_at, moment):
         _hold_for_refund(bill, held, application)
         outcome = _refund(notice, record, application, REFUND_REVIEW, "no longer payable")
@@ -100,8 +106,22 @@ def apply_notice(notice: Notice) -> str:
     return APPLIED
 
 
-def _locked(code: str) -> tuple[Application, Hold, Bill] | None:
-    """The application, its hold, then the bill, each locked FOR UPDATE in lifecycle's order.
+def _apply_fine(notice: Notice, record: PaymentNotice, application: Application, bill: Bill):
+    """A fine's open bill: paid by its deadline, it is paid and nothing else moves."""
+    if not bills.paid_in_time(notice.paid_at, bill.expires_at):
+        lifecycle.move_bill(bill, bills.REFUND_REVIEW, actor_id=None, reason=LATE_FINE_REASON)
+        return _refund(notice, record, application, REFUND_REVIEW, "fine no longer payable")
+    record.outcome = _NOTICE_APPLIED
+    reason = f"fine paid {notice.transaction_id}"
+    lifecycle.move_bill(bill, bills.PAID, actor_id=None, reason=reason, paid_at=notice.paid_at)
+    db.session.commit()
+    notify(application, "fine_paid", bill.code, code=bill.code, amount=bill.amount)
+    return APPLIED
+
+
+def _locked(code: str) -> tuple[Application, Hold | None, Bill] | None:
+    """The application, its hold (a fine's bill has none), then the bill, each locked FOR UPDATE
+    in lifecycle's order.
 
     The bill is first read without a lock, only for its application (which never changes).
     populate_existing: what the lock returns is what the rows hold now.
@@ -110,7 +130,7 @@ def _locked(code: str) -> tuple[Application, Hold, Bill] | None:
     if found is None:
         return None
     application = lifecycle.lock(db.session.get(Application, found.application_id))
-    held = lifecycle.lock(db.session.get(Hold, found.hold_id))
+    held = lifecycle.lock(db.session.get(Hold, found.hold_id)) if found.hold_id else None
     return application, held, lifecycle.lock(found)
 
 

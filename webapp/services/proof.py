@@ -82,6 +82,7 @@ def _paid_booking(application: Application) -> tuple[Hold, Bill] | None:
             Hold.application_id == application.id,
             Hold.status == holds.PAID,
             Bill.status == bills.PAID,
+            Bill.purpose == bills.FEE,
         )
     ).first()
     return None if row is None else tuple(row)

@@ -11,7 +11,7 @@ from flask_login import current_user
 from webapp import labels, pdf
 from webapp.forms.auth import EmptyForm
 from webapp.forms.service import CaptureForm, IncompleteForm, InterviewForm, JudgeForm, RejectForm
-from webapp.services import documents, review
+from webapp.services import documents, examination, review
 from webapp.views.access import staff
 from webapp.views.proof import safe_number
 
@@ -31,7 +31,13 @@ def _page(visit_id: int, status: int = 200, **forms):
         "reject_form": RejectForm(formdata=None),
         **forms,
     }
-    return render_template("service/page.html", file=file, labels=labels, **forms), status
+    return render_template(
+        "service/page.html",
+        file=file,
+        labels=labels,
+        examination=examination.panel(file.application),
+        **forms,
+    ), status
 
 
 @bp.route("/service/<int:visit_id>")

@@ -17,10 +17,10 @@ def counter_officer(office: Office, counter: int = 2, **fields) -> User:
     return staff
 
 
-def in_service(office: Office, staff: User) -> Visit:
-    """A checked-in applicant called to the staff member's counter and served, every required
-    document uploaded; inside an app context."""
-    visit = checked_in(office, by=staff)
+def in_service(office: Office, staff: User, **answers) -> Visit:
+    """A checked-in applicant (with these answers) called to the staff member's counter and
+    served, every required document uploaded; inside an app context."""
+    visit = checked_in(office, by=staff, **answers)
     application = db.session.get(Application, visit.application_id)
     for code, _document in documents.required_items(application):
         documents.upload(application, code, jpeg_bytes())

@@ -104,11 +104,12 @@ def _register_blueprints(app: Flask) -> None:
         payments,
         proof,
         pwa,
+        screening,
         staff_auth,
     )
 
     modules = [main, auth, account, apply, booking, payments, proof, admin, pwa, health]
-    modules += [staff_auth, checkin, desk, display]
+    modules += [staff_auth, checkin, desk, display, screening]
     if app.config["DEMO_MODE"]:
         modules.append(dev)  # the stand-ins' pages; in production they do not exist at all
     for module in modules:

@@ -4,6 +4,7 @@ from webapp.models.accounts import AccountEvent, EmailCode, PasswordReset, Recov
 from webapp.models.applications import Application, AuditEntry, Document, Notification
 from webapp.models.bookings import Bill, Hold, PaymentNotice
 from webapp.models.offices import Closure, Office, Slot
+from webapp.models.screening import ScreeningCheck
 from webapp.models.visits import CounterSession, QueueSequence, Visit
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "PasswordReset",
     "QueueSequence",
     "RecoveryCode",
+    "ScreeningCheck",
     "User",
     "Visit",
 ]

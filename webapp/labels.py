@@ -327,7 +327,10 @@ SCREENING_BLOCKERS = {
     ),
 }
 SCREENING_PROBLEMS = {
-    "not_needed": _l("The travel-ban list is already being checked or has answered."),
+    "not_needed": _l(
+        "The travel-ban list is not to be checked again now: it is being checked, has answered, "
+        "or the service has not started."
+    ),
     "no_hit": _l("This application has no travel-ban hit awaiting confirmation."),
 }
 SCREENING_HISTORY = {

@@ -20,7 +20,7 @@ from webapp import clock, jobs
 from webapp.extensions import db
 from webapp.integrations.travel_ban import HIT, client_from_config
 from webapp.models import Application, ScreeningCheck, User, Visit
-from webapp.rules import screening
+from webapp.rules import screening, statuses
 from webapp.services import lifecycle
 from webapp.services.audit import moment, office_zone
 
@@ -140,8 +140,13 @@ def panel(application: Application) -> Panel:
         visit_id=visit_id,
         result=screening.SHOWN[status],
         checked_at=_when(application, check.checked_at) if check and check.checked_at else None,
-        can_check_again=status == screening.NOT_CHECKED,
+        can_check_again=_can_check_again(application, status),
     )
+
+
+def _can_check_again(application: Application, status: str) -> bool:
+    """After an outage, while the application is in review at the counter."""
+    return status == screening.NOT_CHECKED and application.status == statuses.IN_REVIEW
 
 
 def _when(application: Application, at: datetime) -> str:
@@ -165,16 +170,17 @@ def panel_for_visit(staff: User, visit_id: int) -> Panel:
 
 
 def check_again(staff: User, visit_id: int) -> None:
-    """Ask the list again after an outage (or for an application never checked)."""
+    """Ask the list again after an outage (or for an application in review never checked)."""
     application = _application_at_office(staff, visit_id)
     check = _check_of(application.id)
+    status = check.status if check else screening.NOT_CHECKED
+    if not _can_check_again(application, status):
+        db.session.rollback()
+        raise ScreeningRefused("not_needed")
     if check is None:
         db.session.rollback()
         start_check(application.id, actor_id=staff.id)
         return
-    if check.status != screening.NOT_CHECKED:
-        db.session.rollback()
-        raise ScreeningRefused("not_needed")
     try:
         lifecycle.move_screening(check, screening.PENDING, actor_id=staff.id)
     except lifecycle.TransitionRefused:
@@ -213,12 +219,12 @@ def hits_awaiting(supervisor: User) -> list[Hit]:
     return _hits(supervisor)
 
 
-def hit_awaiting(supervisor: User, visit_id: int) -> Hit:
-    """One of them, by its visit; ScreeningNotFound when it is not one (any more)."""
+def hit_awaiting(supervisor: User, visit_id: int) -> Hit | None:
+    """One of them, by its visit: None when the visit has no hit awaiting confirmation (any
+    more); ScreeningNotFound when the office has no such visit."""
+    _application_at_office(supervisor, visit_id)
     found = _hits(supervisor, Visit.id == visit_id)
-    if not found:
-        raise ScreeningNotFound(visit_id)
-    return found[0]
+    return found[0] if found else None
 
 
 def confirm_hit(supervisor: User, visit_id: int, note: str) -> None:
@@ -227,11 +233,9 @@ def confirm_hit(supervisor: User, visit_id: int, note: str) -> None:
     locked before its check). A second confirmation finds no hit and is refused."""
     application = lifecycle.lock(_application_at_office(supervisor, visit_id))
     check = _check_of(application.id)
-    if check is None:
-        db.session.rollback()
-        raise ScreeningNotFound(visit_id)
-    lifecycle.lock(check)
-    if check.status != screening.HIT:
+    if check is not None:
+        lifecycle.lock(check)
+    if check is None or check.status != screening.HIT:
         db.session.rollback()
         raise ScreeningRefused("no_hit")
     lifecycle.move_screening(

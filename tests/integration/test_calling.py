@@ -271,7 +271,7 @@ def test_a_closed_counter_can_be_opened_again_by_someone_else(app):
         assert calling.current_session(second).counter_number == 2
 
 
-def test_the_history_tells_the_visit_in_the_applicants_language_and_office_time(app):
+def test_the_history_tells_the_visit_in_the_applicants_language_and_office_time(app, mailbox):
     with app.app_context():
         office = make_office()  # Makassar: WITA
         staff = officer(office, counter=3)
@@ -282,6 +282,7 @@ def test_the_history_tells_the_visit_in_the_applicants_language_and_office_time(
         calling.call_next(staff)
         calling.recall(staff, visit_id)
         calling.start_service(staff, visit_id)
+        mailbox.run_jobs()  # the travel-ban check's job, when it was queued
         with app.test_request_context():
             with force_locale("id"):
                 said = [entry.what for entry in audit.for_owner(account_id, application_id)]

@@ -457,3 +457,31 @@ def test_the_supervisors_confirmation_rejects_the_application(app):
             results.CONFIRMED,
             supervisor_id,
         )
+
+
+def test_the_officer_checks_again_from_the_panel(make_app):
+    down, state = failing_then_answering()
+    with services.serving(down) as url:
+        app = make_app(TRAVEL_BAN_URL=url, TRAVEL_BAN_API_KEY=STANDIN_API_KEY, REDIS_URL=None)
+        with app.app_context():
+            office = make_office()
+            staff = officer(office, locale="en")
+            visit_id = waiting(office, staff, NOT_LISTED).id
+            serve_next(staff)
+            email = staff.email
+        client = sign_in_staff(app, email)
+        page = client.get(f"/counter/screening/{visit_id}")
+        assert "Not checked: the travel-ban list did not answer" in page.text
+        state["up"] = True
+        asked = client.post(
+            f"/counter/screening/{visit_id}/check-again",
+            data={"csrf_token": csrf_token(page)},
+            follow_redirects=True,
+        )
+        assert "Clear: not on the travel-ban list" in asked.text
+        again = client.post(
+            f"/counter/screening/{visit_id}/check-again",
+            data={"csrf_token": csrf_token(page)},
+            follow_redirects=True,
+        )
+        assert "is not to be checked again now" in again.text

@@ -7,7 +7,7 @@ export FLASK_APP := wsgi
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: run test worker registry lint bench setup translations extract-messages demo-code
+.PHONY: run test worker registry travel-ban lint bench setup translations extract-messages demo-code
 
 setup: .venv/.synced webapp/translations/id/LC_MESSAGES/messages.mo
 
@@ -45,6 +45,10 @@ worker: setup
 # The stand-in population registry on its own port (REGISTRY_URL=http://127.0.0.1:5001).
 registry: setup
 	$(RUN) python -m webapp.integrations.registry_standin --port 5001
+
+# The stand-in travel-ban list on its own port (TRAVEL_BAN_URL=http://127.0.0.1:5002).
+travel-ban: setup
+	$(RUN) python -m webapp.integrations.travel_ban_standin --port 5002
 
 lint: setup
 	$(RUN) ruff check .

@@ -5,6 +5,7 @@ from tests.factories import jpeg_bytes
 from tests.staff import make_staff
 from tests.visits import checked_in
 from webapp.extensions import db
+from webapp.jobs.screening import check_travel_ban
 from webapp.models import Application, Office, User, Visit
 from webapp.rules import visits
 from webapp.services import calling, documents, review
@@ -26,6 +27,8 @@ def in_service(office: Office, staff: User, **answers) -> Visit:
         documents.upload(application, code, jpeg_bytes())
     calling.call_next(staff)
     calling.start_service(staff, visit.id)
+    # The travel-ban check the start queued, answered now as a worker would (clear, for these).
+    check_travel_ban(visit.application_id)
     return visit
 
 

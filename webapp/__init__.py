@@ -105,12 +105,13 @@ def _register_blueprints(app: Flask) -> None:
         payments,
         proof,
         pwa,
+        screening,
         service,
         staff_auth,
     )
 
     modules = [main, auth, account, apply, booking, payments, proof, admin, pwa, health]
-    modules += [staff_auth, checkin, desk, display, service, examination]
+    modules += [staff_auth, checkin, desk, display, service, examination, screening]
     if app.config["DEMO_MODE"]:
         modules.append(dev)  # the stand-ins' pages; in production they do not exist at all
     for module in modules:

@@ -2,14 +2,16 @@
 
 Demo mode (DEMO_MODE=1, what `make run` sets) needs nothing set up: SQLite in instance/, secrets
 generated there, jobs in-process, mail written to files, and the stand-ins (payment page, population
-registry, /dev/mail, `flask seed-demo`). Outside demo mode there are no stand-ins and no generated
-secrets: the application refuses to start until every production setting is given.
+registry, travel-ban list, /dev/mail, `flask seed-demo`). Outside demo mode there are no stand-ins
+and no generated secrets: the application refuses to start until every production setting is
+given.
 """
 
 import os
 from datetime import timedelta
 
 from webapp.integrations.registry_standin import STANDIN_API_KEY
+from webapp.integrations.travel_ban_standin import STANDIN_API_KEY as TRAVEL_BAN_STANDIN_KEY
 
 
 class MissingSettings(RuntimeError):
@@ -62,6 +64,10 @@ def from_environment(instance_path: str) -> dict:
         "REGISTRY_URL": os.environ.get("REGISTRY_URL") or None,
         "REGISTRY_API_KEY": os.environ.get("REGISTRY_API_KEY") or None,
         "REGISTRY_TIMEOUT": float(os.environ.get("REGISTRY_TIMEOUT", "5")),
+        # The travel-ban list (daftar pencegahan); in demo mode, with no URL, the stand-in.
+        "TRAVEL_BAN_URL": os.environ.get("TRAVEL_BAN_URL") or None,
+        "TRAVEL_BAN_API_KEY": os.environ.get("TRAVEL_BAN_API_KEY") or None,
+        "TRAVEL_BAN_TIMEOUT": float(os.environ.get("TRAVEL_BAN_TIMEOUT", "5")),
         # Ed25519 key (PKCS#8 PEM) signing the QR proofs; generated into instance/ in demo mode.
         "PROOF_SIGNING_KEY": os.environ.get("PROOF_SIGNING_KEY") or None,
         # Shared secret of the payment channels' notifications (HMAC-SHA256).
@@ -125,6 +131,8 @@ def missing_production_settings(config: dict) -> list[str]:
         "MAIL_SERVER": config.get("MAIL_SERVER"),
         "REGISTRY_URL": config.get("REGISTRY_URL"),
         "REGISTRY_API_KEY": config.get("REGISTRY_API_KEY"),
+        "TRAVEL_BAN_URL": config.get("TRAVEL_BAN_URL"),
+        "TRAVEL_BAN_API_KEY": config.get("TRAVEL_BAN_API_KEY"),
         "PAYMENT_WEBHOOK_SECRET": config.get("PAYMENT_WEBHOOK_SECRET"),
         "PROOF_SIGNING_KEY": config.get("PROOF_SIGNING_KEY"),
     }
@@ -137,6 +145,7 @@ def _fill_demo_defaults(config: dict, instance_path: str) -> None:
         "SQLALCHEMY_DATABASE_URI": lambda: _embedded_database(instance_path),
         "PAYMENT_WEBHOOK_SECRET": lambda: _instance_secret(instance_path, "payment_webhook_secret"),
         "REGISTRY_API_KEY": lambda: STANDIN_API_KEY,
+        "TRAVEL_BAN_API_KEY": lambda: TRAVEL_BAN_STANDIN_KEY,
     }
     for name, default in defaults.items():
         if not config.get(name):

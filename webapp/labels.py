@@ -370,6 +370,36 @@ RECORD_HISTORY = {
     "examination": _l("Examination report (BAP) recorded"),
     "suspension": _l("Issuance suspended for negligence"),
 }
+# The travel-ban check (daftar pencegahan): what the counter is shown, why a decision waits, why
+# an action was refused, and what each move of the check means in an application's history.
+SCREENING_RESULTS = {
+    "pending": _l("Checking the travel-ban list…"),
+    "clear": _l("Clear: not on the travel-ban list"),
+    "hit": _l("Hit: on the travel-ban list"),
+    "not_checked": _l("Not checked: the travel-ban list did not answer"),
+}
+SCREENING_BLOCKERS = {
+    "travel_ban_pending": _l("The travel-ban check has not answered yet."),
+    "travel_ban_not_checked": _l("The travel-ban list was not checked: check it again first."),
+    "travel_ban_hit": _l(
+        "The applicant is on the travel-ban list: the application cannot be approved."
+    ),
+}
+SCREENING_PROBLEMS = {
+    "not_needed": _l(
+        "The travel-ban list is not to be checked again now: it is being checked, has answered, "
+        "or the service has not started."
+    ),
+    "no_hit": _l("This application has no travel-ban hit awaiting confirmation."),
+}
+SCREENING_HISTORY = {
+    "pending": _l("Travel-ban check started"),
+    "clear": _l("Travel-ban check: clear"),
+    "hit": _l("Travel-ban check: on the list"),
+    "not_checked": _l("Travel-ban check: the list did not answer"),
+    "confirmed": _l("Rejection for the travel ban confirmed by the supervisor"),
+}
 
 # What approval waits for from the other parts is told like the review's own refusals.
 REVIEW_PROBLEMS.update(EXAMINATION_BLOCKERS)
+REVIEW_PROBLEMS.update(SCREENING_BLOCKERS)

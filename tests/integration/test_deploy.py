@@ -24,6 +24,8 @@ ENVIRONMENT_NAMES = (
     "MAIL_SERVER",
     "REGISTRY_URL",
     "REGISTRY_API_KEY",
+    "TRAVEL_BAN_URL",
+    "TRAVEL_BAN_API_KEY",
     "PAYMENT_WEBHOOK_SECRET",
     "PROOF_SIGNING_KEY",
 )
@@ -34,6 +36,8 @@ EVERY_PRODUCTION_SETTING = [
     "MAIL_SERVER",
     "REGISTRY_URL",
     "REGISTRY_API_KEY",
+    "TRAVEL_BAN_URL",
+    "TRAVEL_BAN_API_KEY",
     "PAYMENT_WEBHOOK_SECRET",
     "PROOF_SIGNING_KEY",
 ]
@@ -69,6 +73,8 @@ def production_config(tmp_path, **overrides) -> dict:
         "MAIL_SERVER": "smtp.invalid",
         "REGISTRY_URL": "https://registry.invalid",
         "REGISTRY_API_KEY": "registry-key",
+        "TRAVEL_BAN_URL": "https://pencegahan.invalid",
+        "TRAVEL_BAN_API_KEY": "travel-ban-key",
         "PAYMENT_WEBHOOK_SECRET": "a-real-shared-secret",
         "PROOF_SIGNING_KEY": _signing_key_pem(),
         **overrides,
@@ -113,6 +119,8 @@ def test_settings_come_from_the_environment(tmp_path, bare_environment, monkeypa
         "MAIL_SERVER": "smtp.invalid",
         "REGISTRY_URL": "https://registry.invalid",
         "REGISTRY_API_KEY": "k",
+        "TRAVEL_BAN_URL": "https://pencegahan.invalid",
+        "TRAVEL_BAN_API_KEY": "t",
         "PAYMENT_WEBHOOK_SECRET": "w",
     }
     for name, value in settings.items():

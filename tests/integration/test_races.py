@@ -43,6 +43,7 @@ from webapp.models import (
     Document,
     Hold,
     PaymentNotice,
+    ScreeningCheck,
     User,
     Visit,
 )
@@ -157,7 +158,13 @@ def assert_trail_is_true(app, application_id: int) -> list[tuple[str, str | None
         by_subject = defaultdict(list)
         for entry in entries:
             by_subject[entry.entity, entry.entity_id].append(entry)
-        models = {"application": Application, "hold": Hold, "bill": Bill, "visit": Visit}
+        models = {
+            "application": Application,
+            "hold": Hold,
+            "bill": Bill,
+            "visit": Visit,
+            "screening": ScreeningCheck,
+        }
         for (entity, entity_id), moves in by_subject.items():
             if entity not in models:  # a record without a status (lifecycle.recorded)
                 assert [move.to_status for move in moves] == ["recorded"], (entity, entity_id)

@@ -96,6 +96,9 @@ DEMO_RESIDENTS: tuple[Resident, ...] = (
         "F",
         "Ratna Sari Dewi",
     ),
+    # On the stand-in travel-ban list (travel_ban_standin.DEMO_LISTED): verified here, refused
+    # at the counter.
+    Resident("3175020309820005", "Hendra Wijaya", "Jakarta", date(1982, 9, 3), "M", "Sulastri"),
 )
 
 _NIK = re.compile(r"[0-9]{16}")
@@ -123,7 +126,7 @@ def create_standin(
         else:
             reply = _reply(payload, by_nik)
         slow = isinstance(payload, dict) and payload.get("nik") == SLOW_NIK
-        _pause(delay_seconds + SLOW_SECONDS * slow, request.environ.get("werkzeug.socket"))
+        pause(delay_seconds + SLOW_SECONDS * slow, request.environ.get("werkzeug.socket"))
         return reply
 
     return app
@@ -177,7 +180,7 @@ def _outcome(
     }
 
 
-def _pause(seconds: float, connection: socket.socket | None) -> None:
+def pause(seconds: float, connection: socket.socket | None) -> None:
     """Sleep, but stop as soon as the client hangs up: nobody is waiting for the answer then.
 
     Without this a timeout drill would keep a server thread asleep long after the client left.

@@ -6,6 +6,7 @@ from webapp.models.bookings import Bill, Hold, PaymentNotice
 from webapp.models.examinations import Examination, Suspension
 from webapp.models.offices import Closure, Office, Slot
 from webapp.models.reviews import DocumentReview, Review
+from webapp.models.screening import ScreeningCheck
 from webapp.models.visits import CounterSession, QueueSequence, Visit
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "QueueSequence",
     "RecoveryCode",
     "Review",
+    "ScreeningCheck",
     "User",
     "Visit",
 ]

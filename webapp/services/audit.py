@@ -124,7 +124,11 @@ def _what(row: AuditEntry, tickets: dict[int, str]) -> str:
         return str(labels.RECORD_HISTORY[row.entity])
     if row.entity == "application" and row.to_status == statuses.CHECKED_IN:
         return str(labels.ARRIVED)
-    names = {"hold": labels.HOLD_HISTORY, "bill": labels.BILL_HISTORY}.get(row.entity)
+    names = {
+        "hold": labels.HOLD_HISTORY,
+        "bill": labels.BILL_HISTORY,
+        "screening": labels.SCREENING_HISTORY,
+    }.get(row.entity)
     if names is None:
         names = labels.STATUSES
     return str(names.get(row.to_status, row.to_status))

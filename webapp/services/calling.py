@@ -15,7 +15,7 @@ from webapp import clock
 from webapp.extensions import db
 from webapp.models import Application, CounterSession, Office, User, Visit
 from webapp.rules import statuses, visits
-from webapp.services import lifecycle
+from webapp.services import lifecycle, screening
 
 # A candidate taken by another counter between choosing it and moving it: try the next one.
 CALL_ATTEMPTS = 5
@@ -291,7 +291,8 @@ def not_present(staff: User, visit_id: int) -> Visit:
 
 def start_service(staff: User, visit_id: int) -> Visit:
     """The applicant is at the counter: the visit is served and the application goes into
-    review, in one transaction (the application locked before the visit)."""
+    review, in one transaction (the application locked before the visit); then the travel-ban
+    list is asked about the applicant."""
     session = _session_of(staff)
     visit = _visit_of_office(staff, visit_id)
     application = lifecycle.lock(db.session.get(Application, visit.application_id))
@@ -314,4 +315,5 @@ def start_service(staff: User, visit_id: int) -> Visit:
         served_at=clock.now(),
     )
     db.session.commit()
+    screening.start_check(application.id, actor_id=staff.id)
     return visit

@@ -1,5 +1,5 @@
-"""Every status change of an application, a hold, a bill or a visit: allowed by its machine, made
-as a compare-and-set, and audited in the same transaction.
+"""Every status change of an application, a hold, a bill, a visit or a travel-ban check: allowed
+by its machine, made as a compare-and-set, and audited in the same transaction.
 
 A move is `UPDATE ... SET status = :to WHERE id = :id AND status = :from`, where `from` is the
 status the caller decided on. When the row no longer has it (another request moved it meanwhile),
@@ -21,6 +21,8 @@ earlier one after a later one, so that no two requests ever wait on each other i
 - accounts.close_account: the account, then each application as booking.withdraw does.
 - calling.call_next: the counter's session, the visit in service at the counter, the visit
   it calls. calling.start_service: the application, then its visit.
+- screening.confirm_hit: the application, then its travel-ban check (then the review's own
+  locks of the rejection, which begin with the same application).
 - checkin.check_in: the application, then its lane's queue_sequences row as its visit is made.
   checkin.walk_in: as booking.hold, then the queue_sequences row. A walk-in's visit is locked
   last when its bill is paid, expires or is cancelled (services.arrivals).
@@ -40,8 +42,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp import clock
 from webapp.extensions import db
-from webapp.models import Application, AuditEntry, Bill, Hold, Visit
-from webapp.rules import bills, holds, statuses, visits
+from webapp.models import Application, AuditEntry, Bill, Hold, ScreeningCheck, Visit
+from webapp.rules import bills, holds, screening, statuses, visits
 
 
 class TransitionRefused(Exception):
@@ -161,12 +163,31 @@ def move_visit(
     )
 
 
-_ENTITY_OF = {Hold: "hold", Bill: "bill", Visit: "visit"}
+def move_screening(
+    check: ScreeningCheck, target: str, *, actor_id: int | None, reason: str = "", **values
+) -> None:
+    """Move a travel-ban check (a result, a new attempt, a confirmed hit); values are the columns
+    that change with it (checked_at, confirmed_by, ...)."""
+    _compare_and_set(
+        check,
+        screening.can_move,
+        target,
+        entity="screening",
+        application_id=check.application_id,
+        actor_id=actor_id,
+        reason=reason,
+        **values,
+    )
 
 
-def created(row: Hold | Bill | Visit, *, actor_id: int | None, reason: str = "") -> None:
-    """Audit a new hold, bill or visit (flushed, so that it has its id) in the state it starts
-    in."""
+_ENTITY_OF = {Hold: "hold", Bill: "bill", Visit: "visit", ScreeningCheck: "screening"}
+
+
+def created(
+    row: Hold | Bill | Visit | ScreeningCheck, *, actor_id: int | None, reason: str = ""
+) -> None:
+    """Audit a new hold, bill, visit or travel-ban check (flushed, so that it has its id) in the
+    state it starts in."""
     _audit(_ENTITY_OF[type(row)], row.id, row.application_id, actor_id, None, row.status, reason)
 
 

@@ -19,11 +19,19 @@ from webapp import clock, labels, pdf, signing
 from webapp.extensions import db
 from webapp.models import Application, Bill, Document, DocumentReview, Office, Review, User, Visit
 from webapp.rules import bills, decisions, roles, statuses
-from webapp.services import calling, documents, examination, lifecycle, notifications, proof
+from webapp.services import (
+    calling,
+    documents,
+    examination,
+    lifecycle,
+    notifications,
+    proof,
+    screening,
+)
 
 # What else approval waits for, each part's own check: a code (labels.REVIEW_PROBLEMS) or None;
 # approval waits until every one is None.
-APPROVAL_GATES: tuple = (examination.approval_blocker,)
+APPROVAL_GATES: tuple = (screening.approval_blocker, examination.approval_blocker)
 
 
 class ReviewRefused(Exception):

@@ -11,7 +11,7 @@ from flask_login import current_user
 from webapp import labels, pdf
 from webapp.forms.auth import EmptyForm
 from webapp.forms.service import CaptureForm, IncompleteForm, InterviewForm, JudgeForm, RejectForm
-from webapp.services import documents, examination, review
+from webapp.services import documents, examination, review, screening
 from webapp.views.access import staff
 from webapp.views.proof import safe_number
 
@@ -36,6 +36,7 @@ def _page(visit_id: int, status: int = 200, **forms):
         file=file,
         labels=labels,
         examination=examination.panel(file.application),
+        screening=screening.panel(file.application),
         **forms,
     ), status
 

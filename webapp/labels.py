@@ -369,6 +369,9 @@ EXAMINATION_BLOCKERS = {
 RECORD_HISTORY = {
     "examination": _l("Examination report (BAP) recorded"),
     "suspension": _l("Issuance suspended for negligence"),
+    "judgement": _l("Document compared with its original"),
+    "capture": _l("Photo and fingerprints taken"),
+    "interview": _l("Interview recorded"),
 }
 # The travel-ban check (daftar pencegahan): what the counter is shown, why a decision waits, why
 # an action was refused, and what each move of the check means in an application's history.

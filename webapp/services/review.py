@@ -133,6 +133,9 @@ def judge(staff: User, application_id: int, code: str, matches: bool, reason: st
     judgement.matches = matches
     judgement.reason = None if matches else reason
     judgement.judged_by, judgement.judged_at = staff.id, clock.now()
+    db.session.flush()
+    verdict = "matches its original" if matches else f"does not match its original: {reason}"
+    lifecycle.recorded("judgement", judgement, actor_id=staff.id, reason=f"{code} {verdict}")
     db.session.commit()
 
 
@@ -143,6 +146,8 @@ def record_capture(staff: User, application_id: int, photo_ref: str, fingerprint
     review = _review_of(application)
     review.photo_ref, review.fingerprints_ref = photo_ref, fingerprints_ref
     review.captured_at, review.captured_by = clock.now(), staff.id
+    reason = f"photo at {photo_ref}, fingerprints at {fingerprints_ref}"
+    lifecycle.recorded("capture", review, actor_id=staff.id, reason=reason)
     db.session.commit()
 
 
@@ -150,7 +155,10 @@ def save_interview(staff: User, application_id: int, notes: str) -> None:
     """The interview notes: staff-only text."""
     application = _locked(staff, application_id)
     _refuse_unless(application, statuses.IN_REVIEW)
-    _review_of(application).interview_notes = notes
+    review = _review_of(application)
+    review.interview_notes = notes
+    # That the notes changed, never what they say: the trail is read beyond the counter.
+    lifecycle.recorded("interview", review, actor_id=staff.id, reason="interview notes saved")
     db.session.commit()
 
 

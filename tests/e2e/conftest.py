@@ -32,6 +32,8 @@ CHROMIUM_ARGS = [
 ]
 # A low-end Android phone: a small screen, touch, and Chrome's mobile user agent.
 VIEWPORT = {"width": 360, "height": 740}
+# The counter's PC, or the office's screen.
+DESKTOP = {"width": 1280, "height": 800}
 ANDROID_USER_AGENT = (
     "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/124.0.0.0 Mobile Safari/537.36"
@@ -258,3 +260,26 @@ def _stop(worker: subprocess.Popen) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(worker.pid, signal.SIGKILL)  # the scheduler or a work horse left behind
     worker.wait()
+
+
+@pytest.fixture
+def desktop(browser, live_server):
+    """Opens a desktop browser profile (the counter's PC, or the office's screen)."""
+    opened = []
+
+    def open_desktop():
+        context = browser.new_context(
+            viewport=DESKTOP,
+            base_url=live_server.url,
+            locale="id-ID",
+            timezone_id="Asia/Makassar",
+        )
+        context.set_default_timeout(15_000)
+        opened.append(context)
+        return context.new_page()
+
+    try:
+        yield open_desktop
+    finally:
+        for context in opened:
+            context.close()

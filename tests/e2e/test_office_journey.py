@@ -5,39 +5,15 @@ number to a counter while the waiting-room screen, in a second browser, shows it
 import pytest
 
 from tests.checkins import open_all_day, paid
-from tests.factories import PASSWORD
+from tests.e2e.desk import sign_in_at_the_desk
 from tests.journeys import sign_in
-from tests.staff import fresh_code, make_staff
+from tests.staff import make_staff
 from webapp.extensions import db
 from webapp.models import User
 from webapp.services import proof
 
-DESKTOP = {"width": 1280, "height": 800}
 # A keyboard-wedge scanner types each character within a few milliseconds, then Enter.
 SCANNER_DELAY_MS = 3
-
-
-@pytest.fixture
-def desktop(browser, live_server):
-    """Opens a desktop browser profile (the counter's PC, or the office's screen)."""
-    opened = []
-
-    def open_desktop():
-        context = browser.new_context(
-            viewport=DESKTOP,
-            base_url=live_server.url,
-            locale="id-ID",
-            timezone_id="Asia/Makassar",
-        )
-        context.set_default_timeout(15_000)
-        opened.append(context)
-        return context.new_page()
-
-    try:
-        yield open_desktop
-    finally:
-        for context in opened:
-            context.close()
 
 
 @pytest.fixture
@@ -55,17 +31,6 @@ def office_day(live_server):
             "applicant_email": db.session.get(User, application.account_id).email,
             "staff_email": staff.email,
         }
-
-
-def sign_in_at_the_desk(page, app, email: str) -> None:
-    page.goto("/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.press("#password", "Enter")
-    page.wait_for_url("**/staff/sign-in/code")
-    page.fill("#code", fresh_code(app, email))
-    page.press("#code", "Enter")
-    page.wait_for_url("**/counter/check-in")
 
 
 def test_a_scanned_qr_gets_a_number_that_the_screen_shows_when_called(

@@ -69,7 +69,15 @@ def test_an_officer_calls_serves_and_approves_at_the_counter(
         assert image.evaluate("image => image.naturalWidth") == 1600  # the upload, not a thumbnail
     counter.screenshot(path=str(tmp_path / "service.png"))
 
-    judged = counter.locator(".review-document > p", has_text="Sesuai dengan asli")
+    # An upload opens at its own size over the page, and closes back to where it was.
+    counter.locator(".review-zoom").first.click()
+    full = counter.locator(".review-full:target img")
+    expect(full).to_be_visible()
+    counter.screenshot(path=str(tmp_path / "full-size.png"))
+    counter.locator(".review-full:target").get_by_role("link", name="Tutup").click()
+    expect(full).to_have_count(0)
+
+    judged = counter.locator(".review-verdict > p", has_text="Sesuai dengan asli")
     for index in range(waiting_applicant["documents"]):
         section = counter.locator(".review-document").nth(index)
         section.get_by_label("Sesuai dengan asli").check()
@@ -86,6 +94,8 @@ def test_an_officer_calls_serves_and_approves_at_the_counter(
     counter.get_by_label("Catatan wawancara (hanya petugas)").fill(NOTE)
     counter.get_by_role("button", name="Simpan catatan").click()
     counter.get_by_text("Catatan wawancara disimpan.").wait_for()
+    # Saved notes come back in the box, so that saving again keeps them.
+    expect(counter.get_by_label("Catatan wawancara (hanya petugas)")).to_have_value(NOTE)
 
     # The check queued at the start of the service has run in-process: the list answers clear.
     panel = counter.locator("#screening-panel")

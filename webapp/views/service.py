@@ -26,7 +26,7 @@ def _page(visit_id: int, status: int = 200, **forms):
     forms = {
         "judge_form": JudgeForm(formdata=None),
         "capture_form": CaptureForm(obj=file.review, formdata=None),
-        "interview_form": InterviewForm(obj=file.review, formdata=None),
+        "interview_form": InterviewForm(notes=file.review.interview_notes, formdata=None),
         "incomplete_form": IncompleteForm(formdata=None),
         "reject_form": RejectForm(formdata=None),
         **forms,

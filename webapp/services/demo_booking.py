@@ -178,12 +178,17 @@ def _upload_documents(application: Application) -> None:
 
 
 def _scan(label: str) -> bytes:
-    """A small picture of a printed page: its label, then lines of grey "text"."""
-    image = Image.new("RGB", (640, 400), "white")
+    """A picture of a printed page, as large and sharp as the quality check asks (1200 px on
+    its long side): its label, then lines of dark "words"."""
+    image = Image.new("RGB", (1200, 760), "white")
     draw = ImageDraw.Draw(image)
-    draw.text((32, 24), f"DEMO {label}", fill="black")
-    for top in range(72, 360, 24):
-        draw.rectangle([32, top, 32 + (top * 37) % 560, top + 10], fill="dimgray")
+    draw.text((60, 30), f"DEMO {label}", fill="black")
+    for top in range(80, 700, 24):
+        left = 60
+        while left < 1100:
+            word = 12 + (left * 7 + top * 3) % 60
+            draw.rectangle([left, top, min(left + word, 1140), top + 12], fill="black")
+            left += word + 6
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=85)
     return buffer.getvalue()

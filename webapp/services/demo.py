@@ -1,6 +1,6 @@
 """Demo data for demo mode: accounts anyone can sign in with (see README), the demo offices,
 the office staff of two of them, whose second factor is a published demo secret, and today's
-paid demo booking to check in."""
+paid demo bookings to check in."""
 
 import pyotp
 from flask import current_app
@@ -23,6 +23,10 @@ DEMO_TOTP_SECRET = "MPASPORDEMOSTAFFWIBWITAWITQRCODE"
 DEMO_ACCOUNTS = (
     ("Siti Rahayu", "siti@demo.mpaspor.id", "+6281234567890", "id", roles.APPLICANT, None),
     ("Made Wirawan", "made@demo.mpaspor.id", "+6281398765432", "en", roles.APPLICANT, None),
+    # Applicants of today's demo bookings at the training office (demo_booking.DEMO_BOOKINGS).
+    ("Budi Santoso", "budi@demo.mpaspor.id", "+6281311112222", "id", roles.APPLICANT, None),
+    ("Hendra Wijaya", "hendra@demo.mpaspor.id", "+6281333334444", "id", roles.APPLICANT, None),
+    ("Ahmad Ma'ruf", "ahmad@demo.mpaspor.id", "+6281355556666", "id", roles.APPLICANT, None),
     ("Admin Sistem", "admin@demo.mpaspor.id", "+6281100000001", "id", roles.ADMINISTRATOR, None),
     ("Andi Pratama", "petugas.makassar@demo.mpaspor.id", "", "id", roles.STAFF, "kanim-makassar"),
     (

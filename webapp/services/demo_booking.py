@@ -1,16 +1,19 @@
-"""Demo mode: a paid booking for today at the demo training office (open at every hour) for the
-demo applicant, in a slot whose check-in window is open now, so that check-in can be tried at
-once with its QR.
+"""Demo mode: paid bookings for today at the demo training office (open at every hour) for four
+demo applicants, each in a slot whose check-in window is open now and with every required
+document uploaded, so that check-in and each of the counter's decisions can be tried at once.
 
 It is made the way any booking is (booking.reserve and confirm, paid through the payment
 service) without the online rule that a slot must start more than two hours ahead. Loading it
 again the same day changes nothing; a demo booking of an earlier day that nobody checked in
-ends as a no-show, which frees the demo applicant's NIK for today's.
+ends as a no-show, which frees its applicant's NIK for today's.
 """
 
+import io
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from webapp import clock
@@ -20,30 +23,20 @@ from webapp.integrations.payment_gateway import Notice
 from webapp.models import Application, Hold, Office, Slot, User
 from webapp.rules import holds, visits
 from webapp.rules.statuses import ACTIVE, NO_SHOW, SCHEDULED, SUBMITTED
-from webapp.services import applications, booking, lifecycle, payments, verification
+from webapp.services import applications, booking, documents, lifecycle, payments, verification
 from webapp.services.offices import TRAINING_OFFICE
 
 DEMO_OFFICE = TRAINING_OFFICE
-DEMO_APPLICANT = "siti@demo.mpaspor.id"
 NOT_ATTENDED = "demo booking of an earlier day, not attended"
-# Siti Rahayu as the stand-in population registry knows her (README).
-DEMO_ANSWERS = {
+# What every demo applicant answers alike; each booking adds the person as the stand-in
+# population registry knows them (README "Demo people").
+_COMMON_ANSWERS = {
     "for_self": True,
     "service": "regular",
     "application_type": "new",
-    "birth_date": date(1997, 11, 11),
     "marital_status": "single",
     "passport_kind": "electronic",
     "validity_years": 10,
-    "nik": "5104075111970004",
-    "full_name": "Siti Rahayu",
-    "birth_place": "Denpasar",
-    "sex": "F",
-    "address": "Jl. Raya Kuta 1, Badung",
-    "occupation": "Guru",
-    "phone": "+6281234567890",
-    "mother_name": "Ni Made Sari",
-    "father_name": "I Wayan Budi",
     "travel_purpose": "tourism",
     "destination_country": "Jepang",
     "stay_length": "under_1_month",
@@ -52,42 +45,153 @@ DEMO_ANSWERS = {
 }
 
 
+@dataclass(frozen=True)
+class DemoBooking:
+    """One demo applicant's booking for today, and what the counter does with it (README)."""
+
+    email: str
+    story: str
+    answers: dict
+
+
+DEMO_BOOKINGS = (
+    DemoBooking(
+        "siti@demo.mpaspor.id",
+        "approve",
+        {
+            "birth_date": date(1997, 11, 11),
+            "nik": "5104075111970004",
+            "full_name": "Siti Rahayu",
+            "birth_place": "Denpasar",
+            "sex": "F",
+            "address": "Jl. Raya Kuta 1, Badung",
+            "occupation": "Guru",
+            "phone": "+6281234567890",
+            "mother_name": "Ni Made Sari",
+            "father_name": "I Wayan Budi",
+        },
+    ),
+    DemoBooking(
+        "budi@demo.mpaspor.id",
+        "mark incomplete, then upload the owed document",
+        {
+            "birth_date": date(1990, 8, 17),
+            "nik": "3174011708900012",
+            "full_name": "Budi Santoso",
+            "birth_place": "Jakarta",
+            "sex": "M",
+            "address": "Jl. Tebet Raya 12, Jakarta Selatan",
+            "occupation": "Karyawan swasta",
+            "phone": "+6281311112222",
+            "mother_name": "Sri Wahyuni",
+            "father_name": "Slamet Santoso",
+        },
+    ),
+    DemoBooking(
+        "hendra@demo.mpaspor.id",
+        "travel-ban hit: a supervisor confirms the rejection",
+        {
+            "birth_date": date(1982, 9, 3),
+            "nik": "3175020309820005",
+            "full_name": "Hendra Wijaya",
+            "birth_place": "Jakarta",
+            "sex": "M",
+            "address": "Jl. Pemuda 8, Jakarta Timur",
+            "occupation": "Wiraswasta",
+            "phone": "+6281333334444",
+            "mother_name": "Sulastri",
+            "father_name": "Hartono Wijaya",
+        },
+    ),
+    DemoBooking(
+        "ahmad@demo.mpaspor.id",
+        "lost passport: record the BAP, approve once its fine is paid",
+        {
+            "birth_date": date(1979, 6, 25),
+            "nik": "1275012506790003",
+            "full_name": "Ahmad Ma'ruf",
+            "birth_place": "Medan",
+            "sex": "M",
+            "address": "Jl. Gatot Subroto 30, Medan",
+            "occupation": "Pedagang",
+            "phone": "+6281355556666",
+            "mother_name": "Siti Aminah",
+            "father_name": "Abdul Ma'ruf",
+            "application_type": "replacement",
+            "replacement_reason": "lost",
+        },
+    ),
+)
+
+
 def book_for_today() -> list[str]:
-    """Make today's demo booking if there is none; report what was done, or why not."""
+    """Make today's demo bookings that are missing; one line for each, what was done or why
+    not."""
     office = db.session.scalar(select(Office).where(Office.code == DEMO_OFFICE))
-    applicant = db.session.scalar(select(User).where(User.email == DEMO_APPLICANT))
-    if office is None or applicant is None:
-        return [f"no demo booking: {DEMO_OFFICE} or {DEMO_APPLICANT} is missing"]
+    if office is None:
+        return [f"no demo booking: {DEMO_OFFICE} is missing"]
+    return [_book_for_today(office, demo) for demo in DEMO_BOOKINGS]
+
+
+def _book_for_today(office: Office, demo: DemoBooking) -> str:
+    applicant = db.session.scalar(select(User).where(User.email == demo.email))
+    if applicant is None:
+        return f"no demo booking: {demo.email} is missing"
+    answers = _COMMON_ANSWERS | demo.answers
     moment = clock.now()
     today = moment.astimezone(ZoneInfo(office.timezone)).date()
     bookings = _paid_bookings(applicant, office)
     for application, slot in bookings:
         if slot.starts_at.astimezone(ZoneInfo(office.timezone)).date() == today:
-            return [f"exists: demo booking for today, application number {application.number}"]
+            return f"exists: demo booking for today, application number {application.number}"
     for application, slot in bookings:
         if slot.starts_at < moment and application.status == SCHEDULED:
             lifecycle.transition(application, NO_SHOW, actor_id=None, reason=NOT_ATTENDED)
     db.session.commit()
     slot = _slot_open_for_check_in(office, moment)
     if slot is None:
-        return [f"no demo booking: {office.name} has no check-in open now ({_hours(office)})"]
-    holder = _nik_holder(DEMO_ANSWERS["nik"])
+        return f"no demo booking: {office.name} has no check-in open now ({_hours(office)})"
+    holder = _nik_holder(answers["nik"])
     if holder is not None:
-        return [
-            f"no demo booking: the NIK of {DEMO_ANSWERS['full_name']} is held by application "
+        return (
+            f"no demo booking: the NIK of {answers['full_name']} is held by application "
             f"{holder.number or holder.public_id} ({holder.status})"
-        ]
-    application = _submitted(applicant, office)
+        )
+    application = _submitted(applicant, office, answers)
     held = booking.reserve(application, slot.id, actor_id=applicant.id, check=_today_at(office))
     booking.confirm(application, held)
     notice = Notice(f"DEMO-{application.number}", held.bill.code, held.bill.amount, clock.now())
     payments.apply_notice(notice)
+    _upload_documents(application)
     starts = slot.starts_at.astimezone(ZoneInfo(office.timezone))
     zone = ZONE_ABBREVIATIONS[office.timezone]
-    return [
-        f"created: paid demo booking for today {starts:%H.%M} {zone} at {office.name}, "
-        f"application number {application.number} (check it in at /counter/check-in)"
-    ]
+    return (
+        f"created: paid demo booking for today {starts:%H.%M} {zone}, application number "
+        f"{application.number}, {answers['full_name']} ({demo.story})"
+    )
+
+
+def _upload_documents(application: Application) -> None:
+    """Every required document, as a small generated scan, so the officer has one to compare."""
+    for code, _document in documents.required_items(application):
+        documents.upload(application, code, _scan(f"{code} - {application.full_name}"))
+
+
+def _scan(label: str) -> bytes:
+    """A picture of a printed page, as large and sharp as the quality check asks (1200 px on
+    its long side): its label, then lines of dark "words"."""
+    image = Image.new("RGB", (1200, 760), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((60, 30), f"DEMO {label}", fill="black")
+    for top in range(80, 700, 24):
+        left = 60
+        while left < 1100:
+            word = 12 + (left * 7 + top * 3) % 60
+            draw.rectangle([left, top, min(left + word, 1140), top + 12], fill="black")
+            left += word + 6
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
 
 
 def _paid_bookings(applicant: User, office: Office) -> list[tuple[Application, Slot]]:
@@ -143,10 +247,10 @@ def _nik_holder(nik: str) -> Application | None:
     )
 
 
-def _submitted(applicant: User, office: Office) -> Application:
+def _submitted(applicant: User, office: Office, answers: dict) -> Application:
     """The demo applicant's own application, complete and submitted, for the demo office."""
     application = applications.start(applicant.id)
-    for name, value in DEMO_ANSWERS.items():
+    for name, value in answers.items():
         setattr(application, name, value)
     moment = clock.now()
     application.nik_status = verification.VERIFIED

@@ -298,9 +298,11 @@ def open_service_pages(desk: Desk, visit_ids: list[int]) -> harness.Tally:
     for _round in range(PAGE_ROUNDS):
         for visit_id in visit_ids:
             harness.check_deadline()
-            tally.timed(
+            status, _ = tally.timed(
                 lambda visit_id=visit_id: desk.client.request("GET", f"/counter/service/{visit_id}")
             )
+            if status != 200:  # a redirect would time another page
+                raise RuntimeError(f"the service page of visit {visit_id} answered {status}")
     return tally
 
 
@@ -323,10 +325,10 @@ def rejection_renders(bench: harness.Bench, emails: list[str]) -> list[float]:
             .order_by(Application.id)
             .limit(REJECTED)
         ).all()
-        for application_id in ids:
-            review.reject(staff, application_id, decisions.FALSE_DATA, "Data tidak sesuai.")
         if not ids:
             raise RuntimeError("no documented application was in review to reject")
+        for application_id in ids:
+            review.reject(staff, application_id, decisions.FALSE_DATA, "Data tidak sesuai.")
         seconds = []
         for n in range(PDF_RENDERS):
             harness.check_deadline()

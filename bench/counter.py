@@ -28,13 +28,22 @@ database after the run, the visits beyond the first sharing an office, day, lane
 plus the visits called as "next" more than once or to more than one counter (from the audit
 trail); it must be 0. display_bytes is the board's body as sent (gzipped).
 
-Settings (environment): BENCH_PEOPLE, BENCH_COUNTERS, BENCH_WORKERS, BENCH_TIME_LIMIT. The last
-four lines printed are checkin_p95_ms, call_next_p95_ms, duplicate_numbers and display_bytes.
+Then the service page and the proof of rejection: the first BENCH_WITH_DOCUMENTS (40) applicants
+uploaded their four documents (tiny JPEGs, through the upload service) during setup; once every
+number is served, the signed-in officers GET each of their visits' service pages BENCH_PAGE_ROUNDS
+(5) times, shared among the desks as the check-ins were; then, in this process, BENCH_REJECTED
+(5) of those applications are rejected through the review service and their proofs of rejection
+rendered BENCH_PDF_RENDERS (30) times in all (the median is the figure).
+
+Settings (environment): BENCH_PEOPLE, BENCH_COUNTERS, BENCH_WORKERS, BENCH_TIME_LIMIT and the
+four above. The last six lines printed are checkin_p95_ms, call_next_p95_ms, duplicate_numbers,
+display_bytes, service_page_p95_ms and rejection_pdf_ms.
 """
 
 import os
 import re
 import sys
+import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -48,6 +57,12 @@ from bench import harness  # noqa: E402
 
 PEOPLE = harness.setting("BENCH_PEOPLE", 500)
 COUNTERS = harness.setting("BENCH_COUNTERS", 8)
+# Applicants (the first ones booked, naturalised) who upload their four documents.
+WITH_DOCUMENTS = harness.setting("BENCH_WITH_DOCUMENTS", 40)
+PAGE_ROUNDS = harness.setting("BENCH_PAGE_ROUNDS", 5)  # GETs of each of their service pages
+REJECTED = harness.setting("BENCH_REJECTED", 5)
+PDF_RENDERS = harness.setting("BENCH_PDF_RENDERS", 30)
+DOCUMENTS = 4
 OFFICE_CODE = "kanim-makassar"
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 EXPRESS_EVERY = 5  # one applicant in five pays for the express service
@@ -120,8 +135,11 @@ def book_and_pay(office, slot_ids: dict[str, int]) -> list[str]:
     for n, application in enumerate(applications):
         if n % EXPRESS_EVERY == 0:
             application.service = "express"
+    for application in applications[:WITH_DOCUMENTS]:
+        application.naturalised = True  # a fourth document: the naturalisation decree
     db.session.add_all(applications)
     db.session.commit()
+    upload_documents(applications[:WITH_DOCUMENTS])
     tokens = []
     for application in applications:
         harness.check_deadline()
@@ -134,6 +152,22 @@ def book_and_pay(office, slot_ids: dict[str, int]) -> list[str]:
             raise RuntimeError(f"the bill of {application.number} was not paid")
         tokens.append(signing.issue_token(application.number, office.code, held.slot.starts_at))
     return tokens
+
+
+def upload_documents(applications: list) -> None:
+    """Every required document of these applications, a tiny JPEG each, as the wizard stores
+    it (its quality check runs in-process: no Redis)."""
+    from tests.factories import jpeg_bytes
+    from webapp.services import documents
+
+    picture = jpeg_bytes(width=320, height=200)
+    for application in applications:
+        harness.check_deadline()
+        items = documents.required_items(application)
+        if len(items) != DOCUMENTS:
+            raise RuntimeError(f"{application.number} needs {len(items)} documents")
+        for code, _document in items:
+            documents.upload(application, code, picture)
 
 
 def database_outcome(bench: harness.Bench) -> dict:
@@ -243,6 +277,68 @@ def serve_counter(desk: Desk) -> Timings:
             timings.request.completed += 1
 
 
+def documented_visits(bench: harness.Bench) -> list[int]:
+    """The visits of the applicants who uploaded their documents, as the counters left them."""
+    from webapp.extensions import db
+    from webapp.models import Document, Visit
+
+    with bench.app_context():
+        return list(
+            db.session.scalars(
+                sa.select(Visit.id)
+                .where(Visit.application_id.in_(sa.select(Document.application_id)))
+                .order_by(Visit.id)
+            )
+        )
+
+
+def open_service_pages(desk: Desk, visit_ids: list[int]) -> harness.Tally:
+    """GET each visit's service page PAGE_ROUNDS times, as the officer reviewing it."""
+    tally = harness.Tally()
+    for _round in range(PAGE_ROUNDS):
+        for visit_id in visit_ids:
+            harness.check_deadline()
+            status, _ = tally.timed(
+                lambda visit_id=visit_id: desk.client.request("GET", f"/counter/service/{visit_id}")
+            )
+            if status != 200:  # a redirect would time another page
+                raise RuntimeError(f"the service page of visit {visit_id} answered {status}")
+    return tally
+
+
+def rejection_renders(bench: harness.Bench, emails: list[str]) -> list[float]:
+    """Reject REJECTED of the documented applications in review, then render their proofs of
+    rejection PDF_RENDERS times in all, in-process: each render's seconds."""
+    from webapp.extensions import db
+    from webapp.models import Application, Document, User
+    from webapp.rules import decisions, statuses
+    from webapp.services import review
+
+    with bench.app_context():
+        staff = db.session.scalar(sa.select(User).filter_by(email=emails[0]))
+        ids = db.session.scalars(
+            sa.select(Application.id)
+            .where(
+                Application.status == statuses.IN_REVIEW,
+                Application.id.in_(sa.select(Document.application_id)),
+            )
+            .order_by(Application.id)
+            .limit(REJECTED)
+        ).all()
+        if not ids:
+            raise RuntimeError("no documented application was in review to reject")
+        for application_id in ids:
+            review.reject(staff, application_id, decisions.FALSE_DATA, "Data tidak sesuai.")
+        seconds = []
+        for n in range(PDF_RENDERS):
+            harness.check_deadline()
+            application = db.session.get(Application, ids[n % len(ids)])
+            started = time.perf_counter()
+            review.rejection_pdf(application)
+            seconds.append(time.perf_counter() - started)
+        return seconds
+
+
 def call_and_look(desk: Desk, tally: harness.Tally) -> tuple[int, str]:
     form = {"csrf_token": desk.token}
     status, _ = tally.timed(lambda: desk.client.request("POST", "/counter/call-next", form))
@@ -304,6 +400,20 @@ def report(result: dict) -> None:
     )
     status, size, encoding, lines = result["board"]
     print(f"board: status {status}, {size} bytes ({encoding}), {lines} numbers shown")
+    page_values = [value for tally in result["pages"] for value in tally.latencies]
+    page_errors = sum(tally.errors for tally in result["pages"])
+    print(
+        f"service page ({DOCUMENTS} documents): {len(page_values)} GETs, {page_errors} errors,"
+        f" p50 {harness.percentile_ms(page_values, 0.5):.0f} ms,"
+        f" p95 {harness.percentile_ms(page_values, 0.95):.0f} ms"
+        f" in {result['pages_seconds']:.1f} s"
+    )
+    renders = result["renders"]
+    print(
+        f"proof of rejection: {len(renders)} renders in-process,"
+        f" median {harness.percentile_ms(renders, 0.5):.0f} ms,"
+        f" max {harness.percentile_ms(renders, 1.0):.0f} ms"
+    )
     harness.print_log("gunicorn", result["problems"])
     duplicates = outcome["same_number"] + outcome["called_twice"] + outcome["two_counters"]
     harness.report(
@@ -312,6 +422,8 @@ def report(result: dict) -> None:
             "call_next_p95_ms": f"{harness.percentile_ms(latencies(calls, 'request'), 0.95):.0f}",
             "duplicate_numbers": duplicates,
             "display_bytes": size,
+            "service_page_p95_ms": f"{harness.percentile_ms(page_values, 0.95):.0f}",
+            "rejection_pdf_ms": f"{harness.percentile_ms(renders, 0.5):.0f}",
         }
     )
 
@@ -333,6 +445,11 @@ def run(bench: harness.Bench) -> dict:
         )
         calls, calling_seconds = harness.for_each(serve_counter, desks, len(desks))
         shown = board(server, OFFICE_CODE)
+        visit_ids = documented_visits(bench)
+        shares = [(desk, visit_ids[n :: len(desks)]) for n, desk in enumerate(desks)]
+        pages, pages_seconds = harness.for_each(
+            lambda share: open_service_pages(*share), shares, len(desks)
+        )
     return {
         "workers": server.workers,
         "checkins": checkins,
@@ -340,7 +457,10 @@ def run(bench: harness.Bench) -> dict:
         "calls": calls,
         "calling_seconds": calling_seconds,
         "board": shown,
+        "pages": pages,
+        "pages_seconds": pages_seconds,
         "outcome": database_outcome(bench),
+        "renders": rejection_renders(bench, emails),
         "problems": server.problems,
     }
 

@@ -363,6 +363,7 @@ def test_the_standin_page_pays_the_fines_billing_code(fine_app):
         "/pay", data={"csrf_token": token, "billing_code": code, "pay": "1"}, follow_redirects=True
     )
     assert paid.status_code == 200
+    assert "Pembayaran diterima. Denda sudah dibayar." in paid.text  # no appointment to confirm
     with fine_app.app_context():
         assert db.session.get(Bill, the_report(application_id).bill_id).status == "paid"
         assert blocker(application_id) is None

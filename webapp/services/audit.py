@@ -37,6 +37,12 @@ class Trail:
     entries: list[HistoryEntry]
 
 
+# What the applicant's own history leaves out: a travel-ban hit is not told before a supervisor
+# has confirmed the rejection (the rejection then says why), and clear answers are kept from
+# them too, so that a missing line tells nothing either.
+STAFF_ONLY = frozenset({"screening"})
+
+
 def for_owner(account_id: int, application_id: int) -> list[HistoryEntry]:
     """The history of an application of this account; empty for anyone else's."""
     application = db.session.scalar(
@@ -44,7 +50,7 @@ def for_owner(account_id: int, application_id: int) -> list[HistoryEntry]:
             Application.id == application_id, Application.account_id == account_id
         )
     )
-    return _history(application) if application else []
+    return _history(application, hidden=STAFF_ONLY) if application else []
 
 
 def for_number(number: str) -> Trail | None:
@@ -53,10 +59,10 @@ def for_number(number: str) -> Trail | None:
     return Trail(application, _history(application)) if application else None
 
 
-def _history(application: Application) -> list[HistoryEntry]:
+def _history(application: Application, hidden: frozenset[str] = frozenset()) -> list[HistoryEntry]:
     rows = db.session.scalars(
         select(AuditEntry)
-        .where(AuditEntry.application_id == application.id)
+        .where(AuditEntry.application_id == application.id, AuditEntry.entity.not_in(hidden))
         .order_by(AuditEntry.at, AuditEntry.id)
     ).all()
     zone = office_zone(application)

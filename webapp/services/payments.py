@@ -211,6 +211,7 @@ class AmountDue:
     code: str
     amount: int
     application_number: str | None
+    purpose: str  # a fee (for an appointment) or a fine (rules/bills.py)
 
 
 class NotDue(Exception):
@@ -224,7 +225,7 @@ class NotDue(Exception):
 def amount_due(code: str) -> AmountDue:
     """The amount of an open bill; NotDue for a code that is unknown, settled or void."""
     row = db.session.execute(
-        select(Bill.code, Bill.amount, Application.number, Bill.status)
+        select(Bill.code, Bill.amount, Application.number, Bill.status, Bill.purpose)
         .join(Application, Application.id == Bill.application_id)
         .where(Bill.code == code)
     ).first()
@@ -232,22 +233,23 @@ def amount_due(code: str) -> AmountDue:
         raise NotDue(NOT_DUE)
     if row.status == bills.VOID:
         raise NotDue(VOID)
-    return AmountDue(row.code, row.amount, row.number)
+    return AmountDue(row.code, row.amount, row.number, row.purpose)
 
 
-def pay_at_standin(code: str) -> str | None:
-    """Pay an open bill's exact amount through the stand-in bank; the webhook's outcome.
+def pay_at_standin(code: str) -> tuple[str | None, str | None]:
+    """Pay an open bill's exact amount through the stand-in bank: the webhook's outcome, and what
+    the bill was for.
 
     NOT_DUE or VOID when there is nothing to pay; None when the webhook gave no outcome.
     """
     try:
         due = amount_due(code)
     except NotDue as nothing:
-        return nothing.outcome
+        return nothing.outcome, None
     finally:
         db.session.rollback()  # end the read: the webhook works in its own session
     secret = current_app.config["PAYMENT_WEBHOOK_SECRET"]
     reply = StandinBank(current_app._get_current_object(), secret).pay(due.code, due.amount)
     if reply.outcome is None:
         log.error("stand-in payment of billing code %s: webhook answered %s", code, reply.status)
-    return reply.outcome
+    return reply.outcome, due.purpose

@@ -18,6 +18,7 @@ from webapp import labels
 from webapp.extensions import csrf, limiter
 from webapp.forms.payments import BillingCodeForm
 from webapp.integrations import payment_gateway as gateway
+from webapp.rules import bills
 from webapp.services import payments
 from webapp.views.access import public
 from webapp.views.limits import form_again, keeps_form_when_refused, per_address
@@ -64,7 +65,9 @@ def notify():
     return jsonify(outcome=outcome), HTTP_STATUS[outcome]
 
 
-def _paid_message(outcome: str | None) -> tuple[str, str]:
+def _paid_message(outcome: str | None, purpose: str | None) -> tuple[str, str]:
+    if outcome == payments.APPLIED and purpose == bills.FINE:
+        return _("Payment received. The fine is paid."), "success"
     if outcome == payments.APPLIED:
         return _("Payment received. The appointment is confirmed."), "success"
     if outcome == payments.REFUND_REVIEW:
@@ -90,7 +93,7 @@ def pay():
         status = 422 if request.method == "POST" else 200
         return render_template("payments/pay.html", form=form, due=None), status
     if request.form.get("pay"):
-        message, category = _paid_message(payments.pay_at_standin(form.billing_code.data))
+        message, category = _paid_message(*payments.pay_at_standin(form.billing_code.data))
         flash(message, category)
         return redirect(url_for("payments.pay"))
     try:

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
+from webapp.integrations import configured_client
 from webapp.integrations.registry_standin import STANDIN_API_KEY, create_standin
 from webapp.rules.registry import COMPARED_FIELDS
 
@@ -144,14 +145,10 @@ class InProcessRegistryClient:
 
 def client_from_config(config: dict) -> RegistryClient:
     """HTTP to REGISTRY_URL when it is set; in demo mode without it, the in-process stand-in."""
-    url = config.get("REGISTRY_URL")
-    if not url:
-        if not config.get("DEMO_MODE"):
-            # Never quietly check real people against made-up residents.
-            raise ValueError("REGISTRY_URL is required outside demo mode")
-        return InProcessRegistryClient()
-    api_key = config.get("REGISTRY_API_KEY")
-    if not api_key:
-        raise ValueError("REGISTRY_API_KEY is required when REGISTRY_URL is set")
-    timeout = float(config.get("REGISTRY_TIMEOUT") or DEFAULT_TIMEOUT_SECONDS)
-    return HttpRegistryClient(url, api_key, timeout)
+    return configured_client(
+        config,
+        "REGISTRY",
+        in_process=InProcessRegistryClient,
+        http=HttpRegistryClient,
+        default_timeout=DEFAULT_TIMEOUT_SECONDS,
+    )

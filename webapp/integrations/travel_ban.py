@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
+from webapp.integrations import configured_client
 from webapp.integrations.travel_ban_standin import STANDIN_API_KEY, create_standin
 
 CHECK_PATH = "/v1/travel-ban/check"
@@ -101,14 +102,10 @@ class InProcessTravelBanClient:
 
 def client_from_config(config: dict) -> TravelBanClient:
     """HTTP to TRAVEL_BAN_URL when it is set; in demo mode without it, the in-process stand-in."""
-    url = config.get("TRAVEL_BAN_URL")
-    if not url:
-        if not config.get("DEMO_MODE"):
-            # Never quietly clear real people against a made-up list.
-            raise ValueError("TRAVEL_BAN_URL is required outside demo mode")
-        return InProcessTravelBanClient()
-    api_key = config.get("TRAVEL_BAN_API_KEY")
-    if not api_key:
-        raise ValueError("TRAVEL_BAN_API_KEY is required when TRAVEL_BAN_URL is set")
-    timeout = float(config.get("TRAVEL_BAN_TIMEOUT") or DEFAULT_TIMEOUT_SECONDS)
-    return HttpTravelBanClient(url, api_key, timeout)
+    return configured_client(
+        config,
+        "TRAVEL_BAN",
+        in_process=InProcessTravelBanClient,
+        http=HttpTravelBanClient,
+        default_timeout=DEFAULT_TIMEOUT_SECONDS,
+    )

@@ -52,6 +52,21 @@ def for_owner(account_id: int, public_id: str) -> Application | None:
     )
 
 
+def locked_at_office(office_id: int, application_id: int) -> Application | None:
+    """An application of this office, locked in lifecycle's order; None (the transaction ended)
+    for another office's, exactly as for one that does not exist."""
+    application = db.session.scalar(
+        lifecycle.locking(
+            select(Application).where(
+                Application.id == application_id, Application.office_id == office_id
+            )
+        )
+    )
+    if application is None:
+        db.session.rollback()
+    return application
+
+
 def list_for_account(account_id: int) -> list[Application]:
     return db.session.scalars(
         select(Application)

@@ -16,7 +16,7 @@ from webapp import clock
 from webapp.extensions import db
 from webapp.models import Application, Bill, Examination, Office, Suspension, User, Visit
 from webapp.rules import bills, examinations, fees, quota, statuses, visits
-from webapp.services import lifecycle
+from webapp.services import applications, lifecycle
 from webapp.services.notifications import notify
 
 
@@ -76,15 +76,8 @@ def _office_today(application: Application) -> date:
 
 def _locked_at_office(staff: User, application_id: int) -> Application:
     """The application of the staff member's office, locked, at the counter (in review)."""
-    application = db.session.scalar(
-        lifecycle.locking(
-            select(Application).where(
-                Application.id == application_id, Application.office_id == staff.office_id
-            )
-        )
-    )
+    application = applications.locked_at_office(staff.office_id, application_id)
     if application is None:
-        db.session.rollback()
         raise ApplicationNotFound(application_id)
     if (
         examinations.incident_of(application.application_type, application.replacement_reason)

@@ -20,6 +20,7 @@ from webapp.extensions import db
 from webapp.models import Application, Bill, Document, DocumentReview, Office, Review, User, Visit
 from webapp.rules import bills, decisions, roles, statuses
 from webapp.services import (
+    applications,
     calling,
     documents,
     examination,
@@ -367,15 +368,8 @@ def _counter(staff: User) -> int | None:
 
 
 def _locked(staff: User, application_id: int) -> Application:
-    application = db.session.scalar(
-        lifecycle.locking(
-            select(Application).where(
-                Application.id == application_id, Application.office_id == staff.office_id
-            )
-        )
-    )
+    application = applications.locked_at_office(staff.office_id, application_id)
     if application is None:
-        db.session.rollback()
         raise NotFound(application_id)
     return application
 

@@ -14,14 +14,12 @@ application page there.
 import os
 import re
 import shutil
-import subprocess
 import time as timer
 from datetime import datetime, time, timedelta
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-from PIL import Image
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
@@ -29,6 +27,7 @@ from tests import journeys, services
 from tests.conftest import Mailbox
 from tests.e2e.test_wizard_journey import Phone, log_in, translated
 from tests.factories import make_slot, make_user, submitted_application
+from tests.pdfs import qr_codes_on_page
 from webapp import clock, labels, signing
 from webapp.extensions import db
 from webapp.models import Application, Bill, Hold, Office, Slot
@@ -138,18 +137,8 @@ def hold_hour(phone: Phone, row) -> None:
 
 def read_qr(document: bytes, tmp_path) -> str:
     """The text of the one QR code on the letter's page, rendered at 200 dpi."""
-    import zxingcpp
-
-    (tmp_path / "letter.pdf").write_bytes(document)
-    subprocess.run(
-        ["pdftoppm", "-r", "200", "-png", "-singlefile", "letter.pdf", "page"],
-        cwd=tmp_path,
-        check=True,
-        timeout=60,
-    )
-    with Image.open(tmp_path / "page.png") as page:
-        found = zxingcpp.read_barcodes(page)
-    assert [code.format for code in found] == [zxingcpp.BarcodeFormat.QRCode]
+    found = qr_codes_on_page(document, tmp_path)
+    assert len(found) == 1, found
     return found[0].text
 
 

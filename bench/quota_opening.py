@@ -70,7 +70,7 @@ def released_start(office, moment: datetime) -> tuple[datetime, str]:
     """09.00 office time on the first day from tomorrow that can be booked now, preferring the
     office's opening days; with a note saying which day was taken and why."""
     from webapp.rules.quota import booking_problem
-    from webapp.rules.working_days import NATIONAL_HOLIDAYS
+    from webapp.rules.working_days import national_holidays
 
     zone = ZoneInfo(office.timezone)
     today = moment.astimezone(zone).date()
@@ -85,7 +85,9 @@ def released_start(office, moment: datetime) -> tuple[datetime, str]:
             release_weekday=office.release_weekday,
             release_hour=office.release_hour,
         )
-        opening = str(day.weekday()) in office.opening_days and day not in NATIONAL_HOLIDAYS
+        opening = str(day.weekday()) in office.opening_days and day not in national_holidays(
+            [day.year]
+        )
         if problem is None:
             candidates.append((not opening, offset, starts_at))  # opening days first
     if not candidates:

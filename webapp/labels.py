@@ -272,13 +272,8 @@ def mismatch_text(reason: str | None) -> str:
     return "; ".join(str(NIK_MISMATCHED_FIELDS[f]) for f in fields if f in NIK_MISMATCHED_FIELDS)
 
 
-# Counters and calling: the lanes as the counter and the screen name them, why an action at a
-# counter was refused, and what each move of a visit means in an application's history.
-LANES = {
-    "priority": _l("Priority"),
-    "express": _l("Express"),
-    "regular": _l("Regular"),
-}
+# Counters and calling (the lanes are LANES above): why an action at a counter was refused, and
+# what each move of a visit means in an application's history.
 CALLING_PROBLEMS = {
     "no_lanes": _l("Choose at least one lane for this counter."),
     "already_open": _l("You already have a counter open. Close it before opening another."),
@@ -406,3 +401,21 @@ SCREENING_HISTORY = {
 # What approval waits for from the other parts is told like the review's own refusals.
 REVIEW_PROBLEMS.update(EXAMINATION_BLOCKERS)
 REVIEW_PROBLEMS.update(SCREENING_BLOCKERS)
+
+# After approval: the receipt's paper, who collects the passport, and how a family member is
+# related to the applicant (rules/collection.py).
+PAPERS = {"a4": _l("A4 sheet"), "roll": _l("80 mm roll")}
+COLLECTORS = {
+    "applicant": _l("The applicant, with an ID shown"),
+    "family": _l("A family member on the same Kartu Keluarga"),
+    "attorney": _l("Someone with a power of attorney"),
+}
+RELATIONSHIPS = {
+    "spouse": _l("Husband or wife"),
+    "parent": _l("Father or mother"),
+    "child": _l("Son or daughter"),
+    "sibling": _l("Brother or sister"),
+    "grandparent": _l("Grandfather or grandmother"),
+    "grandchild": _l("Grandchild"),
+    "in_law": _l("In-law"),
+}

@@ -29,6 +29,9 @@ from flask import current_app
 from webapp import clock
 
 VERSION = 1
+# The kinds of document a token may speak of ("k"); a proof of application carries none.
+RECEIPT = "receipt"
+REJECTION = "rejection"
 KEY_FILE = "proof_signing_key.pem"
 MAX_TOKEN_LENGTH = 1024  # real tokens are about 210 characters
 _SEGMENT = re.compile(r"[A-Za-z0-9_-]+")

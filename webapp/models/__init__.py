@@ -4,7 +4,9 @@ from webapp.models.accounts import AccountEvent, EmailCode, PasswordReset, Recov
 from webapp.models.applications import Application, AuditEntry, Document, Notification
 from webapp.models.bookings import Bill, Hold, PaymentNotice
 from webapp.models.examinations import Examination, Suspension
-from webapp.models.offices import Closure, Office, Slot
+from webapp.models.issuance import Handover, Issuance
+from webapp.models.offices import Closure, LeaveDay, Office, Slot
+from webapp.models.printing import PrintBatch
 from webapp.models.reviews import DocumentReview, Review
 from webapp.models.screening import ScreeningCheck
 from webapp.models.visits import CounterSession, QueueSequence, Visit
@@ -15,9 +17,13 @@ __all__ = [
     "Bill",
     "Closure",
     "CounterSession",
+    "Handover",
     "Hold",
+    "Issuance",
+    "LeaveDay",
     "Office",
     "PaymentNotice",
+    "PrintBatch",
     "Slot",
     "Suspension",
     "AuditEntry",

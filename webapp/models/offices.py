@@ -5,6 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from webapp.clock import now
 from webapp.extensions import db
 from webapp.models.types import UTCDateTime
 
@@ -24,6 +25,8 @@ class Office(db.Model):
             "call_weight_priority >= 0 AND call_weight_express >= 0 AND call_weight_regular >= 0",
             name="call_weights",
         ),
+        # Printing an e-passport takes a blank in the same transaction: never below zero.
+        CheckConstraint("epassport_stock >= 0", name="epassport_stock"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -101,6 +104,20 @@ class Closure(db.Model):
     reason: Mapped[str] = mapped_column(String(120))
 
     office: Mapped[Office] = relationship(back_populates="closures")
+
+
+class LeaveDay(db.Model):
+    """A national day off the holidays package does not know (yet): a collective leave day
+    (cuti bersama) decreed for a coming year, or a holiday added by amendment. Administrators
+    add them; every office is closed on them."""
+
+    __tablename__ = "leave_days"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    added_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
 
 
 class Slot(db.Model):

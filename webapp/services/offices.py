@@ -11,7 +11,7 @@ from webapp import clock
 from webapp.extensions import db
 from webapp.models import Closure, Office, Slot
 from webapp.rules.geo import ZONE_NAMES, distance_km
-from webapp.rules.working_days import NATIONAL_HOLIDAYS
+from webapp.services import days_off
 
 SLOT_HOURS = range(8, 15)  # the demo offices' slots: 08.00-09.00 ... 14.00-15.00, office time
 SEARCH_LIMIT = 20
@@ -198,21 +198,10 @@ DEMO_CLOSURES = (
 
 def _opening_days(office: Office, start: date, days: int) -> list[date]:
     """Days in [start, start + days) the office serves: its weekdays, no holiday, no closure."""
-    end = start + timedelta(days=days)
-    closed = set(
-        db.session.scalars(
-            select(Closure.day).where(
-                Closure.office_id == office.id, Closure.day >= start, Closure.day < end
-            )
-        )
-    )
+    closed = days_off.of_office(office.id, start, start + timedelta(days=days))
     every_day = (start + timedelta(days=n) for n in range(days))
     return [
-        day
-        for day in every_day
-        if str(day.weekday()) in office.opening_days
-        and day not in NATIONAL_HOLIDAYS
-        and day not in closed
+        day for day in every_day if str(day.weekday()) in office.opening_days and day not in closed
     ]
 
 
@@ -261,7 +250,9 @@ def extend_slots(start: date | None = None) -> list[str]:
 
 
 def _first_opening_day(office: Office, day: date) -> date:
-    while str(day.weekday()) not in office.opening_days or day in NATIONAL_HOLIDAYS:
+    while str(day.weekday()) not in office.opening_days or day in days_off.national(
+        day, day + timedelta(days=1)
+    ):
         day += timedelta(days=1)
     return day
 

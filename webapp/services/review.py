@@ -17,11 +17,22 @@ from sqlalchemy import select
 
 from webapp import clock, labels, pdf, signing
 from webapp.extensions import db
-from webapp.models import Application, Bill, Document, DocumentReview, Office, Review, User, Visit
+from webapp.models import (
+    Application,
+    Bill,
+    Document,
+    DocumentReview,
+    Issuance,
+    Office,
+    Review,
+    User,
+    Visit,
+)
 from webapp.rules import bills, decisions, roles, statuses
 from webapp.services import (
     applications,
     calling,
+    days_off,
     documents,
     examination,
     lifecycle,
@@ -171,8 +182,19 @@ def approve(staff: User, application_id: int) -> None:
     if blocker:
         _refuse(blocker)
     _decided(staff, application, review, statuses.APPROVED, "")
+    office = db.session.get(Office, application.office_id)
+    issuance = Issuance(
+        application_id=application.id,
+        collect_from=days_off.collection_date(application, office),
+    )
+    db.session.add(issuance)
     db.session.commit()
-    notifications.notify(application, "approved", str(review.decided_at.timestamp()))
+    notifications.notify(
+        application,
+        "approved",
+        str(review.decided_at.timestamp()),
+        collect_from=issuance.collect_from.isoformat(),
+    )
 
 
 def mark_incomplete(staff: User, application_id: int, owed: list[str]) -> None:
@@ -313,7 +335,7 @@ def rejection_pdf(application: Application) -> bytes:
     if locale not in current_app.config["LANGUAGES"]:
         locale = current_app.config["BABEL_DEFAULT_LOCALE"]
     token = signing.issue_token(
-        application.number, office.code, review.decided_at, kind="rejection"
+        application.number, office.code, review.decided_at, kind=signing.REJECTION
     )
     qr = proof.qr_code(token)
     with force_locale(locale):

@@ -7,11 +7,14 @@ from hypothesis import strategies as st
 
 from webapp.rules.working_days import (
     COLLECTION_WORKING_DAYS,
-    NATIONAL_HOLIDAYS,
     add_working_days,
     collection_date,
     is_working_day,
+    national_holidays,
 )
+
+# The holidays package's calendar of the years the decrees of the SKB 3 Menteri cover.
+NATIONAL_HOLIDAYS = national_holidays(range(2025, 2028))
 
 
 @pytest.mark.parametrize(
@@ -79,7 +82,7 @@ from webapp.rules.working_days import (
 )
 def test_national_holidays(holiday):
     assert holiday in NATIONAL_HOLIDAYS
-    assert not is_working_day(holiday)
+    assert not is_working_day(holiday, NATIONAL_HOLIDAYS)
 
 
 def test_holiday_count_per_year():
@@ -100,7 +103,7 @@ def test_holiday_count_per_year():
     ],
 )
 def test_is_working_day(day, working):
-    assert is_working_day(day) is working
+    assert is_working_day(day, NATIONAL_HOLIDAYS) is working
 
 
 def test_office_closures_can_be_added():
@@ -127,12 +130,12 @@ def test_office_closures_can_be_added():
     ],
 )
 def test_add_working_days(start, count, result):
-    assert add_working_days(start, count) == result
+    assert add_working_days(start, count, NATIONAL_HOLIDAYS) == result
 
 
 def test_negative_count_is_refused():
     with pytest.raises(ValueError):
-        add_working_days(date(2026, 11, 23), -1)
+        add_working_days(date(2026, 11, 23), -1, NATIONAL_HOLIDAYS)
 
 
 @settings(database=None, deadline=None)
@@ -141,10 +144,10 @@ def test_negative_count_is_refused():
     count=st.integers(0, 15),
 )
 def test_add_working_days_counts_exactly_count_working_days(start, count):
-    result = add_working_days(start, count)
+    result = add_working_days(start, count, NATIONAL_HOLIDAYS)
     between = [start + timedelta(days=n) for n in range(1, (result - start).days + 1)]
-    assert sum(is_working_day(day) for day in between) == count
-    assert count == 0 or is_working_day(result)
+    assert sum(is_working_day(day, NATIONAL_HOLIDAYS) for day in between) == count
+    assert count == 0 or is_working_day(result, NATIONAL_HOLIDAYS)
 
 
 def test_collection_working_days():
@@ -158,10 +161,14 @@ def test_collection_working_days():
         (date(2026, 11, 24), "express", date(2026, 11, 24)),
         (date(2026, 3, 17), "regular", date(2026, 3, 30)),
         (date(2026, 3, 17), "express", date(2026, 3, 17)),
+        # A weekend: Thursday's interview, collected on Wednesday.
+        (date(2026, 11, 26), "regular", date(2026, 12, 2)),
+        # The turn of a year: New Year's Day and Isra Mi'raj 1448 (5 January 2027) skipped.
+        (date(2026, 12, 29), "regular", date(2027, 1, 6)),
     ],
 )
 def test_collection_date(interview_day, service, collection):
-    assert collection_date(interview_day, service) == collection
+    assert collection_date(interview_day, service, NATIONAL_HOLIDAYS) == collection
 
 
 def test_collection_date_uses_office_closures():
@@ -171,4 +178,4 @@ def test_collection_date_uses_office_closures():
 
 def test_unknown_service_is_refused():
     with pytest.raises(ValueError):
-        collection_date(date(2026, 11, 24), "priority")
+        collection_date(date(2026, 11, 24), "priority", NATIONAL_HOLIDAYS)

@@ -115,6 +115,16 @@ def test_a_rejection_without_a_reason_is_refused_beside_the_form(app):
     assert _status(app, ids["application"]) == statuses.IN_REVIEW
 
 
+def test_too_long_interview_notes_are_refused_in_indonesian_and_kept_in_the_field(app):
+    client, ids = _serving(app)
+    notes = "Pemohon menjawab dengan jelas. " * 200
+    response = _post(client, f"/counter/service/{ids['visit']}/interview", {"notes": notes})
+    assert response.status_code == 422
+    assert "Gunakan paling banyak" in response.text
+    assert "Field cannot be longer" not in response.text
+    assert notes.strip() in response.text
+
+
 def _pdf_text(content: bytes, tmp_path) -> str:
     path = tmp_path / "rejection.pdf"
     path.write_bytes(content)

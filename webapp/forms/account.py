@@ -3,10 +3,10 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, PasswordField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, EqualTo, Optional
 
 from webapp.forms.auth import new_password_field
-from webapp.forms.base import REQUIRED, BaseForm
+from webapp.forms.base import REQUIRED, BaseForm, at_most
 
 CLOSURE_REASONS = [
     SelectChoice("no_longer_needed", _l("I no longer need the service")),
@@ -19,7 +19,7 @@ CLOSURE_REASONS = [
 class ChangePasswordForm(BaseForm):
     current_password = PasswordField(
         _l("Current password"),
-        validators=[DataRequired(REQUIRED), Length(max=128)],
+        validators=[DataRequired(REQUIRED), at_most(128)],
         render_kw={"autocomplete": "current-password"},
     )
     password = new_password_field(_l("New password"))
@@ -38,11 +38,11 @@ class CloseAccountForm(BaseForm):
     )
     details = TextAreaField(
         _l("Anything else you want to tell us (optional)"),
-        validators=[Optional(), Length(max=500, message=_l("Use at most 500 characters."))],
+        validators=[Optional(), at_most(500)],
     )
     password = PasswordField(
         _l("Your password, to confirm"),
-        validators=[DataRequired(REQUIRED), Length(max=128)],
+        validators=[DataRequired(REQUIRED), at_most(128)],
         render_kw={"autocomplete": "current-password"},
     )
 

@@ -5,7 +5,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, RadioField, StringField, TelField, TextAreaField, ValidationError
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Optional, Regexp
 
 from webapp import clock, labels
 from webapp.forms.base import (
@@ -13,6 +13,7 @@ from webapp.forms.base import (
     BaseForm,
     IndonesianMobile,
     PersonName,
+    at_most,
     room_for_separators,
     without_separators,
 )
@@ -50,10 +51,6 @@ def _radio(label, mapping, field_class=RadioField, **kwargs):
     )
 
 
-def _max(length: int) -> Length:
-    return Length(max=length, message=_l("Use at most %(max)d characters."))
-
-
 def _name(label, autocomplete="off"):
     return StringField(
         label,
@@ -81,7 +78,7 @@ def _phone(label, validator, autocomplete):
     """A phone number as people write it ("0812-3456-7890"); the limit counts what remains."""
     return TelField(
         label,
-        validators=[DataRequired(REQUIRED), _max(20), validator],
+        validators=[DataRequired(REQUIRED), at_most(20), validator],
         filters=[without_separators],
         render_kw={"autocomplete": autocomplete, "inputmode": "tel"},
     )
@@ -162,18 +159,18 @@ class PersonalForm(BaseForm):
     full_name = _name(_l("Full name as on the KTP"), autocomplete="name")
     birth_place = StringField(
         _l("Place of birth"),
-        validators=[DataRequired(REQUIRED), _max(60)],
+        validators=[DataRequired(REQUIRED), at_most(60)],
         render_kw={"maxlength": 60},
     )
     sex = _radio(_l("Sex"), labels.SEXES)
     address = TextAreaField(
         _l("Address as on the KTP"),
-        validators=[DataRequired(REQUIRED), _max(300)],
+        validators=[DataRequired(REQUIRED), at_most(300)],
         render_kw={"autocomplete": "street-address", "maxlength": 300, "rows": 3},
     )
     occupation = StringField(
         _l("Occupation"),
-        validators=[DataRequired(REQUIRED), _max(60)],
+        validators=[DataRequired(REQUIRED), at_most(60)],
         render_kw={"autocomplete": "organization-title", "maxlength": 60},
     )
     phone = _phone(_l("Mobile number"), IndonesianMobile(), "tel")
@@ -243,12 +240,12 @@ class TravelForm(BaseForm):
     travel_purpose = _radio(_l("Purpose of travel"), labels.TRAVEL_PURPOSES)
     destination_country = StringField(
         _l("Destination country"),
-        validators=[DataRequired(REQUIRED), _max(60)],
+        validators=[DataRequired(REQUIRED), at_most(60)],
         render_kw={"autocomplete": "off", "maxlength": 60},
     )
     address_abroad = TextAreaField(
         _l("Address abroad (optional)"),
-        validators=[Optional(), _max(300)],
+        validators=[Optional(), at_most(300)],
         render_kw={"maxlength": 300, "rows": 2},
     )
     stay_length = _radio(_l("Planned length of stay"), labels.STAY_LENGTHS)

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, StringField, TelField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo
 
 from webapp.forms.base import (
     REQUIRED,
@@ -10,6 +10,7 @@ from webapp.forms.base import (
     IndonesianMobile,
     PersonName,
     StrongPassword,
+    at_most,
     digits_field,
     without_separators,
 )
@@ -22,7 +23,7 @@ def _email_field(label=EMAIL_LABEL):
         label,
         validators=[
             DataRequired(REQUIRED),
-            Length(max=254, message=_l("Use at most 254 characters.")),
+            at_most(254),
             Email(message=_l("Enter an email address like nama@contoh.id.")),
         ],
         render_kw={"autocomplete": "email", "inputmode": "email", "spellcheck": "false"},
@@ -49,7 +50,7 @@ class RegisterForm(BaseForm):
         _l("Mobile number"),
         validators=[
             DataRequired(REQUIRED),
-            Length(max=20, message=_l("Use at most %(max)d characters.")),
+            at_most(20),
             IndonesianMobile(),
         ],
         filters=[without_separators],
@@ -81,7 +82,7 @@ class LoginForm(BaseForm):
     email = _email_field()
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(REQUIRED), Length(max=128)],
+        validators=[DataRequired(REQUIRED), at_most(128)],
         render_kw={"autocomplete": "current-password"},
     )
 

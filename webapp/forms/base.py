@@ -5,7 +5,7 @@ import re
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, ValidationError
-from wtforms.validators import DataRequired, Regexp
+from wtforms.validators import DataRequired, Length, Regexp
 
 from webapp.rules.accounts import name_is_valid, normalise_name, normalise_phone, password_problem
 
@@ -19,6 +19,11 @@ def without_control_characters(value: str) -> str:
 
 
 REQUIRED = _l("This field is required.")
+
+
+def at_most(length: int) -> Length:
+    """A length limit that says so in the user's language (WTForms' own message is English)."""
+    return Length(max=length, message=_l("Use at most %(max)d characters."))
 
 
 def _strip(value):

@@ -2,21 +2,17 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, NumberRange
 
-from webapp.forms.base import REQUIRED, BaseForm
+from webapp.forms.base import REQUIRED, BaseForm, at_most
 from webapp.forms.fields import DatePartsField
 from webapp.rules import examinations
-
-
-def _max(length: int) -> Length:
-    return Length(max=length, message=_l("Use at most %(max)d characters."))
 
 
 class ReportForm(BaseForm):
     account = TextAreaField(
         _l("What happened"),
-        validators=[DataRequired(REQUIRED), _max(4000)],
+        validators=[DataRequired(REQUIRED), at_most(4000)],
         description=_l("As the applicant tells it: how the passport was lost or damaged."),
     )
     happened_on = DatePartsField(
@@ -25,17 +21,17 @@ class ReportForm(BaseForm):
         description=_l("For example 17 8 2026."),
     )
     happened_where = StringField(
-        _l("Where it happened"), validators=[DataRequired(REQUIRED), _max(200)]
+        _l("Where it happened"), validators=[DataRequired(REQUIRED), at_most(200)]
     )
     police_report_number = StringField(
         _l("Police report number"),
-        validators=[_max(60)],
+        validators=[at_most(60)],
         description=_l("Required for a lost passport."),
         render_kw={"autocomplete": "off"},
     )
     kelurahan_letter_number = StringField(
         _l("Kelurahan letter number"),
-        validators=[_max(60)],
+        validators=[at_most(60)],
         description=_l("Required for force majeure: the kelurahan's letter about the disaster."),
         render_kw={"autocomplete": "off"},
     )
@@ -56,6 +52,6 @@ class SuspensionForm(BaseForm):
     )
     reason = TextAreaField(
         _l("Reason"),
-        validators=[DataRequired(REQUIRED), _max(2000)],
+        validators=[DataRequired(REQUIRED), at_most(2000)],
         description=_l("The applicant sees this reason on their application."),
     )

@@ -2,9 +2,9 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
-from webapp.forms.base import REQUIRED, BaseForm
+from webapp.forms.base import REQUIRED, BaseForm, at_most
 
 MAX_NOTE = 500
 
@@ -14,7 +14,7 @@ class ConfirmHitForm(BaseForm):
         _l("Note for the rejection"),
         validators=[
             DataRequired(REQUIRED),
-            Length(max=MAX_NOTE, message=_l("Use at most 500 characters.")),
+            at_most(MAX_NOTE),
         ],
         render_kw={"autocomplete": "off", "rows": 3},
     )

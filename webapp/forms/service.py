@@ -10,11 +10,11 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp import labels
-from webapp.forms.base import REQUIRED, BaseForm
+from webapp.forms.base import REQUIRED, BaseForm, at_most
 from webapp.rules import decisions
 
 VERDICTS = {"matches": _l("Original matches"), "mismatch": _l("Does not match")}
@@ -27,7 +27,7 @@ class JudgeForm(BaseForm):
         choices=labels.choices(VERDICTS),
         validators=[InputRequired(REQUIRED)],
     )
-    reason = StringField(_l("Why it does not match"), validators=[Length(max=200)])
+    reason = StringField(_l("Why it does not match"), validators=[at_most(200)])
 
     def validate_reason(self, field) -> None:
         if self.verdict.data == "mismatch" and not field.data:
@@ -37,12 +37,12 @@ class JudgeForm(BaseForm):
 class CaptureForm(BaseForm):
     photo_ref = StringField(
         _l("Photo: capture station reference"),
-        validators=[InputRequired(REQUIRED), Length(max=decisions.STATION_REF_MAX)],
+        validators=[InputRequired(REQUIRED), at_most(decisions.STATION_REF_MAX)],
         render_kw={"autocomplete": "off"},
     )
     fingerprints_ref = StringField(
         _l("Fingerprints: capture station reference"),
-        validators=[InputRequired(REQUIRED), Length(max=decisions.STATION_REF_MAX)],
+        validators=[InputRequired(REQUIRED), at_most(decisions.STATION_REF_MAX)],
         render_kw={"autocomplete": "off"},
     )
 
@@ -50,7 +50,7 @@ class CaptureForm(BaseForm):
 class InterviewForm(BaseForm):
     notes = TextAreaField(
         _l("Interview notes (staff only)"),
-        validators=[Length(max=decisions.INTERVIEW_MAX)],
+        validators=[at_most(decisions.INTERVIEW_MAX)],
     )
 
 
@@ -72,4 +72,4 @@ class RejectForm(BaseForm):
         ),
         validators=[InputRequired(labels.REVIEW_PROBLEMS["no_reason"])],
     )
-    note = TextAreaField(_l("Note"), validators=[Length(max=decisions.NOTE_MAX)])
+    note = TextAreaField(_l("Note"), validators=[at_most(decisions.NOTE_MAX)])

@@ -95,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
         auth,
         booking,
         checkin,
+        converters,
         desk,
         dev,
         display,
@@ -110,6 +111,7 @@ def _register_blueprints(app: Flask) -> None:
         staff_auth,
     )
 
+    converters.init_app(app)
     modules = [main, auth, account, apply, booking, payments, proof, admin, pwa, health]
     modules += [staff_auth, checkin, desk, display, service, examination, screening]
     if app.config["DEMO_MODE"]:

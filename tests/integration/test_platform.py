@@ -167,6 +167,28 @@ def test_every_route_answers_each_role_as_its_access_says(people, role):
         assert db.session.get(Visit, visit_id).status == visits.WAITING
 
 
+def test_an_id_no_column_can_hold_is_a_404_for_the_office_it_would_belong_to(people):
+    app, owner, _visit_id, _office_ids, clients = people
+    client = clients["supervisor"]
+    token = csrf_token(client.get("/account/password"))
+    beyond = 2**31  # one past the largest integer id: the database would refuse to compare
+    routes = [
+        route
+        for route in every_route(
+            app, owner.public_id, beyond, document_id=beyond, application_id=beyond
+        )
+        if route.of_a_visit
+    ]
+    assert routes
+    answers = {
+        f"{route.method} {route.path}": client.open(
+            route.path, method=route.method, data={"csrf_token": token}
+        ).status_code
+        for route in routes
+    }
+    assert set(answers.values()) == {404}, answers
+
+
 def test_pages_carry_security_headers(client):
     response = client.get("/register")
     csp = response.headers["Content-Security-Policy"]

@@ -7,9 +7,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp import labels
 from webapp.forms.base import REQUIRED, BaseForm
+from webapp.models.types import MAX_ID
 
 MAX_COUNTER = 99
-MAX_ID = 2**31 - 1  # the largest value of an integer id column on PostgreSQL
 
 
 class OpenCounterForm(BaseForm):

@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
+MAX_ID = 2**31 - 1  # the largest value of an integer id column on PostgreSQL
+
 
 class UTCDateTime(TypeDecorator):
     """Stores naive UTC, returns aware UTC: the same on SQLite and PostgreSQL."""

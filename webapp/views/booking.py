@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 
 from webapp import clock, labels
 from webapp.forms.auth import EmptyForm
+from webapp.models.types import MAX_ID
 from webapp.rules import quota
 from webapp.rules.statuses import AWAITING_PAYMENT, SCHEDULED, SUBMITTED
 from webapp.services import applications, booking, offices
@@ -25,7 +26,6 @@ from webapp.views.confirmations import confirmation, elsewhere
 from webapp.views.limits import back_with_refusal, keeps_form_when_refused, per_account, per_nik
 
 bp = Blueprint("booking", __name__, url_prefix="/applications")
-MAX_ID = 2**31 - 1  # the largest value of an integer id column on PostgreSQL
 
 
 def _bookable(application) -> bool:

@@ -1,16 +1,16 @@
 """Check-in at the office's entrance (staff only): the scan field, its answer, the queue ticket."""
 
-from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
-from webapp import labels
+from webapp import labels, pdf
 from webapp.forms.checkin import ScanForm
+from webapp.models.types import MAX_ID
 from webapp.services import checkin
 from webapp.views.access import staff
 
 bp = Blueprint("checkin", __name__, url_prefix="/counter")
-MAX_ID = 2**31 - 1  # the largest value of an integer id column on PostgreSQL
 ANSWER = "scan-answer"  # the region htmx swaps with the answer
 
 
@@ -44,16 +44,10 @@ def _shown_arrival(visit_id: int | None):
     return checkin.arrival(current_user.office_id, visit_id)
 
 
-@bp.route("/visits/<int:visit_id>/ticket.pdf")
+@bp.route("/visits/<id:visit_id>/ticket.pdf")
 @staff
 def ticket(visit_id: int):
-    if visit_id > MAX_ID:
-        abort(404)
     body = checkin.ticket_pdf(current_user.office_id, visit_id, str(get_locale()))
     if body is None:
         abort(404)
-    response = make_response(body)
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'inline; filename="ticket-{visit_id}.pdf"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return pdf.inline_response(body, f"ticket-{visit_id}.pdf")

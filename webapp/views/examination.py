@@ -36,7 +36,7 @@ def _page(application_id: int, status: int = 200, **forms):
     return render_template("examination/page.html", examination=panel, **forms), status
 
 
-@bp.route("/<int:application_id>")
+@bp.route("/<id:application_id>")
 @staff
 def page(application_id: int):
     return _page(application_id)
@@ -63,7 +63,7 @@ def _recorded(application_id: int, record, said: str):
     return _back(application_id)
 
 
-@bp.route("/<int:application_id>/report", methods=["POST"])
+@bp.route("/<id:application_id>/report", methods=["POST"])
 @staff
 def record_report(application_id: int):
     form = ReportForm(prefix="bap")
@@ -83,7 +83,7 @@ def record_report(application_id: int):
     )
 
 
-@bp.route("/<int:application_id>/suspension", methods=["POST"])
+@bp.route("/<id:application_id>/suspension", methods=["POST"])
 @staff
 def record_suspension(application_id: int):
     form = SuspensionForm(prefix="sp")

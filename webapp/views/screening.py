@@ -7,7 +7,6 @@ from flask_login import current_user
 
 from webapp import labels
 from webapp.forms.auth import EmptyForm
-from webapp.forms.desk import MAX_ID
 from webapp.forms.screening import ConfirmHitForm
 from webapp.services import screening
 from webapp.views.access import staff, supervisor
@@ -16,17 +15,11 @@ bp = Blueprint("screening", __name__, url_prefix="/counter/screening")
 PANEL = "screening-panel"
 
 
-def _known(visit_id: int) -> int:
-    if visit_id > MAX_ID:
-        abort(404)
-    return visit_id
-
-
-@bp.route("/<int:visit_id>")
+@bp.route("/<id:visit_id>")
 @staff
 def panel(visit_id: int):
     try:
-        shown = screening.panel_for_visit(current_user, _known(visit_id))
+        shown = screening.panel_for_visit(current_user, visit_id)
     except screening.ScreeningNotFound:
         abort(404)
     template = "screening/page.html"
@@ -35,13 +28,13 @@ def panel(visit_id: int):
     return render_template(template, screening=shown)
 
 
-@bp.route("/<int:visit_id>/check-again", methods=["POST"])
+@bp.route("/<id:visit_id>/check-again", methods=["POST"])
 @staff
 def check_again(visit_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        screening.check_again(current_user, _known(visit_id))
+        screening.check_again(current_user, visit_id)
     except screening.ScreeningNotFound:
         abort(404)
     except screening.ScreeningRefused as refused:
@@ -55,7 +48,7 @@ def hits():
     return render_template("screening/hits.html", hits=screening.hits_awaiting(current_user))
 
 
-@bp.route("/hits/<int:visit_id>")
+@bp.route("/hits/<id:visit_id>")
 @supervisor
 def hit(visit_id: int):
     return _hit_page(visit_id, ConfirmHitForm())
@@ -63,20 +56,20 @@ def hit(visit_id: int):
 
 def _hit_page(visit_id: int, form: ConfirmHitForm, status: int = 200):
     try:
-        found = screening.hit_awaiting(current_user, _known(visit_id))
+        found = screening.hit_awaiting(current_user, visit_id)
     except screening.ScreeningNotFound:
         abort(404)
     return render_template("screening/hit.html", hit=found, form=form), status
 
 
-@bp.route("/hits/<int:visit_id>/confirm", methods=["POST"])
+@bp.route("/hits/<id:visit_id>/confirm", methods=["POST"])
 @supervisor
 def confirm(visit_id: int):
     form = ConfirmHitForm()
     if not form.validate_on_submit():
         return _hit_page(visit_id, form, 422)
     try:
-        screening.confirm_hit(current_user, _known(visit_id), form.note.data)
+        screening.confirm_hit(current_user, visit_id, form.note.data)
     except screening.ScreeningNotFound:
         abort(404)
     except screening.ScreeningRefused as refused:

@@ -41,13 +41,13 @@ def _page(visit_id: int, status: int = 200, **forms):
     ), status
 
 
-@bp.route("/service/<int:visit_id>")
+@bp.route("/service/<id:visit_id>")
 @staff
 def page(visit_id: int):
     return _page(visit_id)
 
 
-@bp.route("/documents/<int:document_id>")
+@bp.route("/documents/<id:document_id>")
 @staff
 def document(document_id: int):
     """An upload shown inside the page, never offered as a download."""
@@ -78,7 +78,7 @@ def _acted(visit_id: int, form, act: Callable, done: str, form_name: str):
     return redirect(url_for("service.page", visit_id=visit_id))
 
 
-@bp.route("/service/<int:visit_id>/judge", methods=["POST"])
+@bp.route("/service/<id:visit_id>/judge", methods=["POST"])
 @staff
 def judge(visit_id: int):
     form = JudgeForm()
@@ -93,7 +93,7 @@ def judge(visit_id: int):
     )
 
 
-@bp.route("/service/<int:visit_id>/capture", methods=["POST"])
+@bp.route("/service/<id:visit_id>/capture", methods=["POST"])
 @staff
 def capture(visit_id: int):
     form = CaptureForm()
@@ -108,7 +108,7 @@ def capture(visit_id: int):
     )
 
 
-@bp.route("/service/<int:visit_id>/interview", methods=["POST"])
+@bp.route("/service/<id:visit_id>/interview", methods=["POST"])
 @staff
 def interview(visit_id: int):
     form = InterviewForm()
@@ -121,7 +121,7 @@ def interview(visit_id: int):
     )
 
 
-@bp.route("/service/<int:visit_id>/approve", methods=["POST"])
+@bp.route("/service/<id:visit_id>/approve", methods=["POST"])
 @staff
 def approve(visit_id: int):
     return _acted(
@@ -133,7 +133,7 @@ def approve(visit_id: int):
     )
 
 
-@bp.route("/service/<int:visit_id>/incomplete", methods=["POST"])
+@bp.route("/service/<id:visit_id>/incomplete", methods=["POST"])
 @staff
 def incomplete(visit_id: int):
     form = IncompleteForm()
@@ -146,7 +146,7 @@ def incomplete(visit_id: int):
     )
 
 
-@bp.route("/service/<int:visit_id>/reject", methods=["POST"])
+@bp.route("/service/<id:visit_id>/reject", methods=["POST"])
 @staff
 def reject(visit_id: int):
     form = RejectForm()
@@ -159,7 +159,7 @@ def reject(visit_id: int):
     )
 
 
-@bp.route("/service/<int:visit_id>/rejection.pdf")
+@bp.route("/service/<id:visit_id>/rejection.pdf")
 @staff
 def rejection(visit_id: int):
     try:
@@ -182,7 +182,7 @@ def returned():
     return render_template("service/returned.html", rows=rows, form=EmptyForm(), labels=labels)
 
 
-@bp.route("/returned/<int:application_id>/resume", methods=["POST"])
+@bp.route("/returned/<id:application_id>/resume", methods=["POST"])
 @staff
 def resume(application_id: int):
     if not EmptyForm().validate_on_submit():

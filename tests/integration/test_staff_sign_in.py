@@ -78,6 +78,7 @@ def events(app, email: str) -> list[str]:
 def test_the_password_alone_reaches_nothing_but_the_code_page(app, staff_email):
     client, location = password_only(app, staff_email)
     assert location == CODE_PAGE
+    assert 'href="/account/"' not in client.get(CODE_PAGE).text  # no applicant's profile link
     for path in ("/", "/counter/check-in", "/admin/jobs", "/account/", "/applications/x"):
         assert client.get(path).location == CODE_PAGE, path
     token = csrf_token(client.get(CODE_PAGE))

@@ -24,6 +24,14 @@ from webapp.services import lifecycle
 _INSERT = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 
+def visit_at_office(office_id: int, visit_id: int) -> Visit | None:
+    """A visit of this office; None for any other office's, exactly as for one that does not
+    exist."""
+    return db.session.scalar(
+        select(Visit).where(Visit.id == visit_id, Visit.office_id == office_id)
+    )
+
+
 def next_number(office_id: int, day: date, lane: str) -> int:
     """The next queue number of the office's lane on its local day, in the caller's
     transaction."""

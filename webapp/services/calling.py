@@ -15,7 +15,7 @@ from webapp import clock
 from webapp.extensions import db
 from webapp.models import Application, CounterSession, Office, User, Visit
 from webapp.rules import statuses, visits
-from webapp.services import lifecycle, screening
+from webapp.services import arrivals, lifecycle, screening
 
 # A candidate taken by another counter between choosing it and moving it: try the next one.
 CALL_ATTEMPTS = 5
@@ -229,9 +229,7 @@ def _called_here(staff: User, visit_id: int) -> tuple[CounterSession, Visit]:
 
 
 def _visit_of_office(staff: User, visit_id: int) -> Visit:
-    visit = db.session.scalar(
-        select(Visit).where(Visit.id == visit_id, Visit.office_id == staff.office_id)
-    )
+    visit = arrivals.visit_at_office(staff.office_id, visit_id)
     if visit is None:
         db.session.rollback()
         raise VisitNotFound(visit_id)

@@ -299,9 +299,7 @@ def _todays_priority_slot(application: Application, slot: Slot, moment: datetime
 
 def arrival(office_id: int, visit_id: int) -> Arrival | None:
     """A visit of this office as the check-in page shows it; None for any other."""
-    visit = db.session.scalar(
-        select(Visit).where(Visit.id == visit_id, Visit.office_id == office_id)
-    )
+    visit = arrivals.visit_at_office(office_id, visit_id)
     return None if visit is None else _arrival(visit)
 
 

@@ -31,6 +31,7 @@ from webapp.models import (
 from webapp.rules import bills, decisions, roles, statuses
 from webapp.services import (
     applications,
+    arrivals,
     calling,
     days_off,
     documents,
@@ -85,9 +86,7 @@ class ServiceFile:
 
 def service_file(staff: User, visit_id: int) -> ServiceFile:
     """The application of a visit of the staff member's office, as the counter reviews it."""
-    visit = db.session.scalar(
-        select(Visit).where(Visit.id == visit_id, Visit.office_id == staff.office_id)
-    )
+    visit = arrivals.visit_at_office(staff.office_id, visit_id)
     if visit is None:
         raise NotFound(visit_id)
     application = db.session.get(Application, visit.application_id)

@@ -355,6 +355,9 @@ EXAMINATION_PROBLEMS = {
     "force_majeure": _l("Force majeure is not negligence: no suspension."),
     "already_suspended": _l("A suspension of this application is already recorded."),
     "bad_months": _l("A suspension lasts from 6 to 24 months."),
+    "no_fine": _l("This examination report has no fine to bill."),
+    "fine_paid": _l("The fine is already paid."),
+    "fine_still_payable": _l("The fine's billing code can still be paid: it needs no new one."),
 }
 EXAMINATION_BLOCKERS = {
     "report_missing": _l("The examination report (BAP) is not recorded yet."),

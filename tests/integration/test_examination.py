@@ -165,6 +165,39 @@ def test_a_lost_passport_is_fined_and_the_fine_paid_through_the_signed_webhook(f
     assert len(paid_mail) == 2  # the billing code, then the receipt once
 
 
+def test_a_fines_code_that_ran_out_is_reissued_and_the_new_one_pays_it(fine_app):
+    application_id, staff_email, owner_email = at_counter(fine_app)
+    counter = sign_in_staff(fine_app, staff_email)
+    page = f"/counter/examination/{application_id}"
+    post(counter, f"{page}/report", report_form(), page)
+    reissue = f"{page}/fine/reissue"
+    early = post(counter, reissue, {}, page)
+    assert "Kode billing denda masih dapat dibayar: tidak perlu kode baru." in early.text
+    with fine_app.app_context():
+        first = db.session.get(Bill, the_report(application_id).bill_id)
+        first.expires_at = clock.now() - timedelta(minutes=1)  # its week is over
+        db.session.commit()
+        first_id, first_code = first.id, first.code
+    assert "Buat kode billing baru" in counter.get(page).text
+    shown = post(counter, reissue, {}, page)
+    assert "Kode billing baru untuk denda telah dibuat" in shown.text
+    with fine_app.app_context():
+        second = db.session.get(Bill, the_report(application_id).bill_id)
+        assert second.id != first_id and second.code != first_code
+        assert (second.status, second.amount, second.purpose) == ("open", 1_000_000, "fine")
+        assert second.expires_at > clock.now() + timedelta(days=6)
+        assert db.session.get(Bill, first_id).status == "void"
+        new_code = second.code
+    assert journeys.as_read(new_code) in Mailbox.text(Mailbox(fine_app).last(owner_email))
+    webhook = fine_app.test_client()
+    assert deliver(webhook, notice(first_code, 1_000_000)).json["outcome"] != "applied"
+    assert deliver(webhook, notice(new_code, 1_000_000)).json == {"outcome": "applied"}
+    with fine_app.app_context():
+        assert blocker(application_id) is None
+    paid = post(counter, reissue, {}, page)
+    assert "Denda sudah dibayar." in paid.text
+
+
 def test_the_applicant_sees_the_fine_and_its_billing_code(fine_app):
     application_id, staff_email, owner_email = at_counter(fine_app, "damaged")
     with fine_app.app_context():

@@ -55,6 +55,13 @@ class Panel:
     blocker: str | None
     serving_visit_id: int | None  # the counter's service page to come back to
 
+    @property
+    def fine_needs_new_code(self) -> bool:
+        """The fine's code can no longer be paid: the officer may give a new one."""
+        bill = self.bill
+        expired = bill is not None and bill.status == bills.OPEN and clock.now() >= bill.expires_at
+        return bill is not None and (expired or bill.status in (bills.VOID, bills.REFUND_REVIEW))
+
 
 @dataclass(frozen=True)
 class ApplicantView:
@@ -137,16 +144,42 @@ def record_report(staff: User, application_id: int, report: Report) -> Examinati
     db.session.add(examination)
     _commit_recorded("examination", examination, staff, "already_recorded", f"fine {fine}")
     if bill is not None:
-        notify(
-            application,
-            "fine_billed",
-            bill.code,
-            code=bill.code,
-            amount=bill.amount,
-            expires_at=bill.expires_at.isoformat(),
-            zone=_office(application).timezone,
-        )
+        _tell_fine_billed(application, bill)
     return examination
+
+
+def reissue_fine(staff: User, application_id: int) -> Bill:
+    """A new billing code for a fine whose code can no longer be paid (its week ran out, or
+    money came too late and is being refunded); the old code is made void first if it was still
+    open. Mailed to the applicant like the first."""
+    application = _locked_at_office(staff, application_id)
+    report = _report_of(application.id)
+    if report is None or report.bill_id is None:
+        _refuse("no_fine")
+    old = lifecycle.lock(db.session.get(Bill, report.bill_id))
+    if old.status == bills.PAID:
+        _refuse("fine_paid")
+    if old.status == bills.OPEN:
+        if clock.now() < old.expires_at:
+            _refuse("fine_still_payable")
+        lifecycle.move_bill(old, bills.VOID, actor_id=staff.id, reason="expired unpaid, reissued")
+    bill = _fine_bill(application, report.fine, staff)
+    report.bill_id = bill.id
+    db.session.commit()
+    _tell_fine_billed(application, bill)
+    return bill
+
+
+def _tell_fine_billed(application: Application, bill: Bill) -> None:
+    notify(
+        application,
+        "fine_billed",
+        bill.code,
+        code=bill.code,
+        amount=bill.amount,
+        expires_at=bill.expires_at.isoformat(),
+        zone=_office(application).timezone,
+    )
 
 
 def _fine_bill(application: Application, fine: int, staff: User) -> Bill:

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp import labels
+from webapp.forms.auth import EmptyForm
 from webapp.forms.examination import ReportForm, SuspensionForm
 from webapp.services import examination
 from webapp.views.access import staff
@@ -95,4 +96,16 @@ def record_suspension(application_id: int):
             current_user, application_id, form.months.data, form.reason.data
         ),
         _("The suspension is recorded."),
+    )
+
+
+@bp.route("/<id:application_id>/fine/reissue", methods=["POST"])
+@staff
+def reissue_fine(application_id: int):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    return _recorded(
+        application_id,
+        lambda: examination.reissue_fine(current_user, application_id),
+        _("A new billing code for the fine is made and mailed to the applicant."),
     )

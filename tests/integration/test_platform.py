@@ -30,14 +30,16 @@ ROLES = (
     "staff",
     "supervisor",
     "staff of another office",
+    "supervisor of another office",
     "administrator",
 )
 # Accounts that sign in with a second factor, and the access each of their kinds of page needs.
-SECOND_FACTOR_ROLES = {"staff", "supervisor", "staff of another office", "administrator"}
+ELSEWHERE = {"staff of another office", "supervisor of another office"}
+SECOND_FACTOR_ROLES = {"staff", "supervisor", "administrator"} | ELSEWHERE
 NEEDED_ROLES = {
     "admin": {"administrator"},
-    "staff": {"staff", "supervisor", "staff of another office"},
-    "supervisor": {"supervisor"},
+    "staff": {"staff", "supervisor"} | ELSEWHERE,
+    "supervisor": {"supervisor", "supervisor of another office"},
     "signing_in": SECOND_FACTOR_ROLES,  # the code page sends them on, once they gave it
 }
 ALLOWED, LOGIN, VERIFY, FORBIDDEN, NOT_FOUND = "allowed", "to /login", "to /verify", "403", "404"
@@ -84,7 +86,7 @@ def expected(route, role: str) -> set[str]:
         if role not in NEEDED_ROLES[route.access]:
             return {FORBIDDEN}
         names_a_visit = route.of_a_visit or route.endpoint in VISIT_FORMS
-        if role == "staff of another office" and names_a_visit:
+        if role in ELSEWHERE and names_a_visit:
             return {NOT_FOUND}  # another office's visit or application does not exist for its staff
         return {ALLOWED}
     if route.access == "verified":
@@ -110,8 +112,8 @@ def answer(response) -> str:
 def people(make_app):
     """An applicant with a paid, scheduled application and one uploaded document; someone else
     checked in at the same office; and a client for each of the other roles: staff and a
-    supervisor of that office, staff of another office with a counter open, and an
-    administrator, each signed in with their second factor."""
+    supervisor of that office, staff and a supervisor of another office each with a counter
+    open, and an administrator, each signed in with their second factor."""
     app = make_app(RATELIMIT_ENABLED=False)
     owner = journeys.bookable(app, journeys.open_office(app)).hold().pay()
     with app.app_context():
@@ -124,12 +126,16 @@ def people(make_app):
             "other applicant": make_user().email,
         }
         visit_id = checked_in(office).id
-        elsewhere = make_staff(make_office())
+        other_office = make_office()
+        elsewhere = make_staff(other_office)
         calling.open_counter(elsewhere, 1, list(visits.LANES))
+        other_supervisor = make_staff(other_office, role="supervisor")
+        calling.open_counter(other_supervisor, 2, list(visits.LANES))
         staff_emails = {
             "staff": make_staff(office).email,
             "supervisor": make_staff(office, role="supervisor").email,
             "staff of another office": elsewhere.email,
+            "supervisor of another office": other_supervisor.email,
             "administrator": make_administrator().email,
         }
     clients = {

@@ -3,6 +3,7 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from tests.integration.test_races import database_url  # noqa: F401 (both databases)
 from webapp.extensions import db
 
 

@@ -77,19 +77,6 @@ def test_approval_waits_for_every_document_judged_matching_and_the_capture(app, 
         assert _application(visit).status == statuses.IN_REVIEW
 
 
-def test_an_approval_gate_holds_the_approval_back(app, monkeypatch):
-    with app.app_context():
-        office = make_office()
-        staff = counter_officer(office)
-        visit = in_service(office, staff)
-        ready_to_approve(staff, visit.application_id)
-        monkeypatch.setattr(review, "APPROVAL_GATES", (lambda application: "not_checked",))
-        with pytest.raises(review.ReviewRefused) as refused:
-            review.approve(staff, visit.application_id)
-        assert refused.value.code == "not_checked"
-        assert _application(visit).status == statuses.IN_REVIEW
-
-
 def test_a_second_decision_is_refused_and_changes_nothing(app):
     with app.app_context():
         office = make_office()

@@ -431,7 +431,6 @@ def test_a_stale_confirmation_link_says_there_is_no_hit(app):
 
 
 def test_the_supervisors_confirmation_rejects_the_application(app):
-    pytest.importorskip("webapp.services.review", reason="the decision's service joins later")
     with app.app_context():
         office = make_office()
         staff = officer(office)

@@ -128,7 +128,6 @@ def test_check_again_pressed_at_once_asks_once(race_app, down_then_up):
 
 
 def test_two_supervisors_confirming_one_hit_reject_once(race_app, down_then_up):
-    pytest.importorskip("webapp.services.review", reason="the decision's service joins later")
     _url, state = down_then_up
     state["up"] = True
     with race_app.app_context():

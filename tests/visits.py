@@ -26,7 +26,8 @@ def checked_in(
     """A submitted application of a new applicant (with the answers given), checked in today and
     waiting in `lane`; inside an app context."""
     officer = by or make_staff(office)
-    application = submitted_application(make_user(), office, nik=unique_nik(), **answers)
+    answers.setdefault("nik", unique_nik())
+    application = submitted_application(make_user(), office, **answers)
     application.status = statuses.SCHEDULED  # booked and paid, as the booking tests make it
     db.session.commit()
     lifecycle.transition(application, statuses.CHECKED_IN, actor_id=officer.id)

@@ -1,5 +1,6 @@
-"""What approval waits for beyond the counter's own checks, through the review itself: a lost
-passport's examination report and its fine, paid through the payment channel."""
+"""What approval waits for beyond the counter's own checks, through the review itself: the
+travel-ban list's answer, and a lost passport's examination report and its fine, paid through the
+payment channel."""
 
 import itertools
 from datetime import timedelta
@@ -13,6 +14,7 @@ from tests.staff import sign_in_staff
 from webapp import clock
 from webapp.extensions import db
 from webapp.integrations.payment_gateway import Notice
+from webapp.integrations.travel_ban_standin import DEMO_LISTED
 from webapp.models import Application, Bill
 from webapp.rules import statuses
 from webapp.services import examination, payments, review
@@ -64,4 +66,14 @@ def test_the_counter_is_told_in_words_what_approval_waits_for(app):
     answer = counter.post(f"{page}/approve", data={"csrf_token": token}, follow_redirects=True)
     assert "The examination report (BAP) is not recorded yet." in answer.text
     with app.app_context():
+        assert db.session.get(Application, application_id).status == statuses.IN_REVIEW
+
+
+def test_a_person_on_the_travel_ban_list_is_not_approved_however_ready(app):
+    with app.app_context():
+        office = make_office()
+        staff = counter_officer(office)
+        application_id = in_service(office, staff, nik=DEMO_LISTED[0]).application_id
+        ready_to_approve(staff, application_id)
+        assert refusal(staff, application_id) == "travel_ban_hit"
         assert db.session.get(Application, application_id).status == statuses.IN_REVIEW

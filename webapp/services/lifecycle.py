@@ -17,7 +17,8 @@ earlier one after a later one, so that no two requests ever wait on each other i
   the bill (a fine's bill has no hold). A row needed only to find the one to lock first (a
   payment's bill, an expiring hold) is read without a lock for its unchanging ids, and locked
   again in its turn.
-- examination.record_report: the application, then the fine's new bill.
+- examination.record_report: the application, then the fine's new bill. examination.reissue_fine:
+  the application, the fine's old bill, then its new one.
 - accounts.close_account: the account, then each application as booking.withdraw does.
 - calling.call_next: the counter's session, the visit in service at the counter, the visit
   it calls. calling.start_service: the application, then its visit.

@@ -1,0 +1,114 @@
+"""Forms of the collection desk: the scan field, and who the passport is handed to."""
+
+from flask_babel import lazy_gettext as _l
+from wtforms import RadioField, SelectField, StringField, ValidationError
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from webapp import clock, labels
+from webapp.forms.base import (
+    REQUIRED,
+    BaseForm,
+    PersonName,
+    room_for_separators,
+    without_separators,
+)
+from webapp.rules import collection, nik
+from webapp.signing import MAX_TOKEN_LENGTH
+
+NIK_DIGITS = 16
+
+
+class CollectionScanForm(BaseForm):
+    scanned = StringField(
+        _l("Receipt QR code or application number"),
+        validators=[
+            DataRequired(_l("Scan the QR code of the receipt, or type the application number.")),
+            Length(max=MAX_TOKEN_LENGTH, message=_l("This is not an M-Paspor QR code.")),
+        ],
+        render_kw={
+            "autofocus": True,
+            "autocomplete": "off",
+            "autocapitalize": "off",
+            "spellcheck": "false",
+            "enterkeyhint": "go",
+        },
+    )
+
+
+class HandoverForm(BaseForm):
+    """Who collects: the applicant (an ID shown), a family member on the same KK (name, NIK,
+    relationship, an ID shown) or an attorney (name, NIK, the letter, an ID shown)."""
+
+    collector = RadioField(
+        _l("Who collects the passport?"),
+        choices=labels.choices(labels.COLLECTORS),
+        validators=[InputRequired(_l("Choose who collects the passport."))],
+        default=collection.APPLICANT,
+    )
+    identity_document = StringField(
+        _l("ID shown by the collector"),
+        description=_l("For everyone: the kind and number of the ID, e.g. KTP 3171…"),
+        validators=[InputRequired(REQUIRED), Length(max=60)],
+        render_kw={"autocomplete": "off", "maxlength": 60},
+    )
+    full_name = StringField(
+        _l("Collector's full name"),
+        description=_l(
+            "For a family member or an attorney, as on their KTP. For the applicant, leave it "
+            "empty: the applicant's name is used."
+        ),
+        render_kw={"autocomplete": "off", "maxlength": 120},
+    )
+    nik = StringField(
+        _l("Collector's NIK"),
+        description=_l("For a family member or an attorney: the 16 digits on their KTP."),
+        filters=[without_separators],
+        render_kw={
+            "autocomplete": "off",
+            "inputmode": "numeric",
+            "maxlength": room_for_separators(NIK_DIGITS),
+            "spellcheck": "false",
+        },
+    )
+    relationship = SelectField(
+        _l("Relationship to the applicant"),
+        description=_l("For a family member on the same Kartu Keluarga."),
+        choices=[SelectChoice("", _l("Choose")), *labels.choices(labels.RELATIONSHIPS)],
+        default="",
+    )
+    letter_note = StringField(
+        _l("Letter of attorney"),
+        description=_l("For an attorney: the letter's date and who signed it, as shown."),
+        validators=[Length(max=200)],
+        render_kw={"autocomplete": "off", "maxlength": 200},
+    )
+
+    def _someone_else(self) -> bool:
+        return self.collector.data in (collection.FAMILY, collection.ATTORNEY)
+
+    def validate_full_name(self, field) -> None:
+        if not field.data:
+            if self._someone_else():
+                raise ValidationError(REQUIRED)
+            return
+        PersonName()(self, field)
+
+    def validate_nik(self, field) -> None:
+        if not self._someone_else():
+            field.data = ""
+            return
+        if not field.data:
+            raise ValidationError(REQUIRED)
+        try:
+            nik.parse_nik(field.data, clock.today())
+        except nik.NikError as error:
+            raise ValidationError(labels.NIK_PROBLEMS[error.code]) from None
+
+    def validate_relationship(self, field) -> None:
+        if self.collector.data == collection.FAMILY and not field.data:
+            raise ValidationError(_l("Choose how the family member is related to the applicant."))
+
+    def validate_letter_note(self, field) -> None:
+        if self.collector.data == collection.ATTORNEY and not field.data:
+            raise ValidationError(_l("Note the letter of attorney."))

@@ -214,3 +214,10 @@ def test_another_offices_staff_get_404_from_the_buttons(app):
         assert answer.status_code == 404
     with app.app_context():
         assert _status(application_id) == statuses.APPROVED
+
+
+MONTHS = "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember"
+
+
+def _indonesian(day) -> str:
+    return f"{day.day} {MONTHS.split()[day.month - 1]} {day.year}"

@@ -349,12 +349,12 @@ def _collector_values(collector, name, collector_nik, relationship, identity_doc
 
 
 def _audit_reason(handover: Handover) -> str:
-    """What the trail says of a handover: who collected, never their NIK (the trail is read
-    beyond the desk; the handover row keeps it)."""
+    """What the trail says of a handover: who collected, never their NIK nor the ID's number
+    (a KTP's number is the NIK; the trail is read beyond the desk, the handover row keeps them)."""
     if handover.collector == collection.APPLICANT:
         who = f"the applicant, {handover.collector_name}"
     elif handover.collector == collection.FAMILY:
         who = f"a family member on the same KK ({handover.relationship}), {handover.collector_name}"
     else:
         who = f"an attorney, {handover.collector_name}, with a letter of attorney"
-    return f"collected by {who}; ID shown: {handover.identity_document}"
+    return f"collected by {who}; ID shown and noted"

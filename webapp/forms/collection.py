@@ -45,24 +45,23 @@ class HandoverForm(BaseForm):
         choices=labels.choices(labels.COLLECTORS),
         validators=[InputRequired(_l("Choose who collects the passport."))],
         default=collection.APPLICANT,
+        # The first thing asked after a scan: arrow keys choose, Tab goes on to the ID.
+        render_kw={"autofocus": True},
     )
     identity_document = StringField(
         _l("ID shown by the collector"),
-        description=_l("For everyone: the kind and number of the ID, e.g. KTP 3171…"),
+        description=_l("Everyone: the kind and number of the ID, e.g. KTP 3171…"),
         validators=[InputRequired(REQUIRED), Length(max=60)],
         render_kw={"autocomplete": "off", "maxlength": 60},
     )
     full_name = StringField(
         _l("Collector's full name"),
-        description=_l(
-            "For a family member or an attorney, as on their KTP. For the applicant, leave it "
-            "empty: the applicant's name is used."
-        ),
+        description=_l("As on their KTP. Left empty for the applicant."),
         render_kw={"autocomplete": "off", "maxlength": 120},
     )
     nik = StringField(
         _l("Collector's NIK"),
-        description=_l("For a family member or an attorney: the 16 digits on their KTP."),
+        description=_l("The 16 digits on their KTP."),
         filters=[without_separators],
         render_kw={
             "autocomplete": "off",
@@ -73,13 +72,13 @@ class HandoverForm(BaseForm):
     )
     relationship = SelectField(
         _l("Relationship to the applicant"),
-        description=_l("For a family member on the same Kartu Keluarga."),
+        description=_l("A family member only."),
         choices=[SelectChoice("", _l("Choose")), *labels.choices(labels.RELATIONSHIPS)],
         default="",
     )
     letter_note = StringField(
         _l("Letter of attorney"),
-        description=_l("For an attorney: the letter's date and who signed it, as shown."),
+        description=_l("An attorney only: the letter's date and who signed it."),
         validators=[Length(max=200)],
         render_kw={"autocomplete": "off", "maxlength": 200},
     )

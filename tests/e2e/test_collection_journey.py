@@ -42,13 +42,13 @@ def test_an_officer_prints_marks_ready_and_hands_over_to_a_family_member(
 
     page.goto("/counter/passports")
     expect(page.locator(".stock-count")).to_have_text("12")
-    row = page.locator("#to-print + table tr", has_text=number)
+    row = page.locator("#print-list tr", has_text=number)
     expect(row).to_contain_text("Ni Luh Putu Ayu")
     page.screenshot(path=str(tmp_path / "passports-to-print.png"), full_page=True)
     row.get_by_role("button", name="Tandai sudah dicetak").click()
     expect(page.locator(".notice-success")).to_contain_text(f"Paspor permohonan {number}")
     expect(page.locator(".stock-count")).to_have_text("11")
-    page.locator("#to-mark-ready + table tr", has_text=number).get_by_role(
+    page.locator("#ready-list tr", has_text=number).get_by_role(
         "button", name="Tandai siap diambil"
     ).click()
     expect(page.locator(".notice-success")).to_contain_text("siap diambil")

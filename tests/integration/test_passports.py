@@ -221,3 +221,34 @@ MONTHS = "Januari Februari Maret April Mei Juni Juli Agustus September Oktober N
 
 def _indonesian(day) -> str:
     return f"{day.day} {MONTHS.split()[day.month - 1]} {day.year}"
+
+
+def test_the_selected_passports_are_marked_at_once_each_on_its_own(app):
+    with app.app_context():
+        office = make_office(epassport_stock=2)
+        officer = counter_officer(office)
+        chosen = [approved(office, officer, passport_kind="electronic") for _ in range(3)]
+        elsewhere = make_office()
+        stranger = approved(elsewhere, counter_officer(elsewhere))
+        email, office_id = officer.email, office.id
+        ids = [application.id for application in chosen]
+        numbers = [application.number for application in chosen]
+        stranger_id = stranger.id
+    client = sign_in_staff(app, email)
+    token = csrf_token(client.get("/counter/passports"))
+    done = client.post(
+        "/counter/passports/printed",
+        data={"csrf_token": token, "application_id": [*ids, stranger_id]},
+    )
+    shown = client.get(done.location).text
+    assert "2 paspor ditandai sudah dicetak." in shown
+    assert "Blangko e-paspor di kantor ini sudah habis" in shown and numbers[2] in shown
+    with app.app_context():
+        assert [_status(i) for i in ids] == [statuses.PRINTED] * 2 + [statuses.APPROVED]
+        assert _status(stranger_id) == statuses.APPROVED
+        assert _stock(office_id) == 0
+    client.post("/counter/passports/ready", data={"csrf_token": token, "application_id": ids})
+    with app.app_context():
+        assert [_status(i) for i in ids] == [statuses.READY_FOR_PICKUP] * 2 + [statuses.APPROVED]
+    nothing = client.post("/counter/passports/ready", data={"csrf_token": token})
+    assert "Pilih setidaknya satu paspor" in client.get(nothing.location).text

@@ -1,7 +1,7 @@
 """Forms of the collection desk: the scan field, and who the passport is handed to."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import RadioField, SelectField, StringField, ValidationError
+from wtforms import RadioField, SelectField, SelectMultipleField, StringField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 
@@ -111,3 +111,14 @@ class HandoverForm(BaseForm):
     def validate_letter_note(self, field) -> None:
         if self.collector.data == collection.ATTORNEY and not field.data:
             raise ValidationError(_l("Note the letter of attorney."))
+
+
+class SelectedForm(BaseForm):
+    """The passports ticked on the printing page, to mark all at once."""
+
+    application_id = SelectMultipleField(
+        _l("Select"),
+        coerce=int,
+        validate_choice=False,  # any id: the service finds only the office's own
+        validators=[DataRequired(_l("Select at least one passport first."))],
+    )

@@ -137,6 +137,39 @@ def mark_printed(staff: User, application_id: int) -> str:
     return number
 
 
+@dataclass(frozen=True)
+class Marked:
+    """What became of one application of a selection marked at once."""
+
+    application_id: int
+    number: str | None  # None: not found at the office
+    refused: IssuanceRefused | None
+
+
+def mark_selected(staff: User, application_ids: list[int], act) -> list[Marked]:
+    """Mark each selected application (act: mark_printed or mark_ready) in its own transaction,
+    as if its button were pressed, so that one refused (no blank left, moved meanwhile) holds
+    none of the others back."""
+    if act not in (mark_printed, mark_ready):
+        raise ValueError("not a mark of the printing page")
+    outcomes = []
+    for application_id in list(dict.fromkeys(application_ids))[:QUEUE_LIMIT]:
+        try:
+            number = act(staff, application_id)
+        except NotFound:
+            outcomes.append(Marked(application_id, None, None))
+        except IssuanceRefused as refused:
+            number = db.session.scalar(
+                select(Application.number).where(
+                    Application.id == application_id, Application.office_id == staff.office_id
+                )
+            )
+            outcomes.append(Marked(application_id, number, refused))
+        else:
+            outcomes.append(Marked(application_id, number, None))
+    return outcomes
+
+
 def mark_ready(staff: User, application_id: int) -> str:
     """printed -> ready_for_pickup: its 30 days start now, and the applicant is told where and
     from when to collect it."""

@@ -3,10 +3,12 @@ e-passport stock, and the printed ones to mark ready for pickup."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from webapp import labels
 from webapp.forms.auth import EmptyForm
+from webapp.forms.collection import SelectedForm
 from webapp.services import issuance
 from webapp.views.access import staff
 
@@ -30,7 +32,7 @@ def queue():
     return render_template(
         "passports/queue.html",
         queue=issuance.queue(current_user),
-        form=EmptyForm(),
+        form=SelectedForm(formdata=None),
         labels=labels,
     )
 
@@ -71,5 +73,54 @@ def ready(application_id: int):
         lambda number: _(
             "The passport of application %(number)s is ready for pickup; the applicant is mailed.",
             number=number,
+        ),
+    )
+
+
+SHOWN_NUMBERS = 10  # numbers a message names, of those refused for one reason
+
+
+def _selected(act, done):
+    """Mark every ticked passport, then tell how many were marked and why any were not."""
+    form = SelectedForm()
+    if not form.validate_on_submit():
+        for name, errors in form.errors.items():
+            expired = name == "csrf_token"
+            flash(_("The form expired. Please submit it again.") if expired else errors[0], "error")
+        return redirect(url_for("passports.queue"))
+    outcomes = issuance.mark_selected(current_user, form.application_id.data, act)
+    marked = [o.number for o in outcomes if o.number and o.refused is None]
+    if marked:
+        flash(done(len(marked)), "success")
+    refused: dict[str, list] = {}
+    for outcome in outcomes:
+        if outcome.refused is not None:
+            refused.setdefault(refusal_text(outcome.refused), []).append(outcome.number)
+    for text, numbers in refused.items():
+        named = ", ".join(numbers[:SHOWN_NUMBERS]) + (" …" if len(numbers) > SHOWN_NUMBERS else "")
+        flash(f"{text} ({named})", "error")
+    return redirect(url_for("passports.queue"))
+
+
+@bp.route("/passports/printed", methods=["POST"])
+@staff
+def printed_selected():
+    return _selected(
+        issuance.mark_printed,
+        lambda count: ngettext(
+            "%(num)d passport is marked printed.", "%(num)d passports are marked printed.", count
+        ),
+    )
+
+
+@bp.route("/passports/ready", methods=["POST"])
+@staff
+def ready_selected():
+    return _selected(
+        issuance.mark_ready,
+        lambda count: ngettext(
+            "%(num)d passport is marked ready for pickup; its applicant is mailed.",
+            "%(num)d passports are marked ready for pickup; their applicants are mailed.",
+            count,
         ),
     )

@@ -305,3 +305,14 @@ def test_another_offices_staff_find_nothing(app, desk):
     assert "Tidak ada permohonan di kantor ini" in _scan(client, number).text
     with app.app_context():
         assert _status(application_id) == statuses.READY_FOR_PICKUP
+
+
+def test_a_forged_choice_is_answered_in_indonesian(app, desk):
+    client, application_id, *_ = desk
+    answer = _hand_over(
+        client, application_id, collector="courier", identity_document="KTP", relationship="x"
+    )
+    assert answer.status_code == 422
+    assert "Pilih siapa yang mengambil paspor." in answer.text
+    assert "Pilih hubungan anggota keluarga dengan pemohon." in answer.text
+    assert "Not a valid choice" not in answer.text

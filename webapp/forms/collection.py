@@ -17,6 +17,8 @@ from webapp.rules import collection, nik
 from webapp.signing import MAX_TOKEN_LENGTH
 
 NIK_DIGITS = 16
+CHOOSE_COLLECTOR = _l("Choose who collects the passport.")
+CHOOSE_RELATIONSHIP = _l("Choose how the family member is related to the applicant.")
 
 
 class CollectionScanForm(BaseForm):
@@ -43,7 +45,9 @@ class HandoverForm(BaseForm):
     collector = RadioField(
         _l("Who collects the passport?"),
         choices=labels.choices(labels.COLLECTORS),
-        validators=[InputRequired(_l("Choose who collects the passport."))],
+        validators=[InputRequired(CHOOSE_COLLECTOR)],
+        invalid_choice_message=CHOOSE_COLLECTOR,
+        invalid_value_message=CHOOSE_COLLECTOR,
         default=collection.APPLICANT,
         # The first thing asked after a scan: arrow keys choose, Tab goes on to the ID.
         render_kw={"autofocus": True},
@@ -74,6 +78,8 @@ class HandoverForm(BaseForm):
         _l("Relationship to the applicant"),
         description=_l("A family member only."),
         choices=[SelectChoice("", _l("Choose")), *labels.choices(labels.RELATIONSHIPS)],
+        invalid_choice_message=CHOOSE_RELATIONSHIP,
+        invalid_value_message=CHOOSE_RELATIONSHIP,
         default="",
     )
     letter_note = StringField(
@@ -106,7 +112,7 @@ class HandoverForm(BaseForm):
 
     def validate_relationship(self, field) -> None:
         if self.collector.data == collection.FAMILY and not field.data:
-            raise ValidationError(_l("Choose how the family member is related to the applicant."))
+            raise ValidationError(CHOOSE_RELATIONSHIP)
 
     def validate_letter_note(self, field) -> None:
         if self.collector.data == collection.ATTORNEY and not field.data:
@@ -119,6 +125,9 @@ class SelectedForm(BaseForm):
     application_id = SelectMultipleField(
         _l("Select"),
         coerce=int,
-        validate_choice=False,  # any id: the service finds only the office's own
+        validate_choice=False,
+        invalid_value_message=_l(
+            "Select the passports from the list."
+        ),  # any id: the service finds only the office's own
         validators=[DataRequired(_l("Select at least one passport first."))],
     )

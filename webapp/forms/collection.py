@@ -125,9 +125,7 @@ class SelectedForm(BaseForm):
     application_id = SelectMultipleField(
         _l("Select"),
         coerce=int,
-        validate_choice=False,
-        invalid_value_message=_l(
-            "Select the passports from the list."
-        ),  # any id: the service finds only the office's own
+        validate_choice=False,  # any id: the service finds only the office's own
+        invalid_value_message=_l("Select the passports from the list."),
         validators=[DataRequired(_l("Select at least one passport first."))],
     )

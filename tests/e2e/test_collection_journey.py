@@ -5,6 +5,7 @@ the passport over to a family member on the same Kartu Keluarga."""
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from tests.e2e.desk import sign_in_at_the_desk
 from tests.factories import make_office
@@ -12,8 +13,11 @@ from tests.issuances import approved
 from tests.reviews import counter_officer
 from tests.staff import make_staff
 from webapp.extensions import db
-from webapp.models import Application, Handover
+from webapp.models import Application, Handover, User
 from webapp.rules import statuses
+from webapp.services import issuance
+
+DESKTOP = {"width": 1280, "height": 800}  # the counter's PC, as the `desktop` fixture opens it
 
 
 @pytest.fixture
@@ -89,3 +93,32 @@ def test_an_officer_prints_marks_ready_and_hands_over_to_a_family_member(
         assert application.status == statuses.COLLECTED
         handover = db.session.get(Handover, application.id)
         assert (handover.collector, handover.relationship) == ("family", "spouse")
+
+
+def test_without_javascript_the_desk_still_finds_and_hands_over(
+    browser, live_server, approved_passport, tmp_path
+):
+    app = live_server.app
+    with app.app_context():
+        officer = db.session.scalar(select(User).filter_by(email=approved_passport["staff_email"]))
+        issuance.mark_printed(officer, approved_passport["id"])
+        issuance.mark_ready(officer, approved_passport["id"])
+    context = browser.new_context(
+        viewport=DESKTOP, base_url=live_server.url, locale="id-ID", java_script_enabled=False
+    )
+    try:
+        page = context.new_page()
+        sign_in_at_the_desk(page, app, approved_passport["staff_email"])
+        page.goto("/counter/collection")
+        page.fill("#scanned", approved_passport["number"])
+        page.press("#scanned", "Enter")
+        page.wait_for_url(f"**/counter/collection/{approved_passport['id']}")
+        page.get_by_label("Kartu identitas yang ditunjukkan pengambil").fill("KTP 5104075111970004")
+        page.get_by_role("button", name="Serahkan paspor").click()
+        page.wait_for_url("**/counter/collection")
+        expect(page.locator(".notice-success")).to_contain_text("Ni Luh Putu Ayu")
+        page.screenshot(path=str(tmp_path / "no-js-handed-over.png"), full_page=True)
+    finally:
+        context.close()
+    with app.app_context():
+        assert db.session.get(Handover, approved_passport["id"]).collector == "applicant"

@@ -119,3 +119,8 @@ def _register_blueprints(app: Flask) -> None:
     for module in modules:
         app.register_blueprint(module.bp)
     errors.init_app(app)
+    # Printing the passports and the collection desk.
+    from webapp.views import collection, passports
+
+    for module in (passports, collection):
+        app.register_blueprint(module.bp)

@@ -422,3 +422,43 @@ RELATIONSHIPS = {
     "grandchild": _l("Grandchild"),
     "in_law": _l("In-law"),
 }
+
+# Printing and the collection desk (services/issuance.py): why printing, readiness, a scan or a
+# handover was refused, and what each field of the handover asks.
+ISSUANCE_PROBLEMS = {
+    "no_stock": _l(
+        "No e-passport blanks are left at this office: the passport cannot be printed until "
+        "new stock arrives."
+    ),
+    "already_printed": _l('This passport was already printed: its status is "%(status)s".'),
+    "already_ready": _l('This passport is already marked ready: its status is "%(status)s".'),
+    "not_printed": _l("This passport is not printed yet: mark it printed first."),
+    "wrong_status": _l('This cannot be done now: the application\'s status is "%(status)s".'),
+    "no_issuance": _l("This application has no collection date: it cannot be marked ready."),
+    "invalid_token": _l(
+        "This QR code is not a valid M-Paspor receipt: it is damaged, incomplete or forged."
+    ),
+    "not_receipt": _l(
+        "This QR code is not on a receipt (tanda terima). Scan the receipt, or type the "
+        "application number."
+    ),
+    "bad_number": _l("An application number has 16 digits."),
+    "unknown_number": _l("No application of this office has this number."),
+    "another_office": _l(
+        "This receipt belongs to another office (%(office)s): the passport is collected there."
+    ),
+    "not_ready": _l(
+        'The passport is not ready for collection yet: the application\'s status is "%(status)s".'
+    ),
+    "already_collected": _l("This passport was already collected."),
+    "uncollected": _l(
+        "This passport was not collected within 30 days and is cancelled: the applicant must "
+        "apply again."
+    ),
+    "unknown_collector": _l("Choose who collects the passport."),
+    "identity_missing": _l("Note the ID the collector showed."),
+    "name_missing": _l("Give the collector's full name."),
+    "bad_nik": _l("The collector's NIK is not valid."),
+    "relationship_missing": _l("Choose how the family member is related to the applicant."),
+    "letter_missing": _l("Note the letter of attorney."),
+}

@@ -30,6 +30,9 @@ SUBJECTS = {
     "rejected": _l("Your passport application is rejected"),
     "fine_billed": _l("Your M-Paspor billing code for the fine"),
     "fine_paid": _l("Your M-Paspor fine is paid"),
+    # Printing and the collection desk.
+    "ready_for_pickup": _l("Your passport is ready for collection"),
+    "collected": _l("Your passport has been collected"),
 }
 
 

@@ -8,7 +8,8 @@ nothing is written, the transaction is rolled back and TransitionRefused tells t
 Lock order. Whatever locks more than one row takes the locks in this order, and never takes an
 earlier one after a later one, so that no two requests ever wait on each other in a cycle:
 
-    account (users row) -> slot -> application -> hold -> bill -> counter session -> visit
+    account (users row) -> slot -> application -> office -> hold -> bill -> counter session
+    -> visit
 
 - booking.hold: the account (its live holds are counted), the slot (its places are counted), the
   application, then inserts the hold and the bill.
@@ -27,6 +28,10 @@ earlier one after a later one, so that no two requests ever wait on each other i
 - checkin.check_in: the application, then its lane's queue_sequences row as its visit is made.
   checkin.walk_in: as booking.hold, then the queue_sequences row. A walk-in's visit is locked
   last when its bill is paid, expires or is cancelled (services.arrivals).
+- issuance.mark_printed: the application, then (an e-passport) the office's row, whose blank
+  stock is taken by a compare-and-set UPDATE (epassport_stock > 0) that waits for any other
+  print of the office. issuance.mark_ready and issuance.collect: the application alone (the
+  handover's row is inserted, one per application).
 
 On PostgreSQL the locks are row locks: SELECT ... FOR NO KEY UPDATE, or the UPDATE of a move
 itself, which takes the same lock. Never plain FOR UPDATE: it would also block the key-share

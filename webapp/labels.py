@@ -428,6 +428,7 @@ LEAVE_DAY_PROBLEMS = {
     "already_official": _l("That date is already a day off in the official calendar."),
     "already_added": _l("That date is already added as a leave day."),
     "not_found": _l("That leave day is no longer in the list: it was already removed."),
+    "too_far": _l("Leave days are added for this year and next year only."),
 }
 DAY_OFF_SOURCES = {
     "official": _l("Official calendar"),

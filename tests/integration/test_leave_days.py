@@ -97,6 +97,10 @@ def test_an_added_leave_day_is_listed_audited_and_can_be_removed(app, admin):
         ("twice", "That date is already added as a leave day."),
         ("impossible", "Enter a real date as day, month and year"),
         ("no_name", "This field is required."),
+        ("too_far", "Leave days are added for this year and next year only."),
+        ("no_date", "This field is required."),
+        ("garbage_date", "Enter a real date as day, month and year"),
+        ("long_name", "Use at most 120 characters."),
     ],
 )
 def test_a_day_that_cannot_be_added_is_refused_plainly(app, admin, what, said):
@@ -110,8 +114,16 @@ def test_a_day_that_cannot_be_added_is_refused_plainly(app, admin, what, said):
         assert post(admin, data).status_code == 302
     elif what == "impossible":
         data.update({"day-day": "31", "day-month": "2"})
+    elif what == "too_far":
+        data.update(day_fields(datetime(year + 2, 1, 4).date()))
+    elif what == "no_date":
+        data.update({"day-day": "", "day-month": "", "day-year": ""})
+    elif what == "garbage_date":
+        data.update({"day-day": "1\x00", "day-month": "'; --", "day-year": "99999"})
+    elif what == "long_name":
+        data["name"] = "Cuti " * 30
     else:
-        data["name"] = "  "
+        data["name"] = "  \x00 "
     with app.app_context():
         before = db.session.scalar(select(func.count(LeaveDay.id)))
     refused = post(admin, data)

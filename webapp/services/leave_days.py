@@ -68,9 +68,13 @@ def calendar(locale: str) -> list[DayOff]:
 
 
 def add(administrator: User, day: date, name: str) -> LeaveDay:
-    """Add a leave day: not in the past, not already a day off of the calendar or added."""
-    if day < clock.today(ZONE):
+    """Add a leave day of this year or the next: not in the past, not already a day off of the
+    calendar or added."""
+    today = clock.today(ZONE)
+    if day < today:
         raise LeaveDayRefused("past")
+    if day.year > today.year + 1:  # decrees name the coming year's days at most
+        raise LeaveDayRefused("too_far")
     if day in working_days.national_holidays([day.year]):
         raise LeaveDayRefused("already_official")
     if db.session.scalar(select(LeaveDay.id).where(LeaveDay.day == day)) is not None:

@@ -14,7 +14,7 @@ from webapp import clock
 from webapp.extensions import db
 from webapp.models import AuditEntry, Notification
 from webapp.rules import statuses
-from webapp.rules.collection import COLLECTION_PERIOD
+from webapp.rules.collection import COLLECTION_PERIOD, REMINDER_AFTER
 from webapp.services import endings
 
 SWEEPERS = 4
@@ -65,3 +65,21 @@ def test_concurrent_collection_sweeps_end_each_passport_once(sweep_app, monkeypa
     assert sum(outcome.uncollected for outcome in swept) == len(ids)
     with sweep_app.app_context():
         assert _ends_and_mails(ids, statuses.UNCOLLECTED, "uncollected") == (len(ids), len(ids))
+
+
+def test_concurrent_sweeps_on_day_23_remind_once(sweep_app, monkeypatch):
+    with sweep_app.app_context():
+        since = at(clock.today("Asia/Jakarta") - timedelta(days=30), 10, "Asia/Jakarta")
+        ids = [ready(open_all_day("Asia/Jakarta"), since).id for _ in range(2)]
+    later = since + REMINDER_AFTER
+    monkeypatch.setattr(clock, "now", lambda: later)
+    swept = together(sweep_app, [endings.sweep_uncollected] * SWEEPERS)
+    assert sum(outcome.reminded for outcome in swept) == len(ids)
+    with sweep_app.app_context():
+        reminders = db.session.scalar(
+            select(func.count(Notification.id)).where(
+                Notification.application_id.in_(ids),
+                Notification.event == "collection_reminder",
+            )
+        )
+        assert reminders == len(ids)

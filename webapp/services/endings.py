@@ -12,13 +12,13 @@ the applicant is mailed once (notifications.notify: the event's key makes a repl
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from webapp import clock
 from webapp.extensions import db
-from webapp.models import Application, Hold, Issuance, Office, Slot
+from webapp.models import Application, Hold, Issuance, Notification, Office, Slot
 from webapp.rules import endings, holds, statuses
-from webapp.rules.collection import REMINDER_AFTER
+from webapp.rules.collection import COLLECTION_PERIOD, REMINDER_AFTER
 from webapp.services import booking, lifecycle, notifications
 
 NO_SHOW_REASON = "not checked in on the appointment day {day} (office time): fee forfeited"
@@ -87,6 +87,14 @@ def sweep_uncollected(limit: int = 500) -> CollectionSweep:
     """Passports ready for 30 days become uncollected; those ready for 23 days are reminded,
     once."""
     moment = clock.now()
+    reminded = (
+        select(Notification.id)
+        .where(
+            Notification.application_id == Application.id,
+            Notification.event == "collection_reminder",
+        )
+        .exists()
+    )
     candidates = db.session.scalars(
         select(Application.id)
         .join(Issuance, Issuance.application_id == Application.id)
@@ -94,6 +102,8 @@ def sweep_uncollected(limit: int = 500) -> CollectionSweep:
             Application.status == statuses.READY_FOR_PICKUP,
             Issuance.ready_since.is_not(None),
             Issuance.ready_since <= moment - REMINDER_AFTER,
+            # Reminded already: a candidate again only once its 30 days are over.
+            or_(~reminded, Issuance.ready_since <= moment - COLLECTION_PERIOD),
         )
         .order_by(Issuance.ready_since, Application.id)
         .limit(limit)

@@ -447,4 +447,4 @@ COLLECTED_BY = {
     "family": _l("By a family member, %(name)s"),
     "attorney": _l("By %(name)s with a power of attorney"),
 }
-COLLECTION_PLACE = _l("At %(office)s, %(address)s, %(hours)s, until %(until)s")
+COLLECTION_PLACE = _l("At %(office)s, %(address)s, %(hours)s, from %(from)s until %(until)s")

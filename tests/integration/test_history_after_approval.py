@@ -5,7 +5,7 @@ clock (no-show, uncollected); each in the office's time, in Indonesian and in En
 The printing and collection desks are built elsewhere: their moves are driven here through the
 state machine, with the handover row as the model defines it."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -78,7 +78,8 @@ def test_approved_printed_ready_and_collected_by_the_applicant(app):
         assert lines(application, "id")[-4:] == [
             f"Disetujui: paspor dapat diambil mulai {day}",
             "Paspor dicetak",
-            f"Paspor siap diambil (Di {MAKASSAR}, 08.00\u201315.00 WITA, sampai {last})",
+            f"Paspor siap diambil (Di {MAKASSAR}, 08.00\u201315.00 WITA, mulai {day} "
+            f"sampai {last})",
             "Paspor sudah diambil (Oleh pemohon sendiri)",
         ]
         with force_locale("en"):
@@ -86,9 +87,24 @@ def test_approved_printed_ready_and_collected_by_the_applicant(app):
         assert lines(application, "en")[-4:] == [
             f"Approved: the passport can be collected from {day}",
             "Passport printed",
-            f"Passport ready for collection (At {MAKASSAR}, 08:00\u201315:00 WITA, until {last})",
+            f"Passport ready for collection (At {MAKASSAR}, 08:00\u201315:00 WITA, from {day} "
+            f"until {last})",
             "Passport collected (By the applicant)",
         ]
+
+
+def test_a_passport_ready_after_its_collection_date_is_collected_from_the_day_it_was_ready(app):
+    with app.test_request_context(), force_locale("en"):
+        application, staff = approved(make_office())
+        printed_and_ready(application, staff)
+        issuance = db.session.get(Issuance, application.id)
+        late = datetime.combine(
+            issuance.collect_from + timedelta(days=3), time(10), tzinfo=ZoneInfo("Asia/Makassar")
+        )
+        issuance.ready_since = late
+        db.session.commit()
+        [ready] = [line for line in lines(application, "en") if line.startswith("Passport ready")]
+        assert f"from {long_date(late.date())} until " in ready
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ account's application has no history to show; an administrator's by application 
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -212,12 +213,15 @@ def _collection_place(context: _Context) -> str | None:
     office = db.session.get(Office, office_id) if office_id else None
     if office is None or context.issuance is None or context.issuance.ready_since is None:
         return None
-    until = endings.collection_ends(context.issuance.ready_since)
+    ready_since = context.issuance.ready_since
+    # From the collection date the receipt gave, or from the day it was ready if that is later.
+    ready_day = ready_since.astimezone(ZoneInfo(context.zone)).date()
     return str(labels.COLLECTION_PLACE) % {
         "office": office.name,
         "address": office.address,
         "hours": office_hours(office),
-        "until": long_date(until, context.zone),
+        "from": long_date(max(context.issuance.collect_from, ready_day)),
+        "until": long_date(endings.collection_ends(ready_since), context.zone),
     }
 
 

@@ -14,6 +14,7 @@ SAMPLES = {
     "queue": ("mail",),
     "name": ("none.eml",),
     "office_code": ("kanim-tidak-ada",),
+    "leave_day_id": (1,),
 }
 
 

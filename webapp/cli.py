@@ -21,6 +21,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(cron)
     app.cli.add_command(purge_uploads)
     app.cli.add_command(sweep_owed)
+    app.cli.add_command(sweep_no_shows)
+    app.cli.add_command(sweep_uncollected)
 
 
 @click.command("seed-demo")
@@ -183,9 +185,12 @@ HOURLY = 60 * 60
 
 
 def periodic_jobs() -> list[dict]:
-    """What `flask cron` schedules: the hold sweep every minute; the sweep of overdue owed
-    documents hourly; the slot window and the upload retention purge daily."""
+    """What `flask cron` schedules: the hold sweep every minute; the sweeps of overdue owed
+    documents, of no-shows and of uncollected passports hourly; the slot window and the upload
+    retention purge daily."""
     from webapp.jobs.booking import sweep_holds as sweep_job
+    from webapp.jobs.endings import sweep_no_shows as no_show_job
+    from webapp.jobs.endings import sweep_uncollected as uncollected_job
     from webapp.jobs.offices import extend_slots as extend_job
     from webapp.jobs.retention import purge_uploads as purge_job
     from webapp.jobs.review import sweep_owed as owed_job
@@ -200,14 +205,17 @@ def periodic_jobs() -> list[dict]:
         },
         {"func": purge_job, "queue_name": "default", "interval": DAILY, "job_timeout": 600},
         {"func": owed_job, "queue_name": "default", "interval": HOURLY, "job_timeout": 600},
+        {"func": no_show_job, "queue_name": "default", "interval": HOURLY, "job_timeout": 600},
+        {"func": uncollected_job, "queue_name": "default", "interval": HOURLY, "job_timeout": 600},
     ]
 
 
 @click.command("cron")
 @with_appcontext
 def cron() -> None:
-    """Run the periodic jobs on RQ: the hold sweep every minute; the slot window and the upload
-    purge daily (and once at start)."""
+    """Run the periodic jobs on RQ: the hold sweep every minute; the sweeps of owed documents,
+    no-shows and uncollected passports hourly; the slot window and the upload purge daily (and
+    once at start)."""
     from rq.cron import CronScheduler
 
     from webapp.jobs import redis_connection
@@ -215,9 +223,35 @@ def cron() -> None:
     if not current_app.config["REDIS_URL"]:
         raise click.ClickException(
             "REDIS_URL is not set: run `flask sweep-holds`, `flask sweep-owed`, "
+            "`flask sweep-no-shows`, `flask sweep-uncollected`, "
             "`flask extend-slots` and `flask purge-uploads` from cron."
         )
     scheduler = CronScheduler(connection=redis_connection())
     for job in periodic_jobs():
         scheduler.register(**job)
     scheduler.start()
+
+
+# Applications that end by the clock (services/endings.py) ---------------------------------------
+
+
+@click.command("sweep-no-shows")
+@with_appcontext
+def sweep_no_shows() -> None:
+    """Make no-shows of scheduled applications whose appointment day ended (office time) without
+    a check-in; the fee is forfeited and the applicant mailed (idempotent; hourly in cron)."""
+    from webapp.services.endings import sweep_no_shows as sweep
+
+    click.echo(f"no-shows: {sweep()}")
+
+
+@click.command("sweep-uncollected")
+@with_appcontext
+def sweep_uncollected() -> None:
+    """Cancel passports ready for 30 days and not collected (uncollected), and remind those
+    ready for 23 days, once (idempotent; hourly in cron)."""
+    from webapp.services.endings import sweep_uncollected as sweep
+
+    swept = sweep()
+    click.echo(f"uncollected: {swept.uncollected}")
+    click.echo(f"reminded: {swept.reminded}")

@@ -462,3 +462,31 @@ ISSUANCE_PROBLEMS = {
     "relationship_missing": _l("Choose how the family member is related to the applicant."),
     "letter_missing": _l("Note the letter of attorney."),
 }
+
+# Leave days an administrator adds (services/leave_days.py), and what the applicant's history
+# says after approval: collection, its place and its collector, and the ends by the clock.
+LEAVE_DAY_PROBLEMS = {
+    "past": _l("That date has passed. Choose today or a later date."),
+    "already_official": _l("That date is already a day off in the official calendar."),
+    "already_added": _l("That date is already added as a leave day."),
+    "not_found": _l("That leave day is no longer in the list: it was already removed."),
+    "too_far": _l("Leave days are added for this year and next year only."),
+}
+DAY_OFF_SOURCES = {
+    "official": _l("Official calendar"),
+    "added": _l("Added by an administrator"),
+}
+APPLICATION_HISTORY = {
+    "approved": _l("Approved: the passport can be collected from %(date)s"),
+    "printed": _l("Passport printed"),
+    "ready_for_pickup": _l("Passport ready for collection"),
+    "collected": _l("Passport collected"),
+    "no_show": _l("Did not come to the appointment: the fee is forfeited"),
+    "uncollected": _l("Not collected within 30 days: the passport is cancelled"),
+}
+COLLECTED_BY = {
+    "applicant": _l("By the applicant"),
+    "family": _l("By a family member, %(name)s"),
+    "attorney": _l("By %(name)s with a power of attorney"),
+}
+COLLECTION_PLACE = _l("At %(office)s, %(address)s, %(hours)s, from %(from)s until %(until)s")

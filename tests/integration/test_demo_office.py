@@ -5,7 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.factories import jpeg_bytes
 from tests.staff import make_staff
@@ -14,7 +14,7 @@ from webapp.documents.quality import assess
 from webapp.extensions import db
 from webapp.integrations.payment_gateway import Notice
 from webapp.jobs.screening import check_travel_ban
-from webapp.models import Application, Bill, Office, Visit
+from webapp.models import Application, Bill, Issuance, Office, Visit
 from webapp.rules import roles, statuses, visits
 from webapp.rules.working_days import national_holidays
 from webapp.services import calling, checkin, documents, examination, payments, review, screening
@@ -132,3 +132,45 @@ def _recorded_report(officer, application_id) -> Bill:
 def _a_holiday_in_makassar() -> bool:
     today = clock.today("Asia/Makassar")
     return today in national_holidays([today.year])
+
+
+# The applications the sweeps end: a missed booking of yesterday and a passport ready 31 days.
+
+MISSED = re.compile(r"created: missed demo booking .*application number (\d{16}), Rina Kusuma")
+UNCOLLECTED = re.compile(
+    r"created: demo passport ready for 31 days, application number (\d{16}), Yohanes Wenda"
+)
+
+
+def _status(app, number: str) -> str:
+    with app.app_context():
+        return db.session.scalar(select(Application.status).where(Application.number == number))
+
+
+def test_seed_demo_leaves_a_missed_booking_and_an_old_ready_passport_for_the_sweeps(app, runner):
+    first = runner.invoke(args=["seed-demo"]).output
+    [missed], [waiting] = MISSED.findall(first), UNCOLLECTED.findall(first)
+    assert _status(app, missed) == statuses.SCHEDULED
+    assert _status(app, waiting) == statuses.READY_FOR_PICKUP
+    with app.app_context():
+        application = db.session.scalar(select(Application).where(Application.number == waiting))
+        issuance = db.session.get(Issuance, application.id)
+        assert clock.now() - issuance.ready_since >= timedelta(days=31)
+    again = runner.invoke(args=["seed-demo"]).output
+    assert f"exists: missed demo booking, application number {missed}" in again
+    assert f"exists: demo passport ready for collection, application number {waiting}" in again
+    assert not MISSED.search(again) and not UNCOLLECTED.search(again)
+    with app.app_context():
+        demo_people = ("Rina Kusuma", "Yohanes Wenda")
+        count = db.session.scalar(
+            select(func.count(Application.id)).where(Application.full_name.in_(demo_people))
+        )
+        assert count == 2
+
+    assert runner.invoke(args=["sweep-no-shows"]).output == "no-shows: 1\n"
+    assert _status(app, missed) == statuses.NO_SHOW
+    swept = runner.invoke(args=["sweep-uncollected"]).output
+    assert swept == "uncollected: 1\nreminded: 0\n"
+    assert _status(app, waiting) == statuses.UNCOLLECTED
+    assert runner.invoke(args=["sweep-no-shows"]).output == "no-shows: 0\n"
+    assert runner.invoke(args=["sweep-uncollected"]).output == "uncollected: 0\nreminded: 0\n"

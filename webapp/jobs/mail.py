@@ -1,6 +1,6 @@
 """Mail jobs: render a message in the account's language and deliver it."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -33,6 +33,10 @@ SUBJECTS = {
     # Printing and the collection desk.
     "ready_for_pickup": _l("Your passport is ready for collection"),
     "collected": _l("Your passport has been collected"),
+    # Applications that end by the clock (services/endings.py).
+    "no_show": _l("You missed your passport appointment"),
+    "collection_reminder": _l("Collect your passport within 7 days"),
+    "uncollected": _l("Your passport was not collected and is cancelled"),
 }
 
 
@@ -49,6 +53,9 @@ def send_account_email(user_id: int, template: str, **context) -> None:
         name: datetime.fromisoformat(value) if name.endswith("_at") else value
         for name, value in context.items()
     }
+    # Days travel as ISO dates: the collection date (collect_from) comes back as a date.
+    if isinstance(context.get("collect_from"), str):
+        context["collect_from"] = date.fromisoformat(context["collect_from"])
     base_url = current_app.config["BASE_URL"]
     with current_app.test_request_context(base_url=base_url), force_locale(user.locale):
         message = Message(

@@ -7,15 +7,17 @@ account's application has no history to show; an administrator's by application 
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webapp import labels
 from webapp.extensions import db
-from webapp.i18n import clock_time, long_date
-from webapp.models import Application, AuditEntry, Office, User, Visit
-from webapp.rules import roles, statuses
+from webapp.i18n import clock_time, long_date, zone_abbreviation
+from webapp.models import Application, AuditEntry, Handover, Issuance, Office, User, Visit
+from webapp.rules import endings, roles, statuses
 
 DEFAULT_ZONE = "Asia/Jakarta"  # before an office is chosen
 _MOVE = re.compile(r"from (\S+) to (\S+)")
@@ -66,7 +68,14 @@ def _history(application: Application, hidden: frozenset[str] = frozenset()) -> 
         .order_by(AuditEntry.at, AuditEntry.id)
     ).all()
     zone = office_zone(application)
-    context = _Context(application, zone, _tickets(application), _officers(rows))
+    context = _Context(
+        application,
+        zone,
+        _tickets(application),
+        _officers(rows),
+        db.session.get(Issuance, application.id),
+        db.session.get(Handover, application.id),
+    )
     return [_entry(row, context) for row in rows]
 
 
@@ -78,6 +87,8 @@ class _Context:
     zone: str
     tickets: dict[int, str]  # visit id -> A007
     officers: dict[int, str]  # account id -> name, for the staff who acted
+    issuance: Issuance | None = None  # after approval: the collection date, ready since when
+    handover: Handover | None = None  # who collected the passport
 
 
 def _tickets(application: Application) -> dict[int, str]:
@@ -108,8 +119,8 @@ def _entry(row: AuditEntry, context: _Context) -> HistoryEntry:
     return HistoryEntry(
         at=row.at,
         when=moment(row.at, context.zone),
-        what=_what(row, context.tickets),
-        detail=_move_detail(row.reason, context.zone) if _is_move(row) else None,
+        what=_what(row, context),
+        detail=_move_detail(row.reason, context.zone) if _is_move(row) else _after(row, context),
         reason=row.reason,
         actor=_actor(row, context),
     )
@@ -121,11 +132,13 @@ def _is_move(row: AuditEntry) -> bool:
     return moved_hold or (same_status and (row.reason or "").startswith("rescheduled"))
 
 
-def _what(row: AuditEntry, tickets: dict[int, str]) -> str:
+def _what(row: AuditEntry, context: _Context) -> str:
     if _is_move(row):
         return str(labels.HOLD_HISTORY["moved"])
     if row.entity == "visit":
-        return _visit_what(row, tickets)
+        return _visit_what(row, context.tickets)
+    if row.entity == "application" and row.to_status in labels.APPLICATION_HISTORY:
+        return _after_approval_what(row.to_status, context)
     if row.entity in labels.RECORD_HISTORY:
         return str(labels.RECORD_HISTORY[row.entity])
     if row.entity == "application" and row.to_status == statuses.CHECKED_IN:
@@ -168,3 +181,55 @@ def _actor(row: AuditEntry, context: _Context) -> str:
     if row.actor_id in context.officers:
         return _("Officer (%(name)s)", name=context.officers[row.actor_id])
     return _("Staff account %(id)s", id=row.actor_id)
+
+
+# After approval: the collection date, its place and hours, who collected, and the ends.
+
+
+def _after_approval_what(status: str, context: _Context) -> str:
+    said = labels.APPLICATION_HISTORY[status]
+    if status == statuses.APPROVED:
+        if context.issuance is None:
+            return str(labels.STATUSES[status])
+        return str(said) % {"date": long_date(context.issuance.collect_from)}
+    return str(said)
+
+
+def _after(row: AuditEntry, context: _Context) -> str | None:
+    """The detail of a move after approval: where and until when a ready passport waits, who
+    collected it."""
+    if row.entity != "application":
+        return None
+    if row.to_status == statuses.READY_FOR_PICKUP:
+        return _collection_place(context)
+    if row.to_status == statuses.COLLECTED and context.handover is not None:
+        handover = context.handover
+        return str(labels.COLLECTED_BY[handover.collector]) % {"name": handover.collector_name}
+    return None
+
+
+def _collection_place(context: _Context) -> str | None:
+    office_id = context.application.office_id
+    office = db.session.get(Office, office_id) if office_id else None
+    if office is None or context.issuance is None or context.issuance.ready_since is None:
+        return None
+    ready_since = context.issuance.ready_since
+    # From the collection date the receipt gave, or from the day it was ready if that is later.
+    ready_day = ready_since.astimezone(ZoneInfo(context.zone)).date()
+    return str(labels.COLLECTION_PLACE) % {
+        "office": office.name,
+        "address": office.address,
+        "hours": office_hours(office),
+        "from": long_date(max(context.issuance.collect_from, ready_day)),
+        "until": long_date(endings.collection_ends(ready_since), context.zone),
+    }
+
+
+def office_hours(office: Office) -> str:
+    """08.00-15.00 WITA (08:00-15:00 in English): from the first slot to closing, office time."""
+    separator = "." if str(get_locale()) == "id" else ":"
+    opens, closes = office.first_slot_hour, office.closes_at_hour
+    return (
+        f"{opens:02d}{separator}00\u2013{closes:02d}{separator}00 "
+        f"{zone_abbreviation(office.timezone)}"
+    )

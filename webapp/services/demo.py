@@ -1,6 +1,6 @@
 """Demo data for demo mode: accounts anyone can sign in with (see README), the demo offices,
-the office staff of two of them, whose second factor is a published demo secret, and today's
-paid demo bookings to check in."""
+the office staff of two of them, whose second factor is a published demo secret, today's paid
+demo bookings to check in, and a missed booking and an old ready passport for the sweeps."""
 
 import pyotp
 from flask import current_app
@@ -12,7 +12,7 @@ from webapp.models import Office, User
 from webapp.rules import roles
 from webapp.services import staff_auth
 from webapp.services.accounts import hash_password, normalise_email
-from webapp.services.demo_booking import book_for_today
+from webapp.services.demo_booking import book_endings, book_for_today
 from webapp.services.offices import TRAINING_OFFICE, load_demo_offices, load_training_office
 
 DEMO_PASSWORD = "Paspor-Demo-2026"
@@ -27,6 +27,9 @@ DEMO_ACCOUNTS = (
     ("Budi Santoso", "budi@demo.mpaspor.id", "+6281311112222", "id", roles.APPLICANT, None),
     ("Hendra Wijaya", "hendra@demo.mpaspor.id", "+6281333334444", "id", roles.APPLICANT, None),
     ("Ahmad Ma'ruf", "ahmad@demo.mpaspor.id", "+6281355556666", "id", roles.APPLICANT, None),
+    # Applicants of the applications the sweeps end (demo_booking.book_endings).
+    ("Rina Kusuma", "rina@demo.mpaspor.id", "+6281377778888", "id", roles.APPLICANT, None),
+    ("Yohanes Wenda", "yohanes@demo.mpaspor.id", "+6281399990000", "id", roles.APPLICANT, None),
     ("Admin Sistem", "admin@demo.mpaspor.id", "+6281100000001", "id", roles.ADMINISTRATOR, None),
     ("Andi Pratama", "petugas.makassar@demo.mpaspor.id", "", "id", roles.STAFF, "kanim-makassar"),
     (
@@ -105,7 +108,7 @@ def load_demo_data() -> list[str]:
             staff_auth.record(user.id, staff_auth.CREATED, detail=f"{role} of {office_code}")
         report.append(f"created: {email} / {DEMO_PASSWORD}")
     db.session.commit()
-    return report + book_for_today()
+    return report + book_for_today() + book_endings()
 
 
 def current_demo_code(email: str) -> str:

@@ -6,11 +6,14 @@ It is made the way any booking is (booking.reserve and confirm, paid through the
 service) without the online rule that a slot must start more than two hours ahead. Loading it
 again the same day changes nothing; a demo booking of an earlier day that nobody checked in
 ends as a no-show, which frees its applicant's NIK for today's.
+
+Two more demo applicants give the sweeps one application each to end (book_endings): a paid
+booking of yesterday nobody checked in, and a passport ready for 31 days.
 """
 
 import io
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageDraw
@@ -20,10 +23,28 @@ from webapp import clock
 from webapp.extensions import db
 from webapp.i18n import ZONE_ABBREVIATIONS
 from webapp.integrations.payment_gateway import Notice
-from webapp.models import Application, Hold, Office, Slot, User
-from webapp.rules import holds, visits
-from webapp.rules.statuses import ACTIVE, NO_SHOW, SCHEDULED, SUBMITTED
-from webapp.services import applications, booking, documents, lifecycle, payments, verification
+from webapp.models import Application, Hold, Issuance, Office, Slot, User
+from webapp.rules import holds, visits, working_days
+from webapp.rules.statuses import (
+    ACTIVE,
+    APPROVED,
+    CHECKED_IN,
+    IN_REVIEW,
+    NO_SHOW,
+    PRINTED,
+    READY_FOR_PICKUP,
+    SCHEDULED,
+    SUBMITTED,
+)
+from webapp.services import (
+    applications,
+    booking,
+    days_off,
+    documents,
+    lifecycle,
+    payments,
+    verification,
+)
 from webapp.services.offices import TRAINING_OFFICE
 
 DEMO_OFFICE = TRAINING_OFFICE
@@ -270,6 +291,149 @@ def _today_at(office: Office):
         zone = ZoneInfo(office.timezone)
         same_day = slot.starts_at.astimezone(zone).date() == moment.astimezone(zone).date()
         if slot.office_id != office.id or not same_day:
+            db.session.rollback()
+            raise booking.BookingRefused("not_bookable")
+
+    return check
+
+
+# Applications that end by the clock (services/endings.py): a missed booking and a passport left
+# uncollected, so that `flask sweep-no-shows` and `flask sweep-uncollected` have one each to end.
+
+MISSED_EMAIL = "rina@demo.mpaspor.id"
+UNCOLLECTED_EMAIL = "yohanes@demo.mpaspor.id"
+UNCOLLECTED_READY_DAYS = 31
+DEMO_ENDING = "demo data: a passport ready for 31 days"
+_MISSED_ANSWERS = {
+    "birth_date": date(1993, 3, 12),
+    "nik": "7371015203930007",
+    "full_name": "Rina Kusuma",
+    "birth_place": "Makassar",
+    "sex": "F",
+    "address": "Jl. Penghibur 5, Makassar",
+    "occupation": "Perawat",
+    "phone": "+6281377778888",
+    "mother_name": "Hasnah",
+    "father_name": "Kusuma Jaya",
+}
+_UNCOLLECTED_ANSWERS = {
+    "birth_date": date(1988, 7, 21),
+    "nik": "9471012107880004",
+    "full_name": "Yohanes Wenda",
+    "birth_place": "Jayapura",
+    "sex": "M",
+    "address": "Jl. Ahmad Yani 3, Jayapura",
+    "occupation": "Nelayan",
+    "phone": "+6281399990000",
+    "mother_name": "Maria Wenda",
+    "father_name": "Petrus Wenda",
+}
+
+
+def book_endings() -> list[str]:
+    """At the training office: one paid booking of yesterday nobody checked in, and one passport
+    ready for 31 days; made once each, again only after a sweep has ended the previous one."""
+    office = db.session.scalar(select(Office).where(Office.code == DEMO_OFFICE))
+    if office is None:
+        return [f"no demo ending: {DEMO_OFFICE} is missing"]
+    return [_missed_booking(office), _uncollected_passport(office)]
+
+
+def _missed_booking(office: Office) -> str:
+    applicant = db.session.scalar(select(User).where(User.email == MISSED_EMAIL))
+    if applicant is None:
+        return f"no missed demo booking: {MISSED_EMAIL} is missing"
+    for application, _slot in _paid_bookings(applicant, office):
+        if application.status == SCHEDULED:
+            return f"exists: missed demo booking, application number {application.number}"
+    holder = _nik_holder(_MISSED_ANSWERS["nik"])
+    if holder is not None:
+        return f"no missed demo booking: the NIK is held by application {holder.number}"
+    zone = ZoneInfo(office.timezone)
+    yesterday = clock.now().astimezone(zone).date() - timedelta(days=1)
+    slot = _demo_slot(office, datetime.combine(yesterday, time(10), tzinfo=zone))
+    application = _paid_for(applicant, office, _MISSED_ANSWERS, slot)
+    return (
+        f"created: missed demo booking yesterday 10.00 {ZONE_ABBREVIATIONS[office.timezone]}, "
+        f"application number {application.number}, Rina Kusuma "
+        "(never checked in: `flask sweep-no-shows` makes it a no-show)"
+    )
+
+
+def _uncollected_passport(office: Office) -> str:
+    applicant = db.session.scalar(select(User).where(User.email == UNCOLLECTED_EMAIL))
+    if applicant is None:
+        return f"no uncollected demo passport: {UNCOLLECTED_EMAIL} is missing"
+    waiting = db.session.scalar(
+        select(Application).where(
+            Application.account_id == applicant.id,
+            Application.office_id == office.id,
+            Application.status == READY_FOR_PICKUP,
+        )
+    )
+    if waiting is not None:
+        return f"exists: demo passport ready for collection, application number {waiting.number}"
+    holder = _nik_holder(_UNCOLLECTED_ANSWERS["nik"])
+    if holder is not None:
+        return f"no uncollected demo passport: the NIK is held by application {holder.number}"
+    zone = ZoneInfo(office.timezone)
+    ready_since = clock.now() - timedelta(days=UNCOLLECTED_READY_DAYS)
+    interview_day = ready_since.astimezone(zone).date() - timedelta(days=5)
+    slot = _demo_slot(office, datetime.combine(interview_day, time(9), tzinfo=zone))
+    application = _paid_for(applicant, office, _UNCOLLECTED_ANSWERS, slot)
+    # The office's part, told in the trail as demo data: checked in, reviewed and approved,
+    # printed and made ready 31 days ago (the desks' own moves are made at the office).
+    for target in (CHECKED_IN, IN_REVIEW, APPROVED):
+        lifecycle.transition(application, target, actor_id=None, reason=DEMO_ENDING)
+    closed = days_off.of_office(office.id, interview_day, interview_day + timedelta(days=31))
+    collect_from = working_days.collection_date(interview_day, application.service, closed)
+    db.session.add(Issuance(application_id=application.id, collect_from=collect_from))
+    for target in (PRINTED, READY_FOR_PICKUP):
+        lifecycle.transition(application, target, actor_id=None, reason=DEMO_ENDING)
+    db.session.get(Issuance, application.id).ready_since = ready_since
+    db.session.commit()
+    return (
+        f"created: demo passport ready for {UNCOLLECTED_READY_DAYS} days, application number "
+        f"{application.number}, Yohanes Wenda "
+        "(never collected: `flask sweep-uncollected` makes it uncollected)"
+    )
+
+
+def _demo_slot(office: Office, starts: datetime) -> Slot:
+    """The training office's regular slot at starts (local), made if the window never had it:
+    it lies in the past."""
+    starts_at = starts.astimezone(UTC)
+    slot = db.session.scalar(
+        select(Slot).where(
+            Slot.office_id == office.id, Slot.starts_at == starts_at, Slot.lane == visits.REGULAR
+        )
+    )
+    if slot is None:
+        slot = Slot(
+            office_id=office.id,
+            starts_at=starts_at,
+            lane=visits.REGULAR,
+            capacity=max(office.regular_per_hour, 1),
+        )
+        db.session.add(slot)
+        db.session.commit()
+    return slot
+
+
+def _paid_for(applicant: User, office: Office, answers: dict, slot: Slot) -> Application:
+    """A submitted demo application holding slot (in the past, so without the online check),
+    paid now."""
+    application = _submitted(applicant, office, _COMMON_ANSWERS | answers)
+    held = booking.reserve(application, slot.id, actor_id=applicant.id, check=_the_office(office))
+    booking.confirm(application, held)
+    notice = Notice(f"DEMO-{application.number}", held.bill.code, held.bill.amount, clock.now())
+    payments.apply_notice(notice)
+    return db.session.get(Application, application.id)
+
+
+def _the_office(office: Office):
+    def check(application: Application, slot: Slot, moment: datetime) -> None:
+        if slot.office_id != office.id:
             db.session.rollback()
             raise booking.BookingRefused("not_bookable")
 

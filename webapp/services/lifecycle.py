@@ -32,6 +32,8 @@ earlier one after a later one, so that no two requests ever wait on each other i
   stock is taken by a compare-and-set UPDATE (epassport_stock > 0) that waits for any other
   print of the office. issuance.mark_ready and issuance.collect: the application alone (the
   handover's row is inserted, one per application).
+- endings.sweep_no_shows: the application, then its paid hold. endings.sweep_uncollected: the
+  application alone (its issuance is only read).
 
 On PostgreSQL the locks are row locks: SELECT ... FOR NO KEY UPDATE, or the UPDATE of a move
 itself, which takes the same lock. Never plain FOR UPDATE: it would also block the key-share

@@ -1,13 +1,20 @@
-"""Administration: the health of the background job queues, holds per account, audit trails."""
+"""Administration: the health of the background job queues, holds per account, audit trails,
+and the leave days that extend the national calendar."""
 
 import re
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 from redis.exceptions import RedisError
 
+from webapp import clock, labels
+from webapp.forms.admin import LeaveDayForm
 from webapp.forms.auth import EmptyForm
+from webapp.i18n import long_date
 from webapp.services import audit, booking, job_queues
+from webapp.services import leave_days as leave_days_service
 from webapp.views.access import administrator
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -61,3 +68,45 @@ def history():
     trail = audit.for_number(number) if APPLICATION_NUMBER.fullmatch(number) else None
     status = 404 if number and trail is None else 200
     return render_template("admin/history.html", number=number, trail=trail), status
+
+
+# Leave days: the national days off an administrator extends (services/leave_days.py) -----------
+
+
+@bp.route("/leave-days", methods=["GET", "POST"])
+@administrator
+def leave_days():
+    """This year's and next year's days off, and the form to add a leave day."""
+    form = LeaveDayForm()
+    if form.validate_on_submit():
+        try:
+            added = leave_days_service.add(current_user, form.day.data, form.name.data)
+        except leave_days_service.LeaveDayRefused as refused:
+            form.day.errors.append(labels.LEAVE_DAY_PROBLEMS[refused.code])
+        else:
+            flash(_("%(day)s is added as a day off.", day=long_date(added.day)), "success")
+            return redirect(url_for("admin.leave_days"))
+    status = 422 if form.errors else 200
+    return render_template(
+        "admin/leave_days.html",
+        form=form,
+        days=leave_days_service.calendar(str(get_locale())),
+        today=clock.today(leave_days_service.ZONE),
+        remove_form=EmptyForm(),
+    ), status
+
+
+@bp.route("/leave-days/<int:leave_day_id>/delete", methods=["POST"])
+@administrator
+def delete_leave_day(leave_day_id: int):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        removed = leave_days_service.remove(current_user, leave_day_id)
+    except LookupError:  # removed meanwhile, perhaps by a second click
+        flash(labels.LEAVE_DAY_PROBLEMS["not_found"], "error")
+    except leave_days_service.LeaveDayRefused as refused:
+        flash(labels.LEAVE_DAY_PROBLEMS[refused.code], "error")
+    else:
+        flash(_("%(day)s is no longer a day off.", day=long_date(removed.day)), "success")
+    return redirect(url_for("admin.leave_days"))

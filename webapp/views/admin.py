@@ -96,7 +96,7 @@ def leave_days():
     ), status
 
 
-@bp.route("/leave-days/<int:leave_day_id>/delete", methods=["POST"])
+@bp.route("/leave-days/<id:leave_day_id>/delete", methods=["POST"])
 @administrator
 def delete_leave_day(leave_day_id: int):
     if not EmptyForm().validate_on_submit():

@@ -79,13 +79,13 @@ def _handover_page(file, form, status=200):
     return render_template("collection/handover.html", file=file, form=form, labels=labels), status
 
 
-@bp.route("/collection/<int:application_id>")
+@bp.route("/collection/<id:application_id>")
 @staff
 def handover(application_id: int):
     return _handover_page(_file(application_id), HandoverForm(formdata=None))
 
 
-@bp.route("/collection/<int:application_id>", methods=["POST"])
+@bp.route("/collection/<id:application_id>", methods=["POST"])
 @staff
 def collect(application_id: int):
     file = _file(application_id)

@@ -54,7 +54,7 @@ def _acted(application_id: int, act, done: str):
     return redirect(url_for("passports.queue"))
 
 
-@bp.route("/passports/<int:application_id>/printed", methods=["POST"])
+@bp.route("/passports/<id:application_id>/printed", methods=["POST"])
 @staff
 def printed(application_id: int):
     return _acted(
@@ -64,7 +64,7 @@ def printed(application_id: int):
     )
 
 
-@bp.route("/passports/<int:application_id>/ready", methods=["POST"])
+@bp.route("/passports/<id:application_id>/ready", methods=["POST"])
 @staff
 def ready(application_id: int):
     return _acted(

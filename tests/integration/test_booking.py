@@ -16,8 +16,9 @@ from tests.integration.test_wizard import signed_in
 from tests.staff import make_administrator, sign_in_staff
 from webapp import clock
 from webapp.extensions import db
-from webapp.models import Application, AuditEntry, Bill, Closure, Hold, Office, User
-from webapp.services import booking
+from webapp.models import Application, AuditEntry, Bill, Closure, Hold, LeaveDay, Office, User
+from webapp.rules import statuses
+from webapp.services import booking, lifecycle
 
 WITA = ZoneInfo("Asia/Makassar")
 
@@ -508,3 +509,29 @@ def test_an_hour_taken_meanwhile_sends_the_page_back_with_the_reason(app, ready)
     )
     assert response.status_code == 204 and "/slots?" in response.headers["HX-Redirect"]
     assert "just taken" in budi.get(response.headers["HX-Redirect"]).text
+
+
+def test_places_of_applications_that_ended_do_not_count_against_the_accounts_five(app):
+    with app.app_context():
+        user, office = make_user(), make_office()
+        for n in range(5):
+            application = submitted_application(user, office)
+            booking.hold(application, make_slot(office, local(1, 8 + n)).id)
+            pay(application.id)
+            application = db.session.get(Application, application.id)
+            lifecycle.transition(application, statuses.NO_SHOW, actor_id=None, reason="test")
+            db.session.commit()
+        sixth = submitted_application(user, office)
+        held = booking.hold(sixth, make_slot(office, local(2)).id)
+        assert held.status == "held"
+
+
+def test_no_new_booking_is_taken_on_a_leave_day_added_after_its_slots(app):
+    with app.app_context():
+        office = make_office()
+        slot = make_slot(office, local(3))
+        db.session.add(LeaveDay(day=local(3).astimezone(WITA).date(), name="Cuti bersama"))
+        db.session.commit()
+        with pytest.raises(booking.BookingRefused) as refused:
+            booking.hold(submitted_application(make_user(), office), slot.id)
+        assert refused.value.code == "closed"

@@ -18,8 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from webapp import clock
 from webapp.extensions import db
 from webapp.jobs import enqueue_at
-from webapp.models import Application, Bill, Closure, Hold, Office, Slot, User
-from webapp.rules import bills, holds, quota
+from webapp.models import Application, Bill, Closure, Hold, LeaveDay, Office, Slot, User
+from webapp.rules import bills, holds, quota, statuses
 from webapp.rules.statuses import (
     AWAITING_PAYMENT,
     CANCELLED,
@@ -64,7 +64,10 @@ def zone_of(office: Office) -> ZoneInfo:
 
 
 def closed_days(office: Office) -> frozenset[date]:
-    return frozenset(db.session.scalars(select(Closure.day).where(Closure.office_id == office.id)))
+    """The office's own closures and the leave days added nationally, whose slots may have been
+    made before they were added: no new booking is taken on them."""
+    closures = db.session.scalars(select(Closure.day).where(Closure.office_id == office.id))
+    return frozenset(closures) | frozenset(db.session.scalars(select(LeaveDay.day)))
 
 
 def slots_between(office: Office, lane: str, start: datetime, end: datetime) -> list[SlotView]:
@@ -242,8 +245,16 @@ def _check_bookable(application: Application, slot: Slot, moment: datetime) -> N
 
 
 def _check_account_limit(account_id: int, moment: datetime) -> None:
+    """An account holds at most five places at once: the paid place of an application that has
+    ended (collected, a no-show, rejected, ...) is not one any more."""
     live = db.session.scalar(
-        select(func.count(Hold.id)).where(Hold.account_id == account_id, live_hold_filter(moment))
+        select(func.count(Hold.id))
+        .join(Application, Application.id == Hold.application_id)
+        .where(
+            Hold.account_id == account_id,
+            live_hold_filter(moment),
+            Application.status.not_in(statuses.FINAL),
+        )
     )
     if live >= quota.MAX_LIVE_HOLDS_PER_ACCOUNT:
         raise _refused("too_many_holds")

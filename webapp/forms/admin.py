@@ -2,9 +2,9 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField, ValidationError
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
-from webapp.forms.base import REQUIRED, BaseForm
+from webapp.forms.base import REQUIRED, BaseForm, at_most
 from webapp.forms.fields import DatePartsField
 
 
@@ -15,7 +15,7 @@ class LeaveDayForm(BaseForm):
         _l("Name of the day off"),
         validators=[
             DataRequired(REQUIRED),
-            Length(max=120, message=_l("Use at most %(max)d characters.")),
+            at_most(120),
         ],
         description=_l("As the decree names it, for example Cuti Bersama Tahun Baru."),
         render_kw={"autocomplete": "off"},

@@ -10,11 +10,13 @@ from webapp.forms.base import BaseForm
 from webapp.signing import MAX_TOKEN_LENGTH
 
 
-class ScanForm(BaseForm):
-    scanned = StringField(
-        _l("QR code, application number or NIK"),
+def scan_field(label, missing) -> StringField:
+    """The one field a keyboard-wedge scanner types a QR code into (then Enter); `missing` says
+    what to scan or type when it is sent empty."""
+    return StringField(
+        label,
         validators=[
-            DataRequired(_l("Scan the QR code, or type the application number or the NIK.")),
+            DataRequired(missing),
             Length(max=MAX_TOKEN_LENGTH, message=_l("This is not an M-Paspor QR code.")),
         ],
         render_kw={
@@ -24,6 +26,13 @@ class ScanForm(BaseForm):
             "spellcheck": "false",
             "enterkeyhint": "go",
         },
+    )
+
+
+class ScanForm(BaseForm):
+    scanned = scan_field(
+        _l("QR code, application number or NIK"),
+        _l("Scan the QR code, or type the application number or the NIK."),
     )
     priority_group = SelectField(
         _l("Priority group"),

@@ -3,18 +3,19 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectField, SelectMultipleField, StringField, ValidationError
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired
 
 from webapp import clock, labels
 from webapp.forms.base import (
     REQUIRED,
     BaseForm,
     PersonName,
+    at_most,
     room_for_separators,
     without_separators,
 )
+from webapp.forms.checkin import scan_field
 from webapp.rules import collection, nik
-from webapp.signing import MAX_TOKEN_LENGTH
 
 NIK_DIGITS = 16
 CHOOSE_COLLECTOR = _l("Choose who collects the passport.")
@@ -22,19 +23,9 @@ CHOOSE_RELATIONSHIP = _l("Choose how the family member is related to the applica
 
 
 class CollectionScanForm(BaseForm):
-    scanned = StringField(
+    scanned = scan_field(
         _l("Receipt QR code or application number"),
-        validators=[
-            DataRequired(_l("Scan the QR code of the receipt, or type the application number.")),
-            Length(max=MAX_TOKEN_LENGTH, message=_l("This is not an M-Paspor QR code.")),
-        ],
-        render_kw={
-            "autofocus": True,
-            "autocomplete": "off",
-            "autocapitalize": "off",
-            "spellcheck": "false",
-            "enterkeyhint": "go",
-        },
+        _l("Scan the QR code of the receipt, or type the application number."),
     )
 
 
@@ -55,7 +46,7 @@ class HandoverForm(BaseForm):
     identity_document = StringField(
         _l("ID shown by the collector"),
         description=_l("Everyone: the kind and number of the ID, e.g. KTP 3171…"),
-        validators=[InputRequired(REQUIRED), Length(max=60)],
+        validators=[InputRequired(REQUIRED), at_most(60)],
         render_kw={"autocomplete": "off", "maxlength": 60},
     )
     full_name = StringField(
@@ -85,7 +76,7 @@ class HandoverForm(BaseForm):
     letter_note = StringField(
         _l("Letter of attorney"),
         description=_l("An attorney only: the letter's date and who signed it."),
-        validators=[Length(max=200)],
+        validators=[at_most(200)],
         render_kw={"autocomplete": "off", "maxlength": 200},
     )
 

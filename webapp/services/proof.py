@@ -35,7 +35,12 @@ WITH_PROOF = frozenset(
 )
 QR_ERROR_LEVEL = "m"
 QR_BORDER = 4  # the quiet zone, drawn in white inside the image: no CSS needed around it
-QR_PNG_SCALE = 8  # pixels per module in the PDF's image
+# One pixel per module in the PDF's image: the PDF scales it up without smoothing (image-rendering:
+# pixelated in static/css/pdf/letter.css), so it is as sharp as a larger image and far smaller.
+QR_PNG_SCALE = 1
+# A fixed mask pattern: choosing the best of the eight costs most of the time of making the code
+# (segno scores each), and every mask is valid; scanners read any of them.
+QR_MASK = 0
 
 
 class NoProof(LookupError):
@@ -120,7 +125,7 @@ def proof_for(application: Application) -> Proof | None:
 
 
 def qr_code(token: str) -> segno.QRCode:
-    return segno.make(token, error=QR_ERROR_LEVEL, boost_error=False, micro=False)
+    return segno.make(token, error=QR_ERROR_LEVEL, boost_error=False, micro=False, mask=QR_MASK)
 
 
 def cover_letter_pdf(application: Application, locale: str) -> bytes:

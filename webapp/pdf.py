@@ -75,9 +75,9 @@ STYLESHEETS = {
     "queue_ticket.html": ("roll.css", "queue_ticket.css"),
     "cover_letter.html": ("letter.css", "cover_letter.css"),
     "rejection.html": ("letter.css", "rejection.css"),
-    "receipt.html": ("letter.css", "receipt.css"),  # A4; the roll is ROLL_RECEIPT
+    "receipt.html": ("letter.css", "receipt_a4.css"),  # A4; the roll is ROLL_RECEIPT
 }
-ROLL_RECEIPT = ("roll.css", "receipt.css", "receipt_roll.css")
+ROLL_RECEIPT = ("roll.css", "receipt_roll.css")
 CSS_DIRECTORY = os.path.join(STATIC, "css", "pdf")
 
 _fonts: FontConfiguration | None = None

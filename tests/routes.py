@@ -14,6 +14,9 @@ SAMPLES = {
     "queue": ("mail",),
     "name": ("none.eml",),
     "office_code": ("kanim-tidak-ada",),
+    # A batch of receipts that does not exist: every office's staff are sent back to the day's
+    # receipts with a message, as they are from another office's batch.
+    "batch_id": (1,),
 }
 
 

@@ -167,17 +167,21 @@ def render_fitted_document(
 ) -> Document:
     """The fitted page of `render_pdf_fitted`, laid out (not yet written).
 
-    Two passes: the first lays the content out on a page taller than any ticket and measures
-    where it ends, the second lays it out on a page of that height. The page's margin is zero:
-    the template keeps its own white border as padding of its root element.
+    One layout pass, on a page taller than any ticket, measures where the content ends; the page
+    is then cut there: a PDF page is as tall as its Page.height, and nothing is drawn below the
+    content (no page background, no footer). The height is rounded up to a whole millimetre. The
+    page's margin is zero: the template keeps its own white border as padding of its root.
     """
     with _rendering, _assets_checked():
         html = _html(template, context)
-        parsed = _sheets_of(template, sheets)
-        measured = _layout(html, [*parsed, _page(width_mm, _MEASURING_HEIGHT_MM)])
-        root = measured.pages[0]._page_box.children[0]
+        document = _layout(
+            html, [*_sheets_of(template, sheets), _page(width_mm, _MEASURING_HEIGHT_MM)]
+        )
+        page = document.pages[0]
+        root = page._page_box.children[0]
         height_mm = math.ceil((root.position_y + root.margin_height()) * _MM_PER_CSS_PX)
-        return _layout(html, [*parsed, _page(width_mm, height_mm)])
+        page.height = height_mm / _MM_PER_CSS_PX
+        return document
 
 
 _pages: dict[tuple[float, float], CSS] = {}

@@ -26,6 +26,8 @@ earlier one after a later one, so that no two requests ever wait on each other i
 - checkin.check_in: the application, then its lane's queue_sequences row as its visit is made.
   checkin.walk_in: as booking.hold, then the queue_sequences row. A walk-in's visit is locked
   last when its bill is paid, expires or is cancelled (services.arrivals).
+- receipts (print batches): a batch's status and progress move by conditional UPDATEs of its
+  row alone, in transactions that lock nothing else (services.receipts).
 
 On PostgreSQL the locks are row locks: SELECT ... FOR NO KEY UPDATE, or the UPDATE of a move
 itself, which takes the same lock. Never plain FOR UPDATE: it would also block the key-share

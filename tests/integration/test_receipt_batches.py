@@ -240,6 +240,7 @@ def test_a_failed_batch_says_so_and_is_retried_to_the_end(app):
     assert "Gagal" in failed.text and "Pencetakan kelompok ini gagal" in failed.text
     assert f"/counter/receipts/batches/{batch_id}/retry" in failed.text
     assert 'hx-trigger="every 1s"' not in failed.text
+    assert str(blocked) not in failed.text  # the server's paths stay in its logs
     not_yet = client.get(f"/counter/receipts/batches/{batch_id}.pdf")
     assert not_yet.status_code == 302 and not_yet.location.endswith(f"/batches/{batch_id}")
     blocked.unlink()

@@ -331,9 +331,11 @@ def render_batch(batch_id: int) -> None:
 
 
 def _described(error: Exception) -> str:
+    """What the batch page shows of a failure, for the officer to pass on: never a server path
+    or a message meant for the logs (the job's traceback is there)."""
     if isinstance(error, NoReceipt):
         return f"no receipt for application {error.args[0]}"
-    return f"{type(error).__name__}: {error}"[:200]
+    return type(error).__name__
 
 
 def retry(office_id: int, batch_id: int) -> bool:

@@ -100,26 +100,30 @@ class Receipt:
         return collection.COLLECTION_PERIOD.days
 
 
-def account_locale(application: Application) -> str:
-    """The language of the applicant's account (the default when it has none we speak)."""
-    locale = db.session.get(User, application.account_id).locale
+def _spoken(locale: str | None) -> str:
+    """The locale if we speak it, else the default language."""
     if locale not in current_app.config["LANGUAGES"]:
         locale = current_app.config["BABEL_DEFAULT_LOCALE"]
     return locale
 
 
 def receipt_for(application: Application, locale: str | None = None) -> Receipt | None:
-    """The receipt of an application waiting for collection; None otherwise."""
+    """The receipt of an application waiting for collection, in `locale` (by default the
+    language of the applicant's account); None otherwise. One query for what it shows."""
     if application.status not in WITH_RECEIPT or not application.number:
         return None
-    issuance = db.session.get(Issuance, application.id)
-    review = db.session.scalar(select(Review).filter_by(application_id=application.id))
-    if issuance is None or review is None or review.decided_at is None:
+    found = db.session.execute(
+        select(Issuance.collect_from, Review.decided_at, Office, User.locale)
+        .select_from(Issuance)
+        .join(Review, Review.application_id == Issuance.application_id)
+        .join(Office, Office.id == application.office_id)
+        .join(User, User.id == application.account_id)
+        .where(Issuance.application_id == application.id, Review.decided_at.is_not(None))
+    ).first()
+    if found is None:
         return None
-    office = db.session.get(Office, application.office_id)
-    token = signing.issue_token(
-        application.number, office.code, review.decided_at, kind=signing.RECEIPT
-    )
+    collect_from, decided_at, office, account_locale = found
+    token = signing.issue_token(application.number, office.code, decided_at, kind=signing.RECEIPT)
     qr = proof.qr_code(token)
     return Receipt(
         application_id=application.id,
@@ -131,11 +135,11 @@ def receipt_for(application: Application, locale: str | None = None) -> Receipt 
         office_name=office.name,
         office_address=f"{office.address}, {office.city}, {office.province}",
         zone=office.timezone,
-        collect_from=issuance.collect_from,
+        collect_from=collect_from,
         opens_hour=office.first_slot_hour,
         closes_hour=office.closes_at_hour,
-        decided_at=review.decided_at,
-        locale=locale or account_locale(application),
+        decided_at=decided_at,
+        locale=_spoken(locale or account_locale),
         token=token,
         qr_png_data_uri=qr.png_data_uri(border=proof.QR_BORDER, scale=proof.QR_PNG_SCALE),
     )

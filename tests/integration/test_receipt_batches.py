@@ -192,7 +192,7 @@ def test_another_offices_or_an_unapproved_application_refuses_the_whole_batch(ap
         office = db.session.get(Office, day["office"])
         waiting = in_service(office, counter_officer(office, counter=5)).application_id
     client = sign_in_staff(app, day["staff"])
-    for intruder in (elsewhere["ids"][0], waiting, 2**31 - 1):
+    for intruder in (elsewhere["ids"][0], waiting, 2**31 - 1, 10**30, -1):
         refused = _start(client, day["ids"] + [intruder], follow_redirects=True)
         assert "1 permohonan yang dipilih tidak memiliki tanda terima di sini" in refused.text
     garbled = _post(

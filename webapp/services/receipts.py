@@ -50,6 +50,7 @@ BATCH_KEY = "batches/{id}.pdf"
 # Rendering 500 receipts takes a few tens of seconds; a worker gives up on the job after this.
 BATCH_JOB_TIMEOUT = 600
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+MAX_ID = 2**31 - 1  # the largest value of an integer id column on PostgreSQL
 
 
 class NoReceipt(LookupError):
@@ -264,7 +265,8 @@ def start_batch(staff: User, application_ids: Sequence[int] | None, paper: str) 
             select(Application.id)
             .join(Issuance, Issuance.application_id == Application.id)
             .where(
-                Application.id.in_(ids),
+                # An id no integer column can hold names nothing: it is not even asked about.
+                Application.id.in_([i for i in ids if 0 < i <= MAX_ID]),
                 Application.office_id == staff.office_id,
                 Application.status.in_(WITH_RECEIPT),
             )

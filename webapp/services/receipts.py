@@ -17,6 +17,7 @@ import gc
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -84,7 +85,12 @@ class Receipt:
     decided_at: datetime
     locale: str
     token: str
-    qr_png_data_uri: str
+
+    @cached_property
+    def qr_png_data_uri(self) -> str:
+        """The token's QR code for the PDF, made when a PDF asks for it (not for the page)."""
+        qr = proof.qr_code(self.token)
+        return qr.png_data_uri(border=proof.QR_BORDER, scale=proof.QR_PNG_SCALE)
 
     @property
     def zone_abbreviation(self) -> str:
@@ -126,7 +132,6 @@ def receipt_for(application: Application, locale: str | None = None) -> Receipt 
         return None
     collect_from, decided_at, office, account_locale = found
     token = signing.issue_token(application.number, office.code, decided_at, kind=signing.RECEIPT)
-    qr = proof.qr_code(token)
     return Receipt(
         application_id=application.id,
         application_number=application.number,
@@ -143,7 +148,6 @@ def receipt_for(application: Application, locale: str | None = None) -> Receipt 
         decided_at=decided_at,
         locale=_spoken(locale or account_locale),
         token=token,
-        qr_png_data_uri=qr.png_data_uri(border=proof.QR_BORDER, scale=proof.QR_PNG_SCALE),
     )
 
 

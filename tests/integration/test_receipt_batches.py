@@ -5,17 +5,19 @@ the PDF offered when done, a failure said plainly and retried; bad batches refus
 import io
 import re
 import threading
+from datetime import timedelta
 
 import pytest
 from pypdf import PdfReader
-from rq import SimpleWorker
-from sqlalchemy import Update, event, func, select
+from rq import Queue, SimpleWorker
+from sqlalchemy import Update, event, func, select, update
 
 from tests.factories import make_office
 from tests.html import csrf_token
 from tests.receipts import approved
 from tests.reviews import counter_officer, in_service
 from tests.staff import make_staff, sign_in_staff
+from webapp import clock
 from webapp.extensions import db
 from webapp.jobs import BACKGROUND, QUEUES, redis_connection
 from webapp.models import Application, Office, PrintBatch, User
@@ -254,3 +256,36 @@ def test_a_failed_batch_says_so_and_is_retried_to_the_end(app):
     _post(client, f"/counter/receipts/batches/{batch_id}/retry", {})
     with app.app_context():
         assert db.session.get(PrintBatch, batch_id).status == "done"
+
+
+def test_a_batch_whose_worker_died_is_shown_stalled_and_retried(make_app, redis):
+    app = make_app(REDIS_URL=redis, RATELIMIT_STORAGE_URI=redis)
+    day = _office_with_approvals(app, 1)
+    client = sign_in_staff(app, day["staff"])
+    batch_id = _batch_id(_start(client, day["ids"]))
+    # Queued a moment ago: not stalled, so a retry changes nothing.
+    assert _post(client, f"/counter/receipts/batches/{batch_id}/retry", {}).status_code == 302
+    with app.app_context():
+        assert Queue("default", connection=redis_connection()).count == 1
+    # Started by a worker that then died: running, with no news for longer than a job may take.
+    with app.app_context():
+        db.session.execute(
+            update(PrintBatch)
+            .where(PrintBatch.id == batch_id)
+            .values(
+                status="running",
+                touched_at=clock.now() - receipts.STALLED_AFTER - timedelta(minutes=1),
+            )
+        )
+        db.session.commit()
+        Queue("default", connection=redis_connection()).empty()
+    stalled = client.get(f"/counter/receipts/batches/{batch_id}")
+    assert "berhenti sebelum selesai" in stalled.text
+    assert 'hx-trigger="every 1s"' not in stalled.text and "http-equiv" not in stalled.text
+    assert f"/counter/receipts/batches/{batch_id}/retry" in stalled.text
+    _post(client, f"/counter/receipts/batches/{batch_id}/retry", {})
+    with app.app_context():
+        assert db.session.get(PrintBatch, batch_id).status == "queued"
+    _finish_jobs(app)
+    done = client.get(f"/counter/receipts/batches/{batch_id}")
+    assert "1 dari 1" in done.text and "berhenti sebelum selesai" not in done.text

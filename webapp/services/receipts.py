@@ -50,6 +50,9 @@ MAX_BATCH = 500
 BATCH_KEY = "batches/{id}.pdf"
 # Rendering 500 receipts takes a few tens of seconds; a worker gives up on the job after this.
 BATCH_JOB_TIMEOUT = 600
+# A batch queued or running with no news for longer than its job may take has stalled: its
+# worker died, or there is none. It may then be retried, as a failed one.
+STALLED_AFTER = timedelta(seconds=BATCH_JOB_TIMEOUT + 60)
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 MAX_ID = 2**31 - 1  # the largest value of an integer id column on PostgreSQL
 
@@ -286,6 +289,7 @@ def start_batch(staff: User, application_ids: Sequence[int] | None, paper: str) 
         total=len(ids),
         rendered=0,
         status=QUEUED,
+        touched_at=clock.now(),
     )
     db.session.add(batch)
     db.session.commit()
@@ -301,12 +305,20 @@ def batch_of(office_id: int, batch_id: int) -> PrintBatch | None:
     )
 
 
-def _move(batch_id: int, sources: Sequence[str], **values) -> bool:
-    """Compare-and-set of a batch's status: whether the row was in one of `sources`."""
+def stalled(batch: PrintBatch) -> bool:
+    """Whether a batch still queued or running has had no news for too long."""
+    if batch.status not in (QUEUED, RUNNING):
+        return False
+    return clock.now() - (batch.touched_at or batch.created_at) > STALLED_AFTER
+
+
+def _move(batch_id: int, sources: Sequence[str], *conditions, **values) -> bool:
+    """Compare-and-set of a batch's status (and `conditions`): whether the row was in one of
+    `sources`. Every move is news of the batch (touched_at)."""
     moved = db.session.execute(
         update(PrintBatch)
-        .where(PrintBatch.id == batch_id, PrintBatch.status.in_(sources))
-        .values(**values)
+        .where(PrintBatch.id == batch_id, PrintBatch.status.in_(sources), *conditions)
+        .values(**{"touched_at": clock.now(), **values})
     ).rowcount
     db.session.commit()
     return moved == 1
@@ -356,10 +368,17 @@ def _described(error: Exception) -> str:
 
 
 def retry(office_id: int, batch_id: int) -> bool:
-    """A failed batch of the office queued again (the caller enqueues its job); False when it is
-    not the office's or did not fail."""
-    if batch_of(office_id, batch_id) is None:
+    """A failed or stalled batch of the office queued again (the caller enqueues its job); False
+    when it is not the office's, or is done, or is still being worked on."""
+    batch = batch_of(office_id, batch_id)
+    if batch is None:
         return False
+    if stalled(batch):
+        # Only while it is as stale as it was read: a job that came back to it meanwhile wins.
+        seen = PrintBatch.touched_at == batch.touched_at
+        if batch.touched_at is None:
+            seen = PrintBatch.touched_at.is_(None)
+        return _move(batch_id, (batch.status,), seen, status=QUEUED, rendered=0, error=None)
     return _move(batch_id, (FAILED,), status=QUEUED, rendered=0, error=None)
 
 

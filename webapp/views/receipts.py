@@ -92,7 +92,13 @@ def batch(batch_id: int):
     template = "receipts/batch.html"
     if request.htmx.target == PROGRESS and not request.htmx.history_restore_request:
         template = "receipts/_progress.html"
-    return render_template(template, batch=found, retry_form=EmptyForm(), labels=labels)
+    return render_template(
+        template,
+        batch=found,
+        stalled=receipts.stalled(found),
+        retry_form=EmptyForm(),
+        labels=labels,
+    )
 
 
 @bp.route("/batches/<int:batch_id>.pdf")

@@ -15,6 +15,9 @@ SAMPLES = {
     "name": ("none.eml",),
     "office_code": ("kanim-tidak-ada",),
     "leave_day_id": (1,),
+    # A batch of receipts that does not exist: every office's staff are sent back to the day's
+    # receipts with a message, as they are from another office's batch.
+    "batch_id": (1,),
 }
 
 

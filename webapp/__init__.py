@@ -114,6 +114,9 @@ def _register_blueprints(app: Flask) -> None:
     converters.init_app(app)
     modules = [main, auth, account, apply, booking, payments, proof, admin, pwa, health]
     modules += [staff_auth, checkin, desk, display, service, examination, screening]
+    from webapp.views import receipts
+
+    modules += [receipts]
     if app.config["DEMO_MODE"]:
         modules.append(dev)  # the stand-ins' pages; in production they do not exist at all
     for module in modules:

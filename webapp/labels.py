@@ -490,3 +490,21 @@ COLLECTED_BY = {
     "attorney": _l("By %(name)s with a power of attorney"),
 }
 COLLECTION_PLACE = _l("At %(office)s, %(address)s, %(hours)s, from %(from)s until %(until)s")
+# Receipts (tanda terima): why a batch of the day's receipts was refused, and a batch's states.
+RECEIPT_PROBLEMS = {
+    "paper": _l("Choose the paper: A4 or the 80 mm roll."),
+    "empty": _l("No receipts to print: tick at least one application, or print all of the day."),
+    "too_many": _l(
+        "%(count)s receipts are too many for one batch: at most %(maximum)s. Print them in parts."
+    ),
+    "not_printable": _l(
+        "%(count)s of the chosen applications have no receipt here: they are not approved, "
+        "their passport was collected, or they are of another office. Nothing was printed."
+    ),
+}
+BATCH_STATUSES = {
+    "queued": _l("Waiting to start"),
+    "running": _l("Printing"),
+    "done": _l("Ready"),
+    "failed": _l("Failed"),
+}

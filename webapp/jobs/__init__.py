@@ -8,6 +8,7 @@ job modules, which call services, make no import circle with them.
 """
 
 import logging
+import threading
 from datetime import datetime
 
 from flask import current_app
@@ -37,22 +38,67 @@ def enqueue(name: str, *args, queue: str = "default", timeout: int = 60, **kwarg
 
     When Redis cannot be reached the work runs in-process rather than being lost.
     """
-    if current_app.config["REDIS_URL"]:
-        try:
-            Queue(queue, connection=redis_connection()).enqueue(
-                name,
-                *args,
-                job_timeout=timeout,
-                retry=Retry(max=3, interval=[10, 60, 300]),
-                **kwargs,
-            )
-            return
-        except RedisError:
-            log.warning("Redis unreachable; running %s in-process", name)
+    if _queued(name, args, kwargs, queue, timeout):
+        return
+    _run_here(name, args, kwargs)
+
+
+def _queued(name: str, args: tuple, kwargs: dict, queue: str, timeout: int) -> bool:
+    """Put the job on its RQ queue; False when there is no Redis (or it cannot be reached)."""
+    if not current_app.config["REDIS_URL"]:
+        return False
+    try:
+        Queue(queue, connection=redis_connection()).enqueue(
+            name,
+            *args,
+            job_timeout=timeout,
+            retry=Retry(max=3, interval=[10, 60, 300]),
+            **kwargs,
+        )
+        return True
+    except RedisError:
+        log.warning("Redis unreachable; running %s in-process", name)
+        return False
+
+
+def _run_here(name: str, args: tuple, kwargs: dict) -> None:
     try:
         import_string(name)(*args, **kwargs)
     except Exception:  # a failed side job must not fail the request that asked for it
         log.exception("in-process job %s failed", name)
+
+
+BACKGROUND = "background_jobs"  # app.extensions: the threads started by enqueue_in_background
+
+
+def enqueue_in_background(name: str, *args, queue: str = "default", timeout: int = 60) -> None:
+    """As enqueue, except that in-process the job runs in a thread of its own, with its own
+    application context, and the request that asked for it returns at once.
+
+    Only for a job whose progress a page shows while it runs (the batch of receipts): run inside
+    the request, the page would appear only once the job had finished, and in demo mode the
+    progress bar would never be seen filling. Every other in-process job stays in the request,
+    where its effect is there by the time the page that follows is read. The job commits its own
+    transactions, as on a worker; tests wait for the threads (app.extensions[BACKGROUND]).
+    """
+    if _queued(name, args, {}, queue, timeout):
+        return
+    app = current_app._get_current_object()
+
+    def work() -> None:
+        from webapp.extensions import db
+
+        with app.app_context():
+            try:
+                _run_here(name, args, {})
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=work, name=f"job {name}{args}", daemon=True)
+    threads = app.extensions.setdefault(BACKGROUND, [])
+    threads[:] = [t for t in threads if t.is_alive()]
+    threads.append(thread)
+    thread.start()
 
 
 def enqueue_at(moment: datetime, name: str, *args, queue: str = "default") -> None:

@@ -33,3 +33,7 @@ class PrintBatch(db.Model):
     error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the batch was last queued, started or advanced by its job: a batch queued or running
+    # with no news for longer than its job may take has stalled (its worker died) and may be
+    # retried (migration 0013_receipts).
+    touched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -34,6 +34,8 @@ earlier one after a later one, so that no two requests ever wait on each other i
   handover's row is inserted, one per application).
 - endings.sweep_no_shows: the application, then its paid hold. endings.sweep_uncollected: the
   application alone (its issuance is only read).
+- receipts (print batches): a batch's status and progress move by conditional UPDATEs of its
+  row alone, in transactions that lock nothing else (services.receipts).
 
 On PostgreSQL the locks are row locks: SELECT ... FOR NO KEY UPDATE, or the UPDATE of a move
 itself, which takes the same lock. Never plain FOR UPDATE: it would also block the key-share

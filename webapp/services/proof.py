@@ -6,6 +6,7 @@ as the application has a paid hold on a slot. The QR code alone is accepted at t
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 import segno
@@ -35,7 +36,12 @@ WITH_PROOF = frozenset(
 )
 QR_ERROR_LEVEL = "m"
 QR_BORDER = 4  # the quiet zone, drawn in white inside the image: no CSS needed around it
-QR_PNG_SCALE = 8  # pixels per module in the PDF's image
+# One pixel per module in the PDF's image: the PDF scales it up without smoothing (image-rendering:
+# pixelated in static/css/pdf/letter.css), so it is as sharp as a larger image and far smaller.
+QR_PNG_SCALE = 1
+# A fixed mask pattern: choosing the best of the eight costs most of the time of making the code
+# (segno scores each), and every mask is valid; scanners read any of them.
+QR_MASK = 0
 
 
 class NoProof(LookupError):
@@ -55,8 +61,19 @@ class Proof:
     amount_paid: int  # rupiah
     documents: tuple[str, ...]  # codes of the originals to bring, labels in labels.DOCUMENTS
     token: str
-    qr_svg: str  # inline SVG, no size and no style: sized by the page's CSS
-    qr_png_data_uri: str  # for the PDF
+    qr: segno.QRCode  # of the token; drawn below for the page and for the PDF, each when asked
+
+    @cached_property
+    def qr_svg(self) -> str:
+        """Inline SVG, no size and no style: sized by the page's CSS."""
+        return self.qr.svg_inline(
+            border=QR_BORDER, light="#fff", omitsize=True, svgclass="qr-code", lineclass=None
+        )
+
+    @cached_property
+    def qr_png_data_uri(self) -> str:
+        """For the PDF."""
+        return self.qr.png_data_uri(border=QR_BORDER, scale=QR_PNG_SCALE)
 
     @property
     def day(self) -> date:
@@ -112,15 +129,12 @@ def proof_for(application: Application) -> Proof | None:
         amount_paid=bill.amount,
         documents=documents.documents_to_bring(case) if case else (),
         token=token,
-        qr_svg=qr.svg_inline(
-            border=QR_BORDER, light="#fff", omitsize=True, svgclass="qr-code", lineclass=None
-        ),
-        qr_png_data_uri=qr.png_data_uri(border=QR_BORDER, scale=QR_PNG_SCALE),
+        qr=qr,
     )
 
 
 def qr_code(token: str) -> segno.QRCode:
-    return segno.make(token, error=QR_ERROR_LEVEL, boost_error=False, micro=False)
+    return segno.make(token, error=QR_ERROR_LEVEL, boost_error=False, micro=False, mask=QR_MASK)
 
 
 def cover_letter_pdf(application: Application, locale: str) -> bytes:

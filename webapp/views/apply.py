@@ -29,7 +29,7 @@ from webapp.forms.auth import EmptyForm
 from webapp.forms.base import without_separators
 from webapp.rules import journey, nik
 from webapp.rules.statuses import DRAFT, INCOMPLETE, SCHEDULED, SUBMITTED
-from webapp.services import applications, audit, booking, examination, lifecycle
+from webapp.services import applications, audit, booking, examination, lifecycle, receipts
 from webapp.services import documents as document_service
 from webapp.services import proof as proofs
 from webapp.services import review as counter_review
@@ -146,6 +146,7 @@ def overview(public_id: str):
         rejection=counter_review.rejection_for_applicant(application),
         upload_form=EmptyForm(),
         examined=examination.for_applicant(application),
+        receipt=receipts.receipt_for(application),
     )
 
 

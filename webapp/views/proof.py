@@ -10,7 +10,7 @@ from flask_login import current_user
 from webapp import pdf, signing
 from webapp.extensions import limiter
 from webapp.services import proof as proofs
-from webapp.services import review
+from webapp.services import receipts, review
 from webapp.views.access import public, verified
 from webapp.views.apply import owned
 
@@ -57,6 +57,23 @@ def rejection(public_id: str):
         flash(_("This application was not rejected: it has no proof of rejection."), "error")
         return redirect(url_for("apply.overview", public_id=public_id))
     return pdf.inline_response(document, f"surat-penolakan-{safe_number(application)}.pdf")
+
+
+@bp.route("/applications/<public_id>/receipt.pdf")
+@verified
+@limiter.limit(PDF_LIMIT, key_func=_account_key)
+def receipt(public_id: str):
+    """The receipt on A4, as the counter printed it, in the account's language."""
+    application = owned(public_id)
+    try:
+        document = receipts.receipt_pdf(application, "a4")
+    except receipts.NoReceipt:
+        flash(
+            _("This application has no receipt yet: it comes once the application is approved."),
+            "error",
+        )
+        return redirect(url_for("apply.overview", public_id=public_id))
+    return pdf.inline_response(document, f"tanda-terima-{safe_number(application)}.pdf")
 
 
 @bp.route("/.well-known/mpaspor-proof-keys.json")

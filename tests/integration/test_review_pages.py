@@ -106,6 +106,9 @@ def test_judged_captured_and_approved_through_the_page_and_mailed(app, mailbox):
     again = _post(client, f"{base}/approve", follow_redirects=True)
     assert again.status_code == 200 and _status(app, ids["application"]) == statuses.APPROVED
     assert mailbox.last(ids["applicant"])["Subject"] == "Permohonan paspor Anda disetujui"
+    receipt = f"/counter/receipts/{ids['application']}.pdf?paper=roll"
+    assert receipt in again.text  # the receipt is printed from the decision
+    assert client.get(receipt).headers["Content-Type"] == "application/pdf"
 
 
 def test_a_rejection_without_a_reason_is_refused_beside_the_form(app):

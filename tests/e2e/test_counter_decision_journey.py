@@ -114,6 +114,6 @@ def test_an_officer_calls_serves_and_approves_at_the_counter(
     page = applicant.get(f"/applications/{waiting_applicant['public_id']}").text
     history = page.split('<ol class="history">')[1].split("</ol>")[0]
     latest = history.split("<li>")[-1].split("</li>")[0]
-    assert latest.endswith(": Disetujui")
+    assert ": Disetujui: paspor dapat diambil mulai " in latest  # with its collection date
     assert "WITA" in latest
     assert "umrah" not in page  # the interview notes stay with the staff

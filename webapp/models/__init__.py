@@ -3,6 +3,7 @@
 from webapp.models.accounts import AccountEvent, EmailCode, PasswordReset, RecoveryCode, User
 from webapp.models.applications import Application, AuditEntry, Document, Notification
 from webapp.models.bookings import Bill, Hold, PaymentNotice
+from webapp.models.changes import Change
 from webapp.models.examinations import Examination, Suspension
 from webapp.models.issuance import Handover, Issuance
 from webapp.models.offices import Closure, LeaveDay, Office, Slot
@@ -15,6 +16,7 @@ __all__ = [
     "AccountEvent",
     "Application",
     "Bill",
+    "Change",
     "Closure",
     "CounterSession",
     "Handover",

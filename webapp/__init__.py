@@ -127,3 +127,8 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (passports, collection):
         app.register_blueprint(module.bp)
+    # Administrators' offices and staff accounts, and the invitation link staff open.
+    from webapp.views import admin_offices, admin_staff, invitation
+
+    for module in (admin_offices, admin_staff, invitation):
+        app.register_blueprint(module.bp)

@@ -508,3 +508,53 @@ BATCH_STATUSES = {
     "done": _l("Ready"),
     "failed": _l("Failed"),
 }
+# Offices, staff accounts and invitations as administrators keep them (services/office_admin.py,
+# services/invitations.py).
+OFFICE_EDIT_PROBLEMS = {
+    "unknown_kind": _l("Choose the kind of office: Kanim, ULP or MPP."),
+    "bad_code": _l(
+        "Use lowercase letters, digits and single dashes only (at most 40), for example "
+        "kanim-makassar."
+    ),
+    "code_taken": _l("Another office already has this code. Choose another."),
+    "required": _l("This field is required."),
+    "too_long": _l("This text is too long."),
+    "latitude_range": _l("A latitude lies between -90 and 90."),
+    "longitude_range": _l("A longitude lies between -180 and 180."),
+    "outside_indonesia": _l(
+        "This point lies outside Indonesia. Check the sign and that latitude and longitude are "
+        "not swapped."
+    ),
+    "unknown_zone": _l(
+        "Unknown time zone: choose Asia/Jakarta (WIB), Asia/Makassar (WITA) or Asia/Jayapura (WIT)."
+    ),
+    "zone_with_slots": _l(
+        "The time zone cannot change while the office has slots to come: their hours would move."
+    ),
+    "bad_stock": _l("Enter a whole number of blanks, 0 or more."),
+}
+STAFF_ROLES = {
+    "staff": _l("counter officer"),
+    "supervisor": _l("supervisor"),
+}
+INVITATION_PROBLEMS = {
+    "bad_email": _l("Enter a valid email address, for example nama@imigrasi.go.id."),
+    "bad_name": _l("Use letters, spaces and the marks . , ' - only (at most 120 characters)."),
+    "bad_role": _l("Choose the role: counter officer or supervisor."),
+    "no_office": _l("Choose the office."),
+    "email_taken": _l("An account with this email address already exists. Use another address."),
+    "already_invited": _l(
+        "This address has an invitation that still works. Send it again from the list instead."
+    ),
+    "not_found": _l("That invitation is no longer in the list: a newer one was sent."),
+    "already_used": _l("That invitation was already used: the account exists."),
+    "no_account": _l("That account is not a staff account that can be changed here."),
+    "weak_password": _l("Choose a stronger password."),
+    "used": _l("This invitation was already used. Sign in with the password you chose."),
+    "expired": _l(
+        "This invitation has expired: a link works for 72 hours. Ask your administrator to send "
+        "it again."
+    ),
+    "replaced": _l("This invitation was replaced by a newer one. Use the link in the latest mail."),
+    "unknown": _l("This invitation link is not valid. Check that the whole link was opened."),
+}

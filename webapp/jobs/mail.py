@@ -37,6 +37,8 @@ SUBJECTS = {
     "no_show": _l("You missed your passport appointment"),
     "collection_reminder": _l("Collect your passport within 7 days"),
     "uncollected": _l("Your passport was not collected and is cancelled"),
+    # Staff and supervisors invited by an administrator (services/invitations.py).
+    "staff_invitation": _l("You are invited to M-Paspor for your office"),
 }
 
 
@@ -63,5 +65,31 @@ def send_account_email(user_id: int, template: str, **context) -> None:
             recipients=[f"{user.full_name} <{user.email}>"],
             body=render_template(f"emails/{template}.txt", user=user, **context),
             html=render_template(f"emails/{template}.html", user=user, **context),
+        )
+    deliver(message)
+
+
+# Invitations of staff and supervisors: mailed before the account exists ------------------------
+
+INVITATION_LOCALE = "id"  # the office side's default language; the pages offer English
+
+
+def send_invitation(invitation_id: int, token: str) -> None:
+    """Mail templates/emails/staff_invitation.{txt,html} to the person an invitation names."""
+    from webapp.services import invitations
+
+    found = invitations.mail_context(invitation_id)
+    if found is None:
+        return
+    invitation, office = found
+    # The layout greets `user` by name: the invitee has no account yet, the invitation names them.
+    context = {"user": invitation, "invitation": invitation, "office": office, "token": token}
+    base_url = current_app.config["BASE_URL"]
+    with current_app.test_request_context(base_url=base_url), force_locale(INVITATION_LOCALE):
+        message = Message(
+            subject=str(SUBJECTS["staff_invitation"]),
+            recipients=[f"{invitation.full_name} <{invitation.email}>"],
+            body=render_template("emails/staff_invitation.txt", **context),
+            html=render_template("emails/staff_invitation.html", **context),
         )
     deliver(message)

@@ -5,6 +5,7 @@ from webapp.models.applications import Application, AuditEntry, Document, Notifi
 from webapp.models.bookings import Bill, Hold, PaymentNotice
 from webapp.models.changes import Change
 from webapp.models.examinations import Examination, Suspension
+from webapp.models.invitations import Invitation
 from webapp.models.issuance import Handover, Issuance
 from webapp.models.offices import Closure, LeaveDay, Office, Slot
 from webapp.models.printing import PrintBatch
@@ -41,4 +42,5 @@ __all__ = [
     "ScreeningCheck",
     "User",
     "Visit",
+    "Invitation",
 ]

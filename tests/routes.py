@@ -18,6 +18,12 @@ SAMPLES = {
     # A batch of receipts that does not exist: every office's staff are sent back to the day's
     # receipts with a message, as they are from another office's batch.
     "batch_id": (1,),
+    # Administrators' offices and staff accounts: the test's first office (the applicant's),
+    # whose page is every administrator's; an invitation and an account that do not exist,
+    # whose buttons send the administrator back to the list with a message.
+    "office_id": (1,),
+    "invitation_id": (999999,),
+    "account_id": (999999,),
 }
 
 

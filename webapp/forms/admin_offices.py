@@ -112,13 +112,15 @@ class OfficeForm(BaseForm):
         }
 
     @classmethod
-    def of(cls, office):
-        """The form filled in with an office as it is (a GET), or as posted."""
-        form = cls(obj=office)
-        if not form.is_submitted():
-            form.latitude.data = f"{office.latitude:.6f}".rstrip("0").rstrip(".")
-            form.longitude.data = f"{office.longitude:.6f}".rstrip("0").rstrip(".")
-            form.epassport_stock.data = str(office.epassport_stock)
+    def of(cls, office, submitted: bool):
+        """The form as posted, or filled in with the office as it is (a GET): a field left out
+        of a post is missing, never taken from the office."""
+        if submitted:
+            return cls()
+        form = cls(formdata=None, obj=office)
+        form.latitude.data = f"{office.latitude:.6f}".rstrip("0").rstrip(".")
+        form.longitude.data = f"{office.longitude:.6f}".rstrip("0").rstrip(".")
+        form.epassport_stock.data = str(office.epassport_stock)
         return form
 
 

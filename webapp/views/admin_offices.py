@@ -52,7 +52,7 @@ def edit(office_id: int):
     office = office_admin.get(office_id)
     if office is None:
         abort(404)
-    form = OfficeForm.of(office)
+    form = OfficeForm.of(office, request.method == "POST")
     if form.validate_on_submit():
         try:
             office_admin.update(current_user.id, office_id, form.values())

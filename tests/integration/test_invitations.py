@@ -52,6 +52,14 @@ def link_in(mailbox, to=INVITEE) -> str:
     return re.search(r"http://localhost(/invitation/[A-Za-z0-9_\-]+)", text).group(1)
 
 
+def enrol_second_factor(client) -> None:
+    """Scan the enrolment's key into an authenticator and confirm it with a current code."""
+    page = client.get("/staff/sign-in/enrol")
+    key = re.search(r"([A-Z2-7]{4}(?: [A-Z2-7]{4}){7})", page.text).group(1).replace(" ", "")
+    done = submit(client, "/staff/sign-in/enrol", {"code": pyotp.TOTP(key).now()})
+    assert done.status_code == 200 and 'class="recovery' in done.text
+
+
 def accept(app, path, password=NEW_PASSWORD, confirm=None):
     client = app.test_client()
     return client, submit(client, path, {"password": password, "confirm": confirm or password})
@@ -97,10 +105,7 @@ def test_an_invitation_is_mailed_accepted_once_and_the_account_enrols_totp(
     # Their first sign-in asks for the second factor's enrolment, then accepts its code.
     login = submit(client, "/login", {"email": INVITEE, "password": NEW_PASSWORD})
     assert login.location == "/staff/sign-in/enrol"
-    enrol = client.get("/staff/sign-in/enrol")
-    key = re.search(r"([A-Z2-7]{4}(?: [A-Z2-7]{4}){7})", enrol.text).group(1).replace(" ", "")
-    done = submit(client, "/staff/sign-in/enrol", {"code": pyotp.TOTP(key).now()})
-    assert done.status_code == 200 and "recovery" in done.text.lower()
+    enrol_second_factor(client)
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == INVITEE))
         assert user.totp_enrolled_at is not None
@@ -275,3 +280,44 @@ def test_only_administrators_reach_the_staff_pages(app, role):
     assert client.post("/admin/staff/invite", data=data).status_code == 403
     with app.app_context():
         assert db.session.scalar(select(func.count(Invitation.id))) == 0
+
+
+def test_production_starts_from_create_admin_and_everything_else_is_made_on_the_pages(app, mailbox):
+    """No demo data: the first administrator from the command line, then the office and its
+    supervisor through the pages, the supervisor signed in with their own second factor."""
+    created = app.test_cli_runner().invoke(
+        args=["create-admin", "--email", ADMIN, "--full-name", "Ratna Sari", "--password-stdin"],
+        input=NEW_PASSWORD + "\n",
+    )
+    assert created.exit_code == 0, created.output
+    admin = app.test_client()
+    assert submit(admin, "/login", {"email": ADMIN, "password": NEW_PASSWORD}).status_code == 302
+    enrol_second_factor(admin)
+    office = submit(
+        admin,
+        "/admin/offices/new",
+        {
+            "kind": "ulp",
+            "code": "ulp-bogor",
+            "name": "Unit Layanan Paspor Bogor",
+            "address": "Jl. Pajajaran No. 10",
+            "city": "Bogor",
+            "province": "Jawa Barat",
+            "latitude": "-6,59",  # a comma, as Indonesians write decimals
+            "longitude": "106,80",
+            "timezone": "Asia/Jakarta",
+            "epassport_stock": "0",
+        },
+    )
+    assert office.status_code == 302
+    office_id = int(office.location.rsplit("/", 1)[1])
+    assert invite(admin, office_id).status_code == 302
+    supervisor, made = accept(app, link_in(mailbox))
+    assert made.status_code == 302
+    login = submit(supervisor, "/login", {"email": INVITEE, "password": NEW_PASSWORD})
+    assert login.location == "/staff/sign-in/enrol"
+    enrol_second_factor(supervisor)
+    assert supervisor.get("/counter/check-in").status_code == 200
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == INVITEE))
+        assert user.office_id == office_id and user.role == "supervisor"

@@ -11,7 +11,7 @@ from webapp import clock
 from webapp.extensions import db
 from webapp.models import Closure, Office, Slot
 from webapp.rules.geo import ZONE_NAMES, distance_km
-from webapp.services import days_off
+from webapp.services import days_off, office_admin
 
 SLOT_HOURS = range(8, 15)  # the demo offices' slots: 08.00-09.00 ... 14.00-15.00, office time
 SEARCH_LIMIT = 20
@@ -283,8 +283,11 @@ def load_training_office() -> None:
 def _upsert_demo_office(data: dict) -> Office:
     office = db.session.scalar(select(Office).where(Office.code == data["code"]))
     if office is None:
-        office = Office(**data)
-        db.session.add(office)
+        # Made as an administrator makes an office (checked, and on the trail, by no one),
+        # with the demo's slot settings where a supervisor would set them later.
+        own = {name: data[name] for name in office_admin.FIELDS}
+        settings = {name: value for name, value in data.items() if name not in own}
+        office = office_admin.create(None, own, **settings)
     else:  # the stock is the office's own state once it exists
         for name, value in data.items():
             if name != "epassport_stock":

@@ -558,3 +558,29 @@ INVITATION_PROBLEMS = {
     "replaced": _l("This invitation was replaced by a newer one. Use the link in the latest mail."),
     "unknown": _l("This invitation link is not valid. Check that the whole link was opened."),
 }
+# The trail of an office as its page shows it: what happened, and the fields by their names.
+CHANGE_ACTIONS = {
+    ("office", "created"): _l("Office added"),
+    ("office", "changed"): _l("Office changed"),
+    ("invitation", "invited"): _l("Invitation sent"),
+    ("invitation", "resent"): _l("Invitation sent again"),
+    ("account", "created"): _l("Account made from an invitation"),
+    ("account", "disabled"): _l("Account disabled"),
+    ("account", "enabled"): _l("Account enabled again"),
+}
+CHANGE_FIELDS = {
+    "kind": _l("Kind of office"),
+    "code": _l("Code"),
+    "name": _l("Name"),
+    "address": _l("Address"),
+    "city": _l("City or regency"),
+    "province": _l("Province"),
+    "latitude": _l("Latitude"),
+    "longitude": _l("Longitude"),
+    "timezone": _l("Time zone"),
+    "issues_epassport": _l("Issues electronic passports"),
+    "epassport_stock": _l("Electronic passport blanks in stock"),
+    "regular_per_hour": _l("Regular places per hour"),
+    "express_per_hour": _l("Express places per hour"),
+    "priority_per_hour": _l("Priority places per hour"),
+}

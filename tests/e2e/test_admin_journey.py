@@ -55,7 +55,7 @@ def test_an_administrator_adds_an_office_and_its_supervisor_enrols(live_server, 
     admin.get_by_role("button", name="Tambahkan kantor").click()
     admin.wait_for_url(re.compile(r".*/admin/offices/\d+$"))
     assert "sudah ditambahkan" in admin.locator(".notice-success").inner_text()
-    assert "office: created" in admin.locator("table.changes").inner_text()
+    assert "Kantor ditambahkan" in admin.locator("table.changes").inner_text()
     shot(admin, "office-saved")
 
     admin.get_by_role("link", name="Undang petugas atau supervisor").click()

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp import clock
 from webapp.extensions import db
-from webapp.models import Office, Slot, User
+from webapp.models import Change, Office, Slot, User
 from webapp.rules import roles
 from webapp.rules.geo import ZONE_NAMES
 from webapp.services import changes, lifecycle
@@ -218,5 +218,17 @@ def every_office() -> list[Office]:
     return list(db.session.scalars(select(Office).order_by(Office.name, Office.code)))
 
 
-def history(office_id: int, limit: int = 50):
-    return changes.of_office(office_id, limit)
+@dataclass(frozen=True)
+class TrailRow:
+    change: Change
+    actor: str | None  # the name of who made it; None for a command (the demo loader)
+
+
+def history(office_id: int, limit: int = 50) -> list[TrailRow]:
+    """The office's latest changes, newest first, with who made each."""
+    rows = changes.of_office(office_id, limit)
+    actor_ids = {row.actor_id for row in rows if row.actor_id is not None}
+    names = dict(
+        db.session.execute(select(User.id, User.full_name).where(User.id.in_(actor_ids))).all()
+    )
+    return [TrailRow(row, names.get(row.actor_id)) for row in rows]

@@ -36,6 +36,11 @@ earlier one after a later one, so that no two requests ever wait on each other i
   application alone (its issuance is only read).
 - receipts (print batches): a batch's status and progress move by conditional UPDATEs of its
   row alone, in transactions that lock nothing else (services.receipts).
+- office_admin.update: the office's row alone, before reading it (a print's blank taken
+  meanwhile is not overwritten unseen). invitations.disable and invitations.enable: the account,
+  then (disable) its open counter session by a conditional UPDATE. invitations.accept: the
+  invitation's row by a compare-and-set UPDATE (used_at IS NULL), then inserts the account;
+  invitations.resend: the old invitation's row, then inserts the new one.
 
 On PostgreSQL the locks are row locks: SELECT ... FOR NO KEY UPDATE, or the UPDATE of a move
 itself, which takes the same lock. Never plain FOR UPDATE: it would also block the key-share

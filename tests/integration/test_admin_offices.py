@@ -3,10 +3,13 @@ created with no quota, edited, each change on the trail with its values before a
 input refused plainly with nothing saved; nobody but administrators reaches the pages."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from tests.factories import make_office, make_user
 from tests.html import csrf_token
+from tests.integration.test_fuzz_forms import fuzz, garbage
 from tests.integration.test_wizard import signed_in
 from tests.staff import make_administrator, make_staff, sign_in_staff
 from webapp.extensions import db
@@ -198,3 +201,27 @@ def test_only_administrators_reach_the_office_pages(app, role):
     assert refused.status_code == 403
     with app.app_context():
         assert offices.by_code("kanim-bogor") is None
+
+
+@fuzz(25)
+@given(
+    field=st.sampled_from(sorted(BOGOR)),
+    value=garbage,
+    extra=st.dictionaries(st.sampled_from(["id", "regular_per_hour", "x"]), garbage, max_size=2),
+)
+def test_garbage_in_any_field_is_refused_or_saved_whole_never_a_500(
+    admin, app, field, value, extra
+):
+    with app.app_context():
+        before = counts()
+    code = f"kanim-fuzz-{before[0]}"
+    answer = post(admin, "/admin/offices/new", {**BOGOR, "code": code, **extra, field: value})
+    assert answer.status_code in (302, 422), answer.status_code
+    with app.app_context():
+        offices_now, changes_now = counts()
+        if answer.status_code == 422:
+            assert (offices_now, changes_now) == before
+        else:  # valid after all: saved whole, with no quota whatever else was posted
+            office = db.session.scalar(select(Office).order_by(Office.id.desc()).limit(1))
+            assert (offices_now, changes_now) == (before[0] + 1, before[1] + 1)
+            assert office.capacity_per_lane == {}

@@ -9,10 +9,13 @@ from datetime import timedelta
 
 import pyotp
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from tests.factories import PASSWORD, make_office, make_user
 from tests.html import csrf_token, submit
+from tests.integration.test_fuzz_forms import fuzz, garbage
 from tests.integration.test_wizard import signed_in
 from tests.staff import make_administrator, make_staff, sign_in_staff
 from webapp import clock
@@ -62,7 +65,8 @@ def enrol_second_factor(client) -> None:
 
 def accept(app, path, password=NEW_PASSWORD, confirm=None):
     client = app.test_client()
-    return client, submit(client, path, {"password": password, "confirm": confirm or password})
+    confirm = password if confirm is None else confirm
+    return client, submit(client, path, {"password": password, "confirm": confirm})
 
 
 def test_an_invitation_is_mailed_accepted_once_and_the_account_enrols_totp(
@@ -321,3 +325,39 @@ def test_production_starts_from_create_admin_and_everything_else_is_made_on_the_
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == INVITEE))
         assert user.office_id == office_id and user.role == "supervisor"
+
+
+@fuzz(25)
+@given(
+    field=st.sampled_from(["full_name", "email", "office_id", "role"]),
+    value=garbage,
+)
+def test_garbage_in_an_invitation_is_refused_or_sent_whole_never_a_500(
+    app, admin, office_id, field, value
+):
+    data = {"full_name": "Nurul", "office_id": str(office_id), "role": "staff"}
+    with app.app_context():
+        before = db.session.scalar(select(func.count(Invitation.id)))
+    data["email"] = f"fuzz{before}@imigrasi.go.id"
+    answer = submit(admin, "/admin/staff/invite", {**data, field: value})
+    assert answer.status_code in (302, 422), answer.status_code
+    with app.app_context():
+        after = db.session.scalar(select(func.count(Invitation.id)))
+    assert after == before + (answer.status_code == 302)
+
+
+@fuzz(20)
+@given(password=garbage, same=st.booleans(), confirm=garbage)
+def test_garbage_on_the_invitation_page_makes_an_account_only_when_whole(
+    app, admin, office_id, mailbox, password, same, confirm
+):
+    with app.app_context():
+        email = f"fuzz{db.session.scalar(select(func.count(Invitation.id)))}@imigrasi.go.id"
+    assert invite(admin, office_id, email=email).status_code == 302
+    path = link_in(mailbox, to=email)
+    _client, answer = accept(app, path, password=password, confirm=password if same else confirm)
+    assert answer.status_code in (302, 422), answer.status_code
+    with app.app_context():
+        made = db.session.scalar(select(func.count(User.id)).where(User.email == email))
+        used = db.session.scalar(select(Invitation.used_at).where(Invitation.email == email))
+    assert made == (answer.status_code == 302) == (used is not None)

@@ -49,7 +49,7 @@ class InvitationForm(BaseForm):
 
     def office(self) -> int | None:
         value = self.office_id.data or ""
-        return int(value) if value.isdigit() and len(value) < 10 else None
+        return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
 
 
 class StaffFilterForm(BaseForm):

@@ -105,6 +105,10 @@ def test_an_administrator_adds_an_office_and_its_supervisor_enrols(live_server, 
     assert "Faktor kedua belum dipasang" not in admin.locator("table.staff-accounts").inner_text()
     assert admin.locator("table.staff-accounts .tag-ok").text_content() == "Aktif"
     shot(admin, "staff-enrolled")
+    admin.goto("/admin/offices?q=bogor")
+    row = admin.locator("table.admin-offices tbody tr")
+    assert row.count() == 1 and "kanim-bogor" in row.inner_text()
+    shot(admin, "offices-found")
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == SUPERVISOR))
         office = db.session.scalar(select(Office).where(Office.code == "kanim-bogor"))

@@ -131,5 +131,5 @@ class OfficeSearchForm(BaseForm):
     q = StringField(
         _l("Name, city or code"),
         validators=[at_most(120)],
-        render_kw={"autocomplete": "off", "type": "search", "maxlength": 120},
+        render_kw={"autocomplete": "off", "maxlength": 120},
     )

@@ -127,3 +127,8 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (passports, collection):
         app.register_blueprint(module.bp)
+    # The supervisor's office settings and the administrators' fee tables.
+    from webapp.views import admin_fees, supervisor
+
+    for module in (supervisor, admin_fees):
+        app.register_blueprint(module.bp)

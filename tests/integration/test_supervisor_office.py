@@ -14,7 +14,7 @@ from tests.html import csrf_token
 from tests.staff import make_staff, sign_in_staff
 from webapp import clock
 from webapp.extensions import db
-from webapp.models import Change, Hold, Office, Slot, User
+from webapp.models import Change, Office, Slot, User
 from webapp.rules import quota
 from webapp.services import booking, office_settings, offices
 

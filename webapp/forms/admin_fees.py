@@ -55,9 +55,13 @@ class FeeTableForm(BaseForm):
         if field.data is None and not field.errors:
             raise ValidationError(REQUIRED)
 
-    def validate_ordinary_5(self, field):
-        if all(self[item].data is None for item in fees.PASSPORT_ITEMS):
-            raise ValidationError(_l("Give the fee of at least one passport."))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        unpriced = all(self[item].data is None for item in fees.PASSPORT_ITEMS)
+        if unpriced and not any(self[item].errors for item in fees.PASSPORT_ITEMS):
+            self.ordinary_5.errors = [_l("Give the fee of at least one passport.")]
+            return False
+        return valid
 
     def amounts(self) -> dict[str, int | None]:
         return {item: self[item].data for item in fees.ITEMS}

@@ -9,12 +9,13 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.checkins import booked
-from tests.factories import make_office
+from tests.factories import make_office, make_user, submitted_application, unique_nik
 from tests.html import csrf_token
+from tests.integration.test_wizard import signed_in
 from tests.staff import make_staff, sign_in_staff
 from webapp import clock
 from webapp.extensions import db
-from webapp.models import Change, Office, Slot, User
+from webapp.models import Change, LeaveDay, Office, Slot, User
 from webapp.rules import quota
 from webapp.services import booking, office_settings, offices
 
@@ -252,3 +253,38 @@ def form_of(page, **changed) -> dict:
         chosen = [o for o in select_field.iter(f"{ns}option") if o.get("selected") is not None]
         data[select_field.get("name")] = chosen[0].get("value")
     return {**data, **changed}
+
+
+@pytest.mark.parametrize(
+    ("now", "leave_day", "january", "february"),
+    [
+        (datetime(2026, 12, 31, 8, 59, tzinfo=WITA), None, "not_released", "not_released"),
+        (datetime(2026, 12, 31, 9, tzinfo=WITA), None, None, "not_released"),
+        # A collective leave day added on the 31st: the month opens on the 30th.
+        (datetime(2026, 12, 30, 9, tzinfo=WITA), date(2026, 12, 31), None, "not_released"),
+        (datetime(2026, 12, 30, 9, tzinfo=WITA), None, "not_released", "not_released"),
+    ],
+)
+def test_a_monthly_office_opens_the_next_month_on_its_last_working_day(
+    app, monkeypatch, now, leave_day, january, february
+):
+    monkeypatch.setattr(clock, "now", lambda: now.astimezone(UTC))
+    with app.app_context():
+        place = make_office(**{**OFFICE, "release_kind": quota.MONTHLY, "slot_window_days": 45})
+        if leave_day:
+            db.session.add(LeaveDay(day=leave_day, name="Cuti Bersama"))
+        offices.ensure_slots(place, date(2027, 1, 4), 35)
+        db.session.commit()
+        for day, problem in ((date(2027, 1, 4), january), (date(2027, 2, 1), february)):
+            views = booking.slots_between(place, "regular", at(day, 10), at(day, 11))
+            assert [view.problem for view in views] == [problem]
+        assert booking.next_release(place) > now
+
+
+def test_the_calendar_tells_applicants_of_a_monthly_release(app):
+    with app.app_context():
+        place = make_office(**{**OFFICE, "release_kind": quota.MONTHLY})
+        user = make_user(email="siti@contoh.id", locale="en")
+        public_id = submitted_application(user, place, nik=unique_nik()).public_id
+    page = signed_in(app).get(f"/applications/{public_id}/slots")
+    assert "On the last working day of every month at 09:00 WITA" in page.text

@@ -176,3 +176,18 @@ def test_bad_tables_are_refused_and_nothing_is_kept(app, admin, change, message)
 def fee_tables_today(app) -> date:
     with app.app_context():
         return fee_tables.today()
+
+
+@pytest.mark.parametrize("name", ["name", "valid_from-day", "valid_until-month", "express"])
+def test_garbage_in_a_field_is_refused_never_a_500(app, admin, name):
+    start = fee_tables_today(app) + timedelta(days=10)
+    for value in ("", "-1", "1e3", "99999999999999999999", "\x00", "x" * 300, "31"):
+        answer = post(admin, {**table_form("PP 4/2027", start), name: value})
+        assert answer.status_code in (302, 422), (name, value)
+        if answer.status_code == 302:  # a value that happens to be valid: stored whole
+            with app.app_context():
+                named = value if name == "name" else "PP 4/2027"
+                table = db.session.scalar(select(FeeTable).filter_by(name=named))
+                assert len(table.amounts) == 8
+            return
+        assert "error-summary" in answer.text, (name, value)

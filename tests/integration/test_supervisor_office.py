@@ -288,3 +288,32 @@ def test_the_calendar_tells_applicants_of_a_monthly_release(app):
         public_id = submitted_application(user, place, nik=unique_nik()).public_id
     page = signed_in(app).get(f"/applications/{public_id}/slots")
     assert "On the last working day of every month at 09:00 WITA" in page.text
+
+
+GARBAGE = ("", "-1", "1e3", "99999999999999999999", "<b>9</b>", "\x00", "９", "2.5", "x" * 300)
+FIELDS = (
+    "first_slot_hour",
+    "last_slot_hour",
+    "regular_per_hour",
+    "express_per_hour",
+    "priority_per_hour",
+    "release_kind",
+    "release_weekday",
+    "release_time",
+    "call_weight_priority",
+    "opening_days",
+)
+
+
+@pytest.mark.parametrize("name", FIELDS)
+def test_garbage_in_any_field_is_refused_in_the_form_never_a_500(app, office, chief, name):
+    supervisor = sign_in_staff(app, "kasi@contoh.id")
+    form = form_of(supervisor.get(PAGE))
+    for value in GARBAGE:
+        answer = supervisor.post(PAGE, data={**form, name: value})
+        assert answer.status_code in (302, 422), (name, value)
+        if answer.status_code == 422:
+            assert "error-summary" in answer.text, (name, value)
+    with app.app_context():
+        # Unchanged, or a full-width ９ read as the digit it is.
+        assert db.session.get(Office, office).regular_per_hour in (10, 9)

@@ -114,7 +114,7 @@ class OfficeSettingsForm(BaseForm):
             raise ValidationError(_l("Choose at least one opening day."))
 
     def validate_release_time(self, field):
-        if field.data and not _TIME.fullmatch(field.data):
+        if not _TIME.fullmatch(field.data or ""):
             raise ValidationError(_l("Enter a time such as 09.00."))
 
     def validate_last_slot_hour(self, field):

@@ -69,11 +69,14 @@ def test_a_supervisor_changes_the_places_and_is_refused_below_bookings(live_serv
     keep(page, "supervisor-office-refused.png")
 
     page.fill("#regular_per_hour", "12")
+    page.uncheck("#opening_days-4")  # Friday
     page.get_by_role("button", name="Simpan pengaturan").click()
     page.wait_for_load_state()
     assert "Pengaturan disimpan" in page.locator(".notice-success").inner_text()
     history = page.locator(".settings-history").inner_text()
     assert "Kuota reguler per jam: 10" in history and "Kuota reguler per jam: 12" in history
+    assert "Hari buka: Senin, Selasa, Rabu, Kamis, Jumat" in history
+    assert "Hari buka: Senin, Selasa, Rabu, Kamis" in history
     keep(page, "supervisor-office.png")
     with app.app_context():
         assert db.session.get(Office, office_id).regular_per_hour == 12

@@ -107,13 +107,22 @@ def current(office: Office) -> Settings:
     return Settings(**{name: getattr(office, name) for name in FIELDS})
 
 
-def history(office: Office, limit: int = 20) -> list[Change]:
-    """The office's latest setting and stock changes, newest first."""
-    return [
-        change
-        for change in changes.of_office(office.id, limit=200)
-        if change.entity in (ENTITY, STOCK)
-    ][:limit]
+@dataclass(frozen=True)
+class Entry:
+    change: Change
+    by: str  # who made it: a name, or "" for a command
+
+
+def history(office: Office, limit: int = 20) -> list[Entry]:
+    """The office's latest setting and stock changes, newest first, with who made them."""
+    rows = db.session.execute(
+        select(Change, User.full_name)
+        .outerjoin(User, User.id == Change.actor_id)
+        .where(Change.office_id == office.id, Change.entity.in_((ENTITY, STOCK)))
+        .order_by(Change.at.desc(), Change.id.desc())
+        .limit(limit)
+    ).all()
+    return [Entry(change, name or "") for change, name in rows]
 
 
 def _problem(new: Settings) -> str | None:

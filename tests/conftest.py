@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from tests import services
+from tests.fees import load_migrated_fee_tables
 from tests.html import CheckingClient
 from webapp import create_app
 from webapp.extensions import db, limiter
@@ -153,6 +154,8 @@ def _empty_tables() -> None:
             db.session.execute(table.delete())
         for _, sql in triggers:
             db.session.execute(sa.text(sql))
+    # Data the migrations load, as every database has it: the fee tables in force.
+    load_migrated_fee_tables()
     db.session.commit()
 
 

@@ -91,10 +91,14 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.views import (
         account,
         admin,
+        admin_fees,
+        admin_offices,
+        admin_staff,
         apply,
         auth,
         booking,
         checkin,
+        collection,
         converters,
         desk,
         dev,
@@ -102,33 +106,27 @@ def _register_blueprints(app: Flask) -> None:
         errors,
         examination,
         health,
+        invitation,
         main,
+        passports,
         payments,
         proof,
         pwa,
+        receipts,
         screening,
         service,
         staff_auth,
+        supervisor,
     )
 
     converters.init_app(app)
-    modules = [main, auth, account, apply, booking, payments, proof, admin, pwa, health]
-    modules += [staff_auth, checkin, desk, display, service, examination, screening]
-    from webapp.views import receipts
-
-    modules += [receipts]
+    # The applicant's side, then the office's, then the supervisors' and administrators'.
+    modules = [main, auth, account, apply, booking, payments, proof, pwa, health]
+    modules += [staff_auth, invitation, checkin, desk, display, service, examination, screening]
+    modules += [receipts, passports, collection]
+    modules += [supervisor, admin, admin_offices, admin_staff, admin_fees]
     if app.config["DEMO_MODE"]:
         modules.append(dev)  # the stand-ins' pages; in production they do not exist at all
     for module in modules:
         app.register_blueprint(module.bp)
     errors.init_app(app)
-    # Printing the passports and the collection desk.
-    from webapp.views import collection, passports
-
-    for module in (passports, collection):
-        app.register_blueprint(module.bp)
-    # Administrators' offices and staff accounts, and the invitation link staff open.
-    from webapp.views import admin_offices, admin_staff, invitation
-
-    for module in (admin_offices, admin_staff, invitation):
-        app.register_blueprint(module.bp)

@@ -584,3 +584,68 @@ CHANGE_FIELDS = {
     "express_per_hour": _l("Express places per hour"),
     "priority_per_hour": _l("Priority places per hour"),
 }
+# The supervisor's office settings (services/office_settings.py) and the fee tables
+# (services/fee_tables.py): why a change was refused, and the names the history shows.
+OFFICE_SETTINGS_PROBLEMS = {
+    "no_opening_day": _l("Choose at least one opening day."),
+    "hours": _l("The last slot cannot start before the first."),
+    "places": _l("Places per hour are a number from 0 to 500."),
+    "no_bookable_lane": _l("Give the regular or the express lane at least one place per hour."),
+    "weights": _l("The call ratio needs a number from 0 to 9 per lane, and one above 0."),
+    "release": _l("Choose a release day and time."),
+    "release_past": _l(
+        "With this schedule the slots not yet released would have opened on %(moment)s, which "
+        "has passed. Choose a later day or time, or change the schedule after that release."
+    ),
+    "below_booked": _l(
+        "The new quota is below the places already booked in these slots. Nothing was changed:"
+    ),
+    "stock_count": _l("Enter a number of blanks from 1 to 100000."),
+    "stock_below_zero": _l(
+        "The stock has %(stock)s blanks: taking off %(count)s would leave fewer than none."
+    ),
+    "no_epassport": _l("This office does not issue e-passports."),
+}
+OVERBOOKED_SLOT = _l("%(slot)s, %(lane)s: %(held)s booked, new quota %(quota)s")
+RELEASE_KINDS = {"weekly": _l("Weekly"), "monthly": _l("Monthly, on the last working day")}
+STOCK_MOVEMENTS = {
+    "delivered": _l("Blanks delivered"),
+    "written_off": _l("Blanks written off"),
+}
+OFFICE_SETTING_NAMES = {
+    "opening_days": _l("Opening days"),
+    "first_slot_hour": _l("First slot"),
+    "last_slot_hour": _l("Last slot"),
+    "regular_per_hour": _l("Regular places per hour"),
+    "express_per_hour": _l("Express places per hour"),
+    "priority_per_hour": _l("Priority walk-in places per hour"),
+    "release_kind": _l("Quota release"),
+    "release_weekday": _l("Release weekday"),
+    "release_hour": _l("Release hour"),
+    "release_minute": _l("Release minute"),
+    "call_weight_priority": _l("Call ratio, priority"),
+    "call_weight_express": _l("Call ratio, express"),
+    "call_weight_regular": _l("Call ratio, regular"),
+    "epassport_stock": _l("E-passport blanks"),
+    "count": _l("Number of blanks"),
+}
+FEE_ITEMS = {
+    "ordinary_5": _l("Ordinary passport, 5 years"),
+    "ordinary_10": _l("Ordinary passport, 10 years"),
+    "electronic_5": _l("E-passport, 5 years"),
+    "electronic_10": _l("E-passport, 10 years"),
+    "express": _l("Express service (same day), on top of the passport fee"),
+    "fine_lost": _l("Fine, lost passport (per book)"),
+    "fine_damaged": _l("Fine, damaged passport (per book)"),
+    "fine_force_majeure": _l("Lost or damaged by force majeure"),
+}
+FEE_TABLE_PROBLEMS = {
+    "not_future": _l("A new table starts on a day after today."),
+    "ends_before_start": _l("The last day cannot be before the first."),
+    "amount_missing": _l(
+        "Give the express surcharge, the fines and the fee of at least one passport."
+    ),
+    "name_taken": _l("A table with this name exists already."),
+    "overlap": _l("These dates overlap %(name)s, in force from %(start)s until %(end)s."),
+}
+FEE_TABLE_ACTIONS = {"created": _l("Table added"), "closed": _l("Table closed")}

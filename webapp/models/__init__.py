@@ -5,6 +5,7 @@ from webapp.models.applications import Application, AuditEntry, Document, Notifi
 from webapp.models.bookings import Bill, Hold, PaymentNotice
 from webapp.models.changes import Change
 from webapp.models.examinations import Examination, Suspension
+from webapp.models.fees import FeeAmount, FeeTable
 from webapp.models.invitations import Invitation
 from webapp.models.issuance import Handover, Issuance
 from webapp.models.offices import Closure, LeaveDay, Office, Slot
@@ -34,6 +35,8 @@ __all__ = [
     "DocumentReview",
     "EmailCode",
     "Examination",
+    "FeeAmount",
+    "FeeTable",
     "Notification",
     "PasswordReset",
     "QueueSequence",

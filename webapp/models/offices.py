@@ -27,6 +27,10 @@ class Office(db.Model):
         ),
         # Printing an e-passport takes a blank in the same transaction: never below zero.
         CheckConstraint("epassport_stock >= 0", name="epassport_stock"),
+        CheckConstraint(
+            "release_kind IN ('weekly', 'monthly') AND release_minute BETWEEN 0 AND 59",
+            name="release_schedule",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,6 +49,10 @@ class Office(db.Model):
     # Quota release: slots of the next week open on this weekday at this hour, local time.
     release_weekday: Mapped[int] = mapped_column(default=4)
     release_hour: Mapped[int] = mapped_column(default=9)
+    # "weekly" as above, or "monthly": a month's slots open on the last working day of the month
+    # before, at release_hour.release_minute local time (release_weekday is then unused).
+    release_kind: Mapped[str] = mapped_column(String(8), default="weekly")
+    release_minute: Mapped[int] = mapped_column(default=0)
     # Slots: one per lane for each hour from the first to the last (the hour a slot starts, local
     # time), with this many places, on every opening day of a rolling window starting today.
     first_slot_hour: Mapped[int] = mapped_column(default=8)

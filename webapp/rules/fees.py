@@ -1,10 +1,12 @@
 """Passport fees (PNBP) per regulation, with validity periods so that history is kept.
 
-A new regulation is a new FeeTable appended to FEE_TABLES; older tables stay so that old
-applications can still be explained and quotes for any day are reproducible.
+The tables are data (models/fees.py, kept by administrators at /admin/fees): a new regulation is
+a new table with its validity, and older tables stay so that old applications can still be
+explained and quotes for any day are reproducible. These rules are pure: they are handed the
+table in force (services/fee_tables.py finds it for a day).
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
@@ -31,38 +33,62 @@ class FeeTable:
         return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
 
 
-FEE_TABLES: tuple[FeeTable, ...] = (
-    FeeTable(
-        regulation="PP 28/2019",
-        valid_from=date(2019, 5, 3),
-        valid_until=date(2024, 12, 16),
-        # No ten-year passport existed under this regulation.
-        passport=MappingProxyType({("ordinary", 5): 350_000, ("electronic", 5): 650_000}),
-        express_surcharge=1_000_000,
-        fine_lost=1_000_000,
-        fine_damaged=500_000,
-        fine_force_majeure=0,
-    ),
-    FeeTable(
-        regulation="PP 45/2024",
-        valid_from=date(2024, 12, 17),
-        valid_until=None,
-        passport=MappingProxyType(
-            {
-                ("ordinary", 5): 350_000,
-                ("ordinary", 10): 650_000,
-                ("electronic", 5): 650_000,
-                ("electronic", 10): 950_000,
-            }
-        ),
-        express_surcharge=1_000_000,
-        fine_lost=1_000_000,
-        fine_damaged=500_000,
-        fine_force_majeure=0,
-        exemptions=frozenset(EXEMPTIONS),
-        exempt_kinds=frozenset({"ordinary"}),
-    ),
+# A table's priced items as stored (models/fees.py FeeAmount.item): a passport of a kind and
+# validity, the express surcharge, and the fines billed at the office after the BAP.
+PASSPORT_ITEMS: Mapping[str, tuple[str, int]] = MappingProxyType(
+    {
+        "ordinary_5": ("ordinary", 5),
+        "ordinary_10": ("ordinary", 10),
+        "electronic_5": ("electronic", 5),
+        "electronic_10": ("electronic", 10),
+    }
 )
+OTHER_ITEMS = ("express", "fine_lost", "fine_damaged", "fine_force_majeure")
+ITEMS = (*PASSPORT_ITEMS, *OTHER_ITEMS)
+
+
+def from_amounts(
+    regulation: str,
+    valid_from: date,
+    valid_until: date | None,
+    amounts: Mapping[str, int],
+    *,
+    exemptions: frozenset[str] = frozenset(),
+    exempt_kinds: frozenset[str] = frozenset(),
+) -> FeeTable:
+    """A table from its stored items: passport items it lacks are not priced; the express
+    surcharge and the fines are required."""
+    return FeeTable(
+        regulation=regulation,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        passport=MappingProxyType(
+            {key: amounts[item] for item, key in PASSPORT_ITEMS.items() if item in amounts}
+        ),
+        express_surcharge=amounts["express"],
+        fine_lost=amounts["fine_lost"],
+        fine_damaged=amounts["fine_damaged"],
+        fine_force_majeure=amounts["fine_force_majeure"],
+        exemptions=frozenset(exemptions),
+        exempt_kinds=frozenset(exempt_kinds),
+    )
+
+
+def table_on(tables: Iterable[FeeTable], day: date) -> FeeTable:
+    """The one of `tables` in force on `day`; LookupError when none is."""
+    for table in tables:
+        if table.in_force_on(day):
+            return table
+    raise LookupError(f"no fee table in force on {day.isoformat()}")
+
+
+def overlaps(
+    valid_from: date, valid_until: date | None, other_from: date, other_until: date | None
+) -> bool:
+    """Whether two validity periods (inclusive, None without end) share a day."""
+    starts_before_other_ends = other_until is None or valid_from <= other_until
+    other_starts_before_end = valid_until is None or other_from <= valid_until
+    return starts_before_other_ends and other_starts_before_end
 
 
 @dataclass(frozen=True)
@@ -78,13 +104,6 @@ class Quote:
     office_fine: int  # lost/damaged fine, billed at the office after the BAP; not in `total`
 
 
-def table_on(day: date) -> FeeTable:
-    for table in FEE_TABLES:
-        if table.in_force_on(day):
-            return table
-    raise LookupError(f"no fee table in force on {day.isoformat()}")
-
-
 def _office_fine(table: FeeTable, replacement_reason: str | None) -> int:
     """Only negligent loss or damage is fined; force majeure (with a kelurahan letter) is not."""
     fines = {
@@ -95,26 +114,26 @@ def _office_fine(table: FeeTable, replacement_reason: str | None) -> int:
     return fines.get(replacement_reason, 0)
 
 
-def fine(replacement_reason: str, *, books: int = 1, on: date) -> int:
-    """The fine for a lost or damaged passport, per book, as the table in force on `on` says."""
-    return _office_fine(table_on(on), replacement_reason) * books
+def fine(table: FeeTable, replacement_reason: str, *, books: int = 1) -> int:
+    """The fine for a lost or damaged passport, per book, as `table` (the one in force) says."""
+    return _office_fine(table, replacement_reason) * books
 
 
 def quote(
+    table: FeeTable,
     *,
     kind: str,
     validity_years: int,
     express: bool,
     replacement_reason: str | None,
     exemption: str | None = None,
-    on: date,
 ) -> Quote:
-    """What an application costs on `on`; ValueError for anything the table does not price."""
+    """What an application costs under `table` (the one in force on the day of the quote, as
+    services/fee_tables.py finds it); ValueError for anything the table does not price."""
     if replacement_reason is not None and replacement_reason not in REPLACEMENT_REASONS:
         raise ValueError(f"unknown replacement reason: {replacement_reason!r}")
     if exemption is not None and exemption not in EXEMPTIONS:
         raise ValueError(f"unknown exemption: {exemption!r}")
-    table = table_on(on)
     try:
         passport_fee = table.passport[(kind, validity_years)]
     except KeyError:

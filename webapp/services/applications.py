@@ -14,7 +14,7 @@ from webapp.models import Application
 from webapp.models.applications import MAX_ACTIVE_PER_ACCOUNT
 from webapp.rules import fees, journey
 from webapp.rules.statuses import ACTIVE, CANCELLED, DRAFT, SUBMITTED
-from webapp.services import documents, lifecycle, verification
+from webapp.services import documents, fee_tables, lifecycle, verification
 
 PENDING_VALUE_MAX = 500  # longest raw input kept for a field between visits
 
@@ -243,9 +243,9 @@ def new_number() -> str:
 def quote(application: Application) -> fees.Quote:
     """The fee for this application as it stands, under the table in force today."""
     return fees.quote(
+        fee_tables.in_force(clock.today()),
         kind=application.passport_kind,
         validity_years=application.validity_years,
         express=application.service == "express",
         replacement_reason=application.replacement_reason,
-        on=clock.today(),
     )

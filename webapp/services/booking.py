@@ -28,7 +28,7 @@ from webapp.rules.statuses import (
     SUBMITTED,
     TRANSITIONS,
 )
-from webapp.services import applications, arrivals, lifecycle
+from webapp.services import applications, arrivals, days_off, lifecycle
 from webapp.services.notifications import notify
 
 UNPAID_REASON = "unpaid for two hours"
@@ -91,8 +91,9 @@ def slots_between(office: Office, lane: str, start: datetime, end: datetime) -> 
         .order_by(Slot.starts_at)
     ).all()
     closed = closed_days(office)
+    off = release_days_off(office)
     return [
-        SlotView(slot, max(0, slot.capacity - used), _problem(office, slot, moment, closed))
+        SlotView(slot, max(0, slot.capacity - used), _problem(office, slot, moment, closed, off))
         for slot, used in rows
     ]
 
@@ -108,14 +109,36 @@ def month_of(office: Office, lane: str, year: int, month: int) -> dict[date, lis
     return days
 
 
+def release_days_off(office: Office) -> frozenset[date]:
+    """The national days off a monthly release skips when it finds the last working day, over
+    every month whose slots the office's window may hold; none for a weekly release."""
+    if office.release_kind != quota.MONTHLY:
+        return frozenset()
+    today = clock.today(office.timezone)
+    start = today.replace(day=1) - timedelta(days=31)
+    return frozenset(days_off.national(start, today + timedelta(days=office.slot_window_days + 62)))
+
+
 def next_release(office: Office) -> datetime:
     """When this office next opens quota, in its own zone."""
     return quota.next_release(
-        clock.now(), office.release_weekday, office.release_hour, office.timezone
+        clock.now(),
+        office.release_weekday,
+        office.release_hour,
+        office.timezone,
+        kind=office.release_kind,
+        minute=office.release_minute,
+        days_off=release_days_off(office),
     )
 
 
-def _problem(office: Office, slot: Slot, moment: datetime, closed: frozenset[date]) -> str | None:
+def _problem(
+    office: Office,
+    slot: Slot,
+    moment: datetime,
+    closed: frozenset[date],
+    release_off: frozenset[date],
+) -> str | None:
     return quota.booking_problem(
         slot.starts_at,
         now=moment,
@@ -123,6 +146,9 @@ def _problem(office: Office, slot: Slot, moment: datetime, closed: frozenset[dat
         release_weekday=office.release_weekday,
         release_hour=office.release_hour,
         closed_days=closed,
+        release_kind=office.release_kind,
+        release_minute=office.release_minute,
+        days_off=release_off,
     )
 
 
@@ -239,7 +265,7 @@ def _check_bookable(application: Application, slot: Slot, moment: datetime) -> N
     if slot.lane != lane_for(application):
         raise _refused("wrong_lane")
     office = db.session.get(Office, slot.office_id)
-    problem = _problem(office, slot, moment, closed_days(office))
+    problem = _problem(office, slot, moment, closed_days(office), release_days_off(office))
     if problem:
         raise _refused(problem)
 

@@ -16,7 +16,7 @@ from webapp import clock
 from webapp.extensions import db
 from webapp.models import Application, Bill, Examination, Office, Suspension, User, Visit
 from webapp.rules import bills, examinations, fees, quota, statuses, visits
-from webapp.services import applications, lifecycle
+from webapp.services import applications, fee_tables, lifecycle
 from webapp.services.notifications import notify
 
 
@@ -126,7 +126,7 @@ def record_report(staff: User, application_id: int, report: Report) -> Examinati
     today = _office_today(application)
     if report.happened_on > today:
         _refuse("future_date")
-    fine = fees.fine(incident, on=today)
+    fine = fees.fine(fee_tables.in_force(today), incident)
     bill = _fine_bill(application, fine, staff) if fine else None
     examination = Examination(
         application_id=application.id,

@@ -34,6 +34,11 @@ earlier one after a later one, so that no two requests ever wait on each other i
   handover's row is inserted, one per application).
 - endings.sweep_no_shows: the application, then its paid hold. endings.sweep_uncollected: the
   application alone (its issuance is only read).
+- office_settings.change (the supervisor's settings): the office's future slots in id order,
+  then the office's row; a hold taken meanwhile waits for its slot and sees the new places.
+  office_settings.deliver / write_off (e-passport blanks): the office's row alone, with a
+  compare-and-set UPDATE (stock never below zero). fee_tables.create: every fee_tables row in
+  id order (nothing else).
 - receipts (print batches): a batch's status and progress move by conditional UPDATEs of its
   row alone, in transactions that lock nothing else (services.receipts).
 - office_admin.update: the office's row alone, before reading it (a print's blank taken

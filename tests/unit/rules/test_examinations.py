@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 
+from tests.fees import migrated_rule_tables
 from webapp.rules import examinations, fees
 
 
@@ -44,8 +45,9 @@ def test_each_incident_states_its_document(incident, police, kelurahan, missing)
 )
 @pytest.mark.parametrize("on", [date(2024, 1, 1), date(2026, 12, 1)])
 def test_the_fine_per_book_from_the_table_in_force(incident, fine, on):
-    assert fees.fine(incident, on=on) == fine
-    assert fees.fine(incident, books=2, on=on) == 2 * fine
+    table = fees.table_on(migrated_rule_tables(), on)
+    assert fees.fine(table, incident) == fine
+    assert fees.fine(table, incident, books=2) == 2 * fine
 
 
 @pytest.mark.parametrize(

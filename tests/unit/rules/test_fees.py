@@ -4,15 +4,26 @@ from itertools import pairwise
 
 import pytest
 
+from tests.fees import migrated_rule_tables
+from webapp.rules import fees
 from webapp.rules.fees import (
     EXEMPTIONS,
-    FEE_TABLES,
     REPLACEMENT_REASONS,
     FeeLine,
     Quote,
-    quote,
-    table_on,
 )
+
+# The tables as the migration loads them (and every migrated database has them).
+FEE_TABLES = migrated_rule_tables()
+
+
+def table_on(day):
+    return fees.table_on(FEE_TABLES, day)
+
+
+def quote(*, on, **answers):
+    return fees.quote(table_on(on), **answers)
+
 
 PP_28_2019 = date(2024, 12, 16)  # last day of PP 28/2019
 PP_45_2024 = date(2024, 12, 17)  # first day of PP 45/2024

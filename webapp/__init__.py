@@ -127,3 +127,8 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (passports, collection):
         app.register_blueprint(module.bp)
+    # Closures and the special reschedule they offer.
+    from webapp.views import closures
+
+    app.register_blueprint(closures.bp)
+    app.register_blueprint(closures.offers_bp)

@@ -37,6 +37,8 @@ SUBJECTS = {
     "no_show": _l("You missed your passport appointment"),
     "collection_reminder": _l("Collect your passport within 7 days"),
     "uncollected": _l("Your passport was not collected and is cancelled"),
+    # Closures: the special reschedule offered to an appointment a closure took.
+    "closure_reschedule": _l("Your appointment: the office is closed, choose a new time"),
 }
 
 

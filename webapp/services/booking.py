@@ -51,8 +51,12 @@ class SlotView:
 
 
 def live_hold_filter(moment: datetime):
-    """Holds that count against a quota at `moment`: paid, or held and not yet released."""
-    return or_(Hold.status == holds.PAID, and_(Hold.status == holds.HELD, Hold.expires_at > moment))
+    """Holds that count against a quota at `moment`: paid, or held (or offered after a closure)
+    and not yet released."""
+    return or_(
+        Hold.status == holds.PAID,
+        and_(Hold.status.in_((holds.HELD, holds.OFFERED)), Hold.expires_at > moment),
+    )
 
 
 def lane_for(application: Application) -> str:
@@ -64,10 +68,43 @@ def zone_of(office: Office) -> ZoneInfo:
 
 
 def closed_days(office: Office) -> frozenset[date]:
-    """The office's own closures and the leave days added nationally, whose slots may have been
-    made before they were added: no new booking is taken on them."""
-    closures = db.session.scalars(select(Closure.day).where(Closure.office_id == office.id))
+    """The office's own whole-day closures and the leave days added nationally, whose slots may
+    have been made before they were added: no new booking is taken on them."""
+    closures = db.session.scalars(
+        select(Closure.day).where(Closure.office_id == office.id, Closure.from_hour.is_(None))
+    )
     return frozenset(closures) | frozenset(db.session.scalars(select(LeaveDay.day)))
+
+
+def closed_hours(office: Office) -> dict[date, list[tuple[int, int]]]:
+    """The office's closures of part of a day: the local hours [from, to) of each day."""
+    rows = db.session.execute(
+        select(Closure.day, Closure.from_hour, Closure.to_hour).where(
+            Closure.office_id == office.id, Closure.from_hour.is_not(None)
+        )
+    )
+    hours: dict[date, list[tuple[int, int]]] = {}
+    for day, start, end in rows:
+        hours.setdefault(day, []).append((start, end))
+    return hours
+
+
+@dataclass(frozen=True)
+class Closed:
+    """What closes an office's slots: whole days, and hours of some days."""
+
+    days: frozenset[date]
+    hours: dict[date, list[tuple[int, int]]]
+
+    def covers(self, starts_at: datetime, zone: str) -> bool:
+        local = starts_at.astimezone(ZoneInfo(zone))
+        if local.date() in self.days:
+            return True
+        return any(start <= local.hour < end for start, end in self.hours.get(local.date(), ()))
+
+
+def closed_of(office: Office) -> Closed:
+    return Closed(closed_days(office), closed_hours(office))
 
 
 def slots_between(office: Office, lane: str, start: datetime, end: datetime) -> list[SlotView]:
@@ -90,7 +127,7 @@ def slots_between(office: Office, lane: str, start: datetime, end: datetime) -> 
         )
         .order_by(Slot.starts_at)
     ).all()
-    closed = closed_days(office)
+    closed = closed_of(office)
     return [
         SlotView(slot, max(0, slot.capacity - used), _problem(office, slot, moment, closed))
         for slot, used in rows
@@ -115,15 +152,18 @@ def next_release(office: Office) -> datetime:
     )
 
 
-def _problem(office: Office, slot: Slot, moment: datetime, closed: frozenset[date]) -> str | None:
-    return quota.booking_problem(
+def _problem(office: Office, slot: Slot, moment: datetime, closed: Closed) -> str | None:
+    problem = quota.booking_problem(
         slot.starts_at,
         now=moment,
         zone=office.timezone,
         release_weekday=office.release_weekday,
         release_hour=office.release_hour,
-        closed_days=closed,
+        closed_days=closed.days,
     )
+    if problem in (None, "not_released") and closed.covers(slot.starts_at, office.timezone):
+        return "closed"
+    return problem
 
 
 def hold(application: Application, slot_id: int) -> Hold:
@@ -239,7 +279,7 @@ def _check_bookable(application: Application, slot: Slot, moment: datetime) -> N
     if slot.lane != lane_for(application):
         raise _refused("wrong_lane")
     office = db.session.get(Office, slot.office_id)
-    problem = _problem(office, slot, moment, closed_days(office))
+    problem = _problem(office, slot, moment, closed_of(office))
     if problem:
         raise _refused(problem)
 
@@ -506,3 +546,39 @@ def busiest_accounts(limit: int = 20) -> list[AccountActivity]:
         .limit(limit)
     ).all()
     return [AccountActivity(*row) for row in rows]
+
+
+# A closure's special reschedule (services/closures.py): the slot picker of its window. -------
+
+
+def special_slots(application: Application, start: datetime, end: datetime) -> list[SlotView]:
+    """The slots of the application's office and lane in [start, end) that a special
+    reschedule may take: free, not closed, not past nor too soon; the weekly release does not
+    hold it back (the office grants it)."""
+    office = db.session.get(Office, application.office_id)
+    return [
+        view
+        for view in slots_between(office, lane_for(application), start, end)
+        if view.free > 0 and view.problem in (None, "not_released")
+    ]
+
+
+def check_special(application: Application, slot: Slot, start: datetime, end: datetime) -> None:
+    """Refuse (BookingRefused) a slot a special reschedule may not take; the slot is locked."""
+    if application.office_id is None or slot.office_id != application.office_id:
+        raise _refused("not_bookable")
+    if slot.lane != lane_for(application):
+        raise _refused("wrong_lane")
+    if not start <= slot.starts_at < end:
+        raise _refused("outside_window")
+    moment = clock.now()
+    office = db.session.get(Office, slot.office_id)
+    problem = _problem(office, slot, moment, closed_of(office))
+    if problem not in (None, "not_released"):
+        raise _refused(problem)
+    _check_free(slot, moment)
+
+
+def locked_slot(slot_id: int) -> Slot:
+    """The slot locked in its turn (lifecycle's order), or BookingRefused("not_bookable")."""
+    return _locked_slot(slot_id)

@@ -1,0 +1,467 @@
+"""Closures of an office for a day or part of a day, and the special reschedule they offer.
+
+A supervisor closes hours of the own office (`add`): refused when it overlaps another closure
+(named) or lies in the past, under the office's row lock, so that two posts of the same closure
+make one. Its slots stop being bookable at once (booking.closed_of) and no new slots are made
+there (offices.ensure_slots).
+
+Closing cancels nothing. Every booking on a closed slot (paid, or awaiting payment while its
+bill may be paid) gets an offer (models.ClosureOffer), one per closure and application, made by
+a job (`make_offers`) in one transaction per applicant and mailed once ("closure_reschedule"):
+a place held on the first free slot of its lane in the next two weeks, an `offered` hold that
+counts against the quota for 48 hours. The applicant accepts it, or chooses another free slot
+of the window; neither uses up the one reschedule (applications.rescheduled_at is not touched).
+
+Unanswered after 48 hours, the offered place is released to others (it stops counting at its
+expiry whatever the release job does) and the application keeps its paid appointment at the
+closed time, with the need to choose: the special reschedule stays open to any free slot of the
+next two weeks from then, until the applicant chooses or the day of the closure has passed.
+
+Locks follow lifecycle's order: the office row (adding), then per applicant: the offered slot,
+the application, the closed hold, the offered hold, the bill.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from webapp import clock
+from webapp.extensions import db
+from webapp.jobs import enqueue, enqueue_at
+from webapp.models import Application, Bill, Hold, Office, Slot, User
+from webapp.models.offices import Closure, ClosureOffer
+from webapp.rules import holds
+from webapp.rules.statuses import AWAITING_PAYMENT, SCHEDULED
+from webapp.services import booking, changes, lifecycle
+from webapp.services.booking import BookingRefused
+from webapp.services.notifications import notify
+
+OFFER_REASON = "special reschedule after closure %s"
+RELEASE_REASON = "special reschedule not accepted in 48 hours"
+# Online lanes: the priority lane is walk-in, its people are at the office already.
+LANES = ("regular", "express")
+
+
+class ClosureRefused(Exception):
+    """Why a closure was refused; code is a key of labels.CLOSURE_PROBLEMS; other is the
+    closure it overlaps."""
+
+    def __init__(self, code: str, other: Closure | None = None):
+        super().__init__(code)
+        self.code, self.other = code, other
+
+
+@dataclass(frozen=True)
+class ClosureSummary:
+    closure: Closure
+    affected: int
+    moved: int
+    to_choose: int
+
+
+def _bounds(closure: Closure, zone: str) -> tuple[datetime, datetime]:
+    start, end = closure.span()
+    local = ZoneInfo(zone)
+    first = datetime.combine(closure.day, time(0), local) + timedelta(hours=start)
+    return first.astimezone(UTC), (first + timedelta(hours=end - start)).astimezone(UTC)
+
+
+def coming(office_id: int) -> list[ClosureSummary]:
+    """The office's closures from today on, each with its offers counted."""
+    office = db.session.get(Office, office_id)
+    today = clock.today(office.timezone)
+    closures = db.session.scalars(
+        select(Closure)
+        .where(Closure.office_id == office_id, Closure.day >= today)
+        .order_by(Closure.day, Closure.from_hour)
+    ).all()
+    counts: dict[int, dict[str, int]] = {}
+    rows = db.session.execute(
+        select(ClosureOffer.closure_id, ClosureOffer.status, func.count(ClosureOffer.id))
+        .where(ClosureOffer.closure_id.in_([closure.id for closure in closures]))
+        .group_by(ClosureOffer.closure_id, ClosureOffer.status)
+    )
+    for closure_id, status, count in rows:
+        counts.setdefault(closure_id, {})[status] = count
+    summaries = []
+    for closure in closures:
+        of = counts.get(closure.id, {})
+        summaries.append(
+            ClosureSummary(
+                closure,
+                affected=sum(of.values()),
+                moved=of.get(holds.OFFER_ACCEPTED, 0),
+                to_choose=of.get(holds.OFFER_OPEN, 0) + of.get(holds.OFFER_RELEASED, 0),
+            )
+        )
+    return summaries
+
+
+def add(
+    supervisor: User, day: date, from_hour: int | None, to_hour: int | None, reason: str
+) -> Closure:
+    """Close the supervisor's office for a day (no hours) or from hour to hour, local time,
+    then queue the offers to the bookings it closes."""
+    office = db.session.scalar(
+        lifecycle.locking(select(Office).where(Office.id == supervisor.office_id))
+    )
+    if office is None:
+        raise LookupError(supervisor.office_id)
+    if (from_hour is None) != (to_hour is None) or (
+        from_hour is not None and not 0 <= from_hour < to_hour <= 24
+    ):
+        db.session.rollback()
+        raise ClosureRefused("hours")
+    local_now = clock.now().astimezone(ZoneInfo(office.timezone))
+    if day < local_now.date() or (
+        day == local_now.date() and from_hour is not None and from_hour < local_now.hour
+    ):
+        db.session.rollback()
+        raise ClosureRefused("past")
+    wanted = (0, 24) if from_hour is None else (from_hour, to_hour)
+    for other in db.session.scalars(
+        select(Closure).where(Closure.office_id == office.id, Closure.day == day)
+    ):
+        start, end = other.span()
+        if start < wanted[1] and wanted[0] < end:
+            db.session.expunge(other)
+            db.session.rollback()
+            raise ClosureRefused("overlap", other)
+    closure = Closure(
+        office_id=office.id,
+        day=day,
+        from_hour=from_hour,
+        to_hour=to_hour,
+        reason=reason,
+        created_by=supervisor.id,
+    )
+    db.session.add(closure)
+    db.session.flush()
+    changes.record(
+        supervisor.id,
+        "closure",
+        closure.id,
+        "created",
+        after={"day": day, "from_hour": from_hour, "to_hour": to_hour, "reason": reason},
+        office_id=office.id,
+    )
+    db.session.commit()
+    enqueue("webapp.jobs.closures.make_offers", closure.id, timeout=600)
+    return closure
+
+
+def affected(closure: Closure) -> list[int]:
+    """The holds on the closure's slots that keep a place: paid, or held while payable."""
+    office = db.session.get(Office, closure.office_id)
+    start, end = _bounds(closure, office.timezone)
+    moment = clock.now()
+    return list(
+        db.session.scalars(
+            select(Hold.id)
+            .join(Slot, Slot.id == Hold.slot_id)
+            .where(
+                Slot.office_id == office.id,
+                Slot.starts_at >= start,
+                Slot.starts_at < end,
+                Slot.lane.in_(LANES),
+                (Hold.status == holds.PAID)
+                | ((Hold.status == holds.HELD) & (Hold.expires_at > moment)),
+            )
+            .order_by(Hold.created_at, Hold.id)
+        )
+    )
+
+
+def make_offers(closure_id: int) -> int:
+    """Offer a special reschedule to every booking the closure took that has none yet, one
+    transaction per applicant, and mail each once. Safe to run twice or at once: an offer that
+    exists is skipped (and mailed if its mail was not sent). Returns the offers made."""
+    closure = db.session.get(Closure, closure_id)
+    if closure is None:
+        return 0
+    hold_ids = affected(closure)
+    done = set(
+        db.session.scalars(
+            select(ClosureOffer.closed_hold_id).where(ClosureOffer.closure_id == closure_id)
+        )
+    )
+    db.session.rollback()
+    made = 0
+    for hold_id in hold_ids:
+        if hold_id not in done and _offer_one(closure_id, hold_id):
+            made += 1
+    for offer_id in db.session.scalars(
+        select(ClosureOffer.id).where(
+            ClosureOffer.closure_id == closure_id, ClosureOffer.mailed_at.is_(None)
+        )
+    ).all():
+        _mail(offer_id)
+    return made
+
+
+def _first_free(application: Application, start: datetime, end: datetime) -> Slot | None:
+    """The first free slot of the window, locked, with a place still free once locked."""
+    for view in booking.special_slots(application, start, end):
+        slot = db.session.scalar(lifecycle.locking(select(Slot).where(Slot.id == view.slot.id)))
+        if _free(slot) > 0:
+            return slot
+    return None
+
+
+def _free(slot: Slot) -> int:
+    taken = db.session.scalar(
+        select(func.count(Hold.id)).where(
+            Hold.slot_id == slot.id, booking.live_hold_filter(clock.now())
+        )
+    )
+    return slot.capacity - taken
+
+
+def _offer_one(closure_id: int, hold_id: int) -> bool:
+    moment = clock.now()
+    closed = db.session.get(Hold, hold_id)
+    application = db.session.get(Application, closed.application_id)
+    offered_slot = _first_free(application, moment, moment + holds.OFFER_WINDOW)
+    lifecycle.lock(application)
+    lifecycle.lock(closed)
+    live = closed.status == holds.PAID or (
+        closed.status == holds.HELD and closed.expires_at > moment
+    )
+    if not live or application.status not in (SCHEDULED, AWAITING_PAYMENT):
+        db.session.rollback()
+        return False
+    expires_at = moment + holds.OFFER_LIFETIME
+    if closed.status == holds.HELD:  # an unpaid booking's offer lasts as long as its bill
+        expires_at = min(expires_at, closed.expires_at)
+    offered = None
+    if offered_slot is not None:
+        offered = Hold(
+            slot_id=offered_slot.id,
+            application_id=application.id,
+            account_id=application.account_id,
+            status=holds.OFFERED,
+            created_at=moment,
+            expires_at=expires_at,
+        )
+        db.session.add(offered)
+        db.session.flush()
+        lifecycle.created(offered, actor_id=None, reason=OFFER_REASON % closure_id)
+    offer = ClosureOffer(
+        closure_id=closure_id,
+        application_id=application.id,
+        closed_hold_id=closed.id,
+        offered_hold_id=offered.id if offered else None,
+        status=holds.OFFER_OPEN,
+        created_at=moment,
+        expires_at=expires_at,
+    )
+    db.session.add(offer)
+    try:
+        db.session.commit()
+    except IntegrityError:  # made meanwhile by another run of the job
+        db.session.rollback()
+        return False
+    if offered is not None:
+        enqueue_at(expires_at, "webapp.jobs.closures.release_offer", offer.id)
+    return True
+
+
+def _mail(offer_id: int) -> None:
+    offer = db.session.get(ClosureOffer, offer_id)
+    application = db.session.get(Application, offer.application_id)
+    closed = db.session.get(Hold, offer.closed_hold_id)
+    office = db.session.get(Office, application.office_id)
+    offered = db.session.get(Hold, offer.offered_hold_id) if offer.offered_hold_id else None
+    context = {
+        "closed_at": closed.slot.starts_at.isoformat(),
+        "expires_at": offer.expires_at.isoformat(),
+        "office": office.name,
+        "zone": office.timezone,
+        "reason": offer.closure.reason,
+    }
+    if offered is not None:
+        context["offered_at"] = offered.slot.starts_at.isoformat()
+    notify(application, "closure_reschedule", str(offer.id), **context)
+    db.session.query(ClosureOffer).filter_by(id=offer.id, mailed_at=None).update(
+        {"mailed_at": clock.now()}
+    )
+    db.session.commit()
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What the application page shows of an open offer."""
+
+    offer: ClosureOffer
+    closed_slot: Slot
+    offered_slot: Slot | None  # None once released, or when the window had no free place
+    office: Office
+    window_end: datetime
+
+
+def open_offer(application: Application) -> Offer | None:
+    """The application's offer it may still act on: its appointment is still the closed one."""
+    if application.status not in (SCHEDULED, AWAITING_PAYMENT):
+        return None
+    offer = db.session.scalar(
+        select(ClosureOffer)
+        .where(
+            ClosureOffer.application_id == application.id,
+            ClosureOffer.status.in_((holds.OFFER_OPEN, holds.OFFER_RELEASED)),
+        )
+        .order_by(ClosureOffer.id.desc())
+    )
+    if offer is None:
+        return None
+    closed = db.session.get(Hold, offer.closed_hold_id)
+    moment = clock.now()
+    if closed.status not in holds.LIVE or closed.slot.starts_at <= moment:
+        return None
+    offered = db.session.get(Hold, offer.offered_hold_id) if offer.offered_hold_id else None
+    if offered is not None and (offered.status != holds.OFFERED or offered.expires_at <= moment):
+        offered = None
+    return Offer(
+        offer,
+        closed.slot,
+        offered.slot if offered else None,
+        db.session.get(Office, application.office_id),
+        _window_end(offer, moment),
+    )
+
+
+def _window_end(offer: ClosureOffer, moment: datetime) -> datetime:
+    """Two weeks from the offer while its place is held; two weeks from now once released."""
+    if offer.status == holds.OFFER_OPEN and offer.expires_at > moment:
+        return offer.created_at + holds.OFFER_WINDOW
+    return moment + holds.OFFER_WINDOW
+
+
+def choices(application: Application) -> list[booking.SlotView]:
+    """The free slots the application's open offer may move to."""
+    found = open_offer(application)
+    if found is None:
+        return []
+    return booking.special_slots(application, clock.now(), found.window_end)
+
+
+def accept(application: Application) -> Hold:
+    """Take the offered place as the appointment."""
+    found = open_offer(application)
+    if found is None or found.offered_slot is None:
+        db.session.rollback()
+        raise BookingRefused("no_offer")
+    return _move(application, found.offer.id, found.offered_slot.id)
+
+
+def choose(application: Application, slot_id: int) -> Hold:
+    """Move the appointment to another free slot of the offer's window instead."""
+    found = open_offer(application)
+    if found is None:
+        db.session.rollback()
+        raise BookingRefused("no_offer")
+    return _move(application, found.offer.id, slot_id)
+
+
+def _move(application: Application, offer_id: int, slot_id: int) -> Hold:
+    moment = clock.now()
+    slot = booking.locked_slot(slot_id)
+    lifecycle.lock(application)
+    offer = db.session.get(ClosureOffer, offer_id)
+    closed = lifecycle.lock(db.session.get(Hold, offer.closed_hold_id))
+    offered = db.session.get(Hold, offer.offered_hold_id) if offer.offered_hold_id else None
+    if offered is not None:
+        lifecycle.lock(offered)
+    db.session.refresh(offer)
+    if (
+        offer.status not in (holds.OFFER_OPEN, holds.OFFER_RELEASED)
+        or application.status not in (SCHEDULED, AWAITING_PAYMENT)
+        or closed.status not in holds.LIVE
+    ):
+        db.session.rollback()
+        raise BookingRefused("no_offer")
+    window_end = _window_end(offer, moment)
+    takes_offered = (
+        offered is not None
+        and offered.slot_id == slot.id
+        and offered.status == holds.OFFERED
+        and offered.expires_at > moment
+    )
+    actor = application.account_id
+    if offered is not None and offered.status == holds.OFFERED and not takes_offered:
+        # Let the held place go first, so that it is not counted against the chosen slot.
+        ends = holds.EXPIRED if offered.expires_at <= moment else holds.CANCELLED
+        lifecycle.move_hold(offered, ends, actor_id=actor, reason="another slot chosen")
+        db.session.flush()
+    if not takes_offered:
+        booking.check_special(application, slot, moment, window_end)
+    target = closed.status  # paid stays paid; an unpaid booking stays payable
+    lifecycle.move_hold(
+        closed,
+        holds.MOVED,
+        actor_id=actor,
+        reason=f"special reschedule from {closed.slot.starts_at.isoformat()} to "
+        f"{slot.starts_at.isoformat()}",
+    )
+    db.session.flush()
+    if takes_offered:
+        lifecycle.move_hold(offered, target, actor_id=actor, reason="offer accepted")
+        offered.expires_at = closed.expires_at if target == holds.HELD else moment
+        new_hold = offered
+    else:
+        new_hold = Hold(
+            slot_id=slot.id,
+            application_id=application.id,
+            account_id=application.account_id,
+            status=target,
+            created_at=moment,
+            expires_at=closed.expires_at if target == holds.HELD else moment,
+        )
+        db.session.add(new_hold)
+        db.session.flush()
+        lifecycle.created(new_hold, actor_id=actor, reason=f"moved from hold {closed.id}")
+    if target == holds.HELD:  # the open bill follows its place
+        bill = db.session.scalar(lifecycle.locking(select(Bill).where(Bill.hold_id == closed.id)))
+        if bill is not None:
+            bill.hold_id = new_hold.id
+    offer.status = holds.OFFER_ACCEPTED
+    offer.decided_at = moment
+    db.session.commit()
+    notify(application, "rescheduled", str(slot.id), starts_at=slot.starts_at.isoformat())
+    return new_hold
+
+
+def release(offer_id: int) -> bool:
+    """Let an unanswered offer's place go once its 48 hours have passed; safe to run twice."""
+    moment = clock.now()
+    offer = db.session.get(ClosureOffer, offer_id)
+    if offer is None:
+        return False
+    application = lifecycle.lock(db.session.get(Application, offer.application_id))
+    offered = db.session.get(Hold, offer.offered_hold_id) if offer.offered_hold_id else None
+    if offered is not None:
+        lifecycle.lock(offered)
+    db.session.refresh(offer)
+    if offer.status != holds.OFFER_OPEN or offer.expires_at > moment:
+        db.session.rollback()
+        return False
+    if offered is not None and offered.status == holds.OFFERED:
+        lifecycle.move_hold(offered, holds.EXPIRED, actor_id=None, reason=RELEASE_REASON)
+    ended = application.status not in (SCHEDULED, AWAITING_PAYMENT)
+    offer.status = holds.OFFER_ENDED if ended else holds.OFFER_RELEASED
+    offer.decided_at = moment
+    db.session.commit()
+    return True
+
+
+def sweep_released(limit: int = 500) -> int:
+    """Release every offer past its 48 hours: the periodic safety net behind the jobs."""
+    ids = db.session.scalars(
+        select(ClosureOffer.id)
+        .where(ClosureOffer.status == holds.OFFER_OPEN, ClosureOffer.expires_at <= clock.now())
+        .limit(limit)
+    ).all()
+    db.session.rollback()
+    return sum(release(offer_id) for offer_id in ids)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from tests.checkins import booked, open_all_day, paid
+from tests.conftest import Mailbox
 from tests.html import csrf_token
 from tests.integration.test_wizard import signed_in
 from tests.staff import make_staff, sign_in_staff
@@ -65,6 +66,7 @@ def close(app, day, start: str = "", end: str = ""):
         PAGE,
         data={"csrf_token": csrf_token(chief.get(PAGE)), **close_fields(day, "Banjir", start, end)},
     )
+    Mailbox(app).run_jobs()  # the offers' job, on a worker when there is Redis
     return chief, response
 
 

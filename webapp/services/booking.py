@@ -556,9 +556,14 @@ def special_slots(application: Application, start: datetime, end: datetime) -> l
     reschedule may take: free, not closed, not past nor too soon; the weekly release does not
     hold it back (the office grants it)."""
     office = db.session.get(Office, application.office_id)
+    return special_slots_of(office, lane_for(application), start, end)
+
+
+def special_slots_of(office: Office, lane: str, start: datetime, end: datetime) -> list[SlotView]:
+    """As special_slots, for a lane of an office."""
     return [
         view
-        for view in slots_between(office, lane_for(application), start, end)
+        for view in slots_between(office, lane, start, end)
         if view.free > 0 and view.problem in (None, "not_released")
     ]
 

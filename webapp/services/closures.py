@@ -25,13 +25,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from webapp import clock
 from webapp.extensions import db
 from webapp.jobs import enqueue, enqueue_at
-from webapp.models import Application, Bill, Hold, Office, Slot, User
+from webapp.models import Application, Bill, Hold, Notification, Office, Slot, User
 from webapp.models.offices import Closure, ClosureOffer
 from webapp.rules import holds
 from webapp.rules.statuses import AWAITING_PAYMENT, SCHEDULED
@@ -41,6 +42,7 @@ from webapp.services.notifications import notify
 
 OFFER_REASON = "special reschedule after closure %s"
 RELEASE_REASON = "special reschedule not accepted in 48 hours"
+MAIL = "closure_reschedule"
 # Online lanes: the priority lane is walk-in, its people are at the office already.
 LANES = ("regular", "express")
 
@@ -182,32 +184,51 @@ def make_offers(closure_id: int) -> int:
     closure = db.session.get(Closure, closure_id)
     if closure is None:
         return 0
+    office = db.session.get(Office, closure.office_id)
     hold_ids = affected(closure)
     done = set(
         db.session.scalars(
             select(ClosureOffer.closed_hold_id).where(ClosureOffer.closure_id == closure_id)
         )
     )
+    moment = clock.now()
+    # The window's free slots of each lane, read once: each offer then takes the first that
+    # still has a place once locked, and moves on when it is full.
+    candidates = {
+        lane: [
+            view.slot.id
+            for view in booking.special_slots_of(office, lane, moment, moment + holds.OFFER_WINDOW)
+        ]
+        for lane in LANES
+    }
+    closed_slots = {
+        hold_id: (lane, starts_at)
+        for hold_id, lane, starts_at in db.session.execute(
+            select(Hold.id, Slot.lane, Slot.starts_at)
+            .join(Slot, Slot.id == Hold.slot_id)
+            .where(Hold.id.in_(hold_ids))
+        )
+    }
+    told = {"office": office.name, "zone": office.timezone, "reason": closure.reason}
     db.session.rollback()
     made = 0
     for hold_id in hold_ids:
-        if hold_id not in done and _offer_one(closure_id, hold_id):
+        if hold_id in done:
+            continue
+        lane, closed_at = closed_slots[hold_id]
+        if _offer_one(closure_id, hold_id, candidates[lane], closed_at=closed_at, **told):
             made += 1
-    for offer_id in db.session.scalars(
-        select(ClosureOffer.id).where(
-            ClosureOffer.closure_id == closure_id, ClosureOffer.mailed_at.is_(None)
-        )
-    ).all():
-        _mail(offer_id)
+    _mail_all(closure_id)
     return made
 
 
-def _first_free(application: Application, start: datetime, end: datetime) -> Slot | None:
-    """The first free slot of the window, locked, with a place still free once locked."""
-    for view in booking.special_slots(application, start, end):
-        slot = db.session.scalar(lifecycle.locking(select(Slot).where(Slot.id == view.slot.id)))
-        if _free(slot) > 0:
+def _first_free(candidates: list[int]) -> Slot | None:
+    """The first candidate slot with a place free once locked; full ones are dropped."""
+    while candidates:
+        slot = db.session.scalar(lifecycle.locking(select(Slot).where(Slot.id == candidates[0])))
+        if slot is not None and _free(slot) > 0:
             return slot
+        candidates.pop(0)
     return None
 
 
@@ -220,11 +241,13 @@ def _free(slot: Slot) -> int:
     return slot.capacity - taken
 
 
-def _offer_one(closure_id: int, hold_id: int) -> bool:
+def _offer_one(closure_id: int, hold_id: int, candidates: list[int], **told) -> bool:
+    """Offer one booking its place, in one transaction, and queue its mail (told: what the
+    mail says of the closure)."""
     moment = clock.now()
     closed = db.session.get(Hold, hold_id)
     application = db.session.get(Application, closed.application_id)
-    offered_slot = _first_free(application, moment, moment + holds.OFFER_WINDOW)
+    offered_slot = _first_free(candidates)
     lifecycle.lock(application)
     lifecycle.lock(closed)
     live = closed.status == holds.PAID or (
@@ -257,37 +280,92 @@ def _offer_one(closure_id: int, hold_id: int) -> bool:
         status=holds.OFFER_OPEN,
         created_at=moment,
         expires_at=expires_at,
+        mailed_at=moment,
     )
     db.session.add(offer)
+    # What the mail needs, read before the commit expires the rows.
+    who = (application.account_id, application.public_id, application.full_name)
+    offered_at = offered_slot.starts_at if offered_slot is not None else None
     try:
+        db.session.flush()
+        # Told once, in the offer's own transaction (as notifications.notify records it).
+        offer_id = offer.id
+        db.session.add(Notification(application_id=application.id, event=MAIL, key=str(offer_id)))
         db.session.commit()
     except IntegrityError:  # made meanwhile by another run of the job
         db.session.rollback()
         return False
-    if offered is not None:
-        enqueue_at(expires_at, "webapp.jobs.closures.release_offer", offer.id)
+    _send(who, offer_id, expires_at=expires_at, offered_at=offered_at, **told)
+    if offered_at is not None:
+        enqueue_at(expires_at, "webapp.jobs.closures.release_offer", offer_id)
     return True
 
 
-def _mail(offer_id: int) -> None:
-    offer = db.session.get(ClosureOffer, offer_id)
-    application = db.session.get(Application, offer.application_id)
-    closed = db.session.get(Hold, offer.closed_hold_id)
-    office = db.session.get(Office, application.office_id)
-    offered = db.session.get(Hold, offer.offered_hold_id) if offer.offered_hold_id else None
-    context = {
-        "closed_at": closed.slot.starts_at.isoformat(),
-        "expires_at": offer.expires_at.isoformat(),
-        "office": office.name,
-        "zone": office.timezone,
-        "reason": offer.closure.reason,
+def _send(who: tuple[int, str, str], offer_id: int, **context) -> None:
+    """Queue the offer's mail to (account id, application public id, applicant's name); its
+    Notification row is written."""
+    account_id, public_id, full_name = who
+    values = {
+        name: value.isoformat() if isinstance(value, datetime) else value
+        for name, value in context.items()
+        if value is not None
     }
-    if offered is not None:
-        context["offered_at"] = offered.slot.starts_at.isoformat()
-    notify(application, "closure_reschedule", str(offer.id), **context)
-    db.session.query(ClosureOffer).filter_by(id=offer.id, mailed_at=None).update(
-        {"mailed_at": clock.now()}
+    enqueue(
+        "webapp.jobs.mail.send_account_email",
+        account_id,
+        MAIL,
+        queue="mail",
+        application_id=public_id,
+        applicant_name=full_name,
+        **values,
     )
+
+
+def _mail_all(closure_id: int) -> None:
+    """Mail every offer of the closure not mailed yet (notify sends each event once), then
+    mark them mailed."""
+    closed_slot, offered_hold, offered_slot = aliased(Slot), aliased(Hold), aliased(Slot)
+    closed_hold = aliased(Hold)
+    rows = db.session.execute(
+        select(
+            ClosureOffer.id,
+            ClosureOffer.expires_at,
+            Application,
+            closed_slot.starts_at,
+            offered_slot.starts_at,
+            Office.name,
+            Office.timezone,
+            Closure.reason,
+        )
+        .join(Application, Application.id == ClosureOffer.application_id)
+        .join(Closure, Closure.id == ClosureOffer.closure_id)
+        .join(Office, Office.id == Closure.office_id)
+        .join(closed_hold, closed_hold.id == ClosureOffer.closed_hold_id)
+        .join(closed_slot, closed_slot.id == closed_hold.slot_id)
+        .outerjoin(offered_hold, offered_hold.id == ClosureOffer.offered_hold_id)
+        .outerjoin(offered_slot, offered_slot.id == offered_hold.slot_id)
+        .where(ClosureOffer.closure_id == closure_id, ClosureOffer.mailed_at.is_(None))
+        .order_by(ClosureOffer.id)
+    ).all()
+    mailed = []
+    for offer_id, expires_at, application, closed_at, offered_at, office, zone, reason in rows:
+        context = {
+            "closed_at": closed_at.isoformat(),
+            "expires_at": expires_at.isoformat(),
+            "office": office,
+            "zone": zone,
+            "reason": reason,
+        }
+        if offered_at is not None:
+            context["offered_at"] = offered_at.isoformat()
+        notify(application, MAIL, str(offer_id), **context)
+        mailed.append(offer_id)
+    if mailed:
+        db.session.execute(
+            update(ClosureOffer)
+            .where(ClosureOffer.id.in_(mailed), ClosureOffer.mailed_at.is_(None))
+            .values(mailed_at=clock.now())
+        )
     db.session.commit()
 
 

@@ -525,3 +525,4 @@ BOOKING_PROBLEMS["outside_window"] = _l(
 BOOKING_PROBLEMS["no_offer"] = _l(
     "There is no special reschedule to take: the appointment was moved or has ended."
 )
+HOLD_HISTORY["offered"] = _l("Place held after the office closed: a special reschedule offered")

@@ -29,6 +29,7 @@ def shot(page, name: str) -> None:
     if SHOTS:
         os.makedirs(SHOTS, exist_ok=True)
         page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
+        page.screenshot(path=os.path.join(SHOTS, f"{name}-screen.png"))
 
 
 def test_a_supervisor_closes_a_booked_day_and_the_applicant_accepts(live_server, desktop, page):

@@ -18,7 +18,7 @@ from webapp.extensions import db
 from webapp.models import Application, Hold, Office, Slot, User
 from webapp.models.offices import ClosureOffer
 from webapp.rules import holds
-from webapp.services import booking, closures, offices
+from webapp.services import booking, closures, endings, offices
 
 ZONE = "Asia/Makassar"
 PAGE = "/supervisor/closures"
@@ -328,3 +328,22 @@ def test_another_applicant_cannot_act_on_the_offer(app):
     assert response.status_code in (400, 404)
     with app.app_context():
         assert offer_of(people[0]).status == holds.OFFER_OPEN
+
+
+def test_a_closed_appointment_waiting_for_a_choice_is_no_no_show(app, monkeypatch):
+    with app.app_context():
+        office, people, day = booked_office()
+    close(app, day)
+    after_the_day = at(day, 0) + timedelta(days=1, hours=1)
+    monkeypatch.setattr(clock, "now", lambda: after_the_day)
+    with app.app_context():
+        closures.sweep_released()
+        assert endings.sweep_no_shows() == 0
+        for each in people:
+            assert db.session.get(Application, each).status == "scheduled"
+        application = db.session.get(Application, people[0])
+        assert closures.open_offer(application) is not None  # still to choose
+        target = closures.choices(application)[0].slot
+        assert target.starts_at > after_the_day
+        closures.choose(application, target.id)
+        assert booking.live_hold(db.session.get(Application, people[0])).slot_id == target.id

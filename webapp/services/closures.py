@@ -15,7 +15,8 @@ of the window; neither uses up the one reschedule (applications.rescheduled_at i
 Unanswered after 48 hours, the offered place is released to others (it stops counting at its
 expiry whatever the release job does) and the application keeps its paid appointment at the
 closed time, with the need to choose: the special reschedule stays open to any free slot of the
-next two weeks from then, until the applicant chooses or the day of the closure has passed.
+next two weeks from then until the applicant chooses, and the no-show sweep passes the closed
+appointment by meanwhile (waiting_for_choice).
 
 Locks follow lifecycle's order: the office row (adding), then per applicant: the offered slot,
 the application, the closed hold, the offered hold, the bill.
@@ -369,6 +370,19 @@ def _mail_all(closure_id: int) -> None:
     db.session.commit()
 
 
+def waiting_for_choice(hold_id):
+    """A condition on a hold id (a column): the hold is a closed appointment whose special
+    reschedule is still to be taken."""
+    return (
+        select(ClosureOffer.id)
+        .where(
+            ClosureOffer.closed_hold_id == hold_id,
+            ClosureOffer.status.in_((holds.OFFER_OPEN, holds.OFFER_RELEASED)),
+        )
+        .exists()
+    )
+
+
 @dataclass(frozen=True)
 class Offer:
     """What the application page shows of an open offer."""
@@ -396,7 +410,7 @@ def open_offer(application: Application) -> Offer | None:
         return None
     closed = db.session.get(Hold, offer.closed_hold_id)
     moment = clock.now()
-    if closed.status not in holds.LIVE or closed.slot.starts_at <= moment:
+    if closed.status not in holds.LIVE:
         return None
     offered = db.session.get(Hold, offer.offered_hold_id) if offer.offered_hold_id else None
     if offered is not None and (offered.status != holds.OFFERED or offered.expires_at <= moment):

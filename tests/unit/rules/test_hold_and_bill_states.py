@@ -42,9 +42,7 @@ def test_bill_moves(current, target):
 def test_only_held_and_paid_holds_take_a_place():
     assert set(holds.LIVE) == {holds.HELD, holds.PAID}
     # Only a closure's offered place becomes held again (an unpaid booking accepting it).
-    assert [state for state in holds.STATES if holds.can_move(state, holds.HELD)] == [
-        holds.OFFERED
-    ]
+    assert [state for state in holds.STATES if holds.can_move(state, holds.HELD)] == [holds.OFFERED]
 
 
 def test_unknown_states_move_nowhere():

@@ -34,6 +34,12 @@ earlier one after a later one, so that no two requests ever wait on each other i
   handover's row is inserted, one per application).
 - endings.sweep_no_shows: the application, then its paid hold. endings.sweep_uncollected: the
   application alone (its issuance is only read).
+- closures.add: the office row alone (closures of one office are added one at a time, so that
+  an overlap is always seen). closures.make_offers, per applicant: the offered slot (each
+  candidate in time order, until one has a place), the application, the closed hold, then
+  inserts the offered hold. closures.accept and closures.choose: the new slot, the application,
+  the closed hold, the offered hold, then (an unpaid booking) its bill, which follows the place.
+  closures.release: the application, then the offered hold.
 - receipts (print batches): a batch's status and progress move by conditional UPDATEs of its
   row alone, in transactions that lock nothing else (services.receipts).
 

@@ -288,7 +288,8 @@ def _check_account_limit(account_id: int, moment: datetime) -> None:
     """An account holds at most five places at once: the paid place of an application that has
     ended (collected, a no-show, rejected, ...) is not one any more."""
     live = db.session.scalar(
-        select(func.count(Hold.id))
+        # Applications, not holds: a closure's offered place is the same booking's.
+        select(func.count(func.distinct(Hold.application_id)))
         .join(Application, Application.id == Hold.application_id)
         .where(
             Hold.account_id == account_id,

@@ -347,3 +347,24 @@ def test_a_closed_appointment_waiting_for_a_choice_is_no_no_show(app, monkeypatc
         assert target.starts_at > after_the_day
         closures.choose(application, target.id)
         assert booking.live_hold(db.session.get(Application, people[0])).slot_id == target.id
+
+
+def test_cancelling_the_application_lets_its_offered_place_go(app):
+    with app.app_context():
+        office, people, day = booked_office()
+    close(app, day)
+    with app.app_context():
+        offered_id = offer_of(people[0]).offered_hold_id
+        slot_id = hold_of(offered_id).slot_id
+        application = db.session.get(Application, people[0])
+        assert booking.cancel(application, "scheduled")
+        assert hold_of(offered_id).status == holds.CANCELLED
+        assert closures.open_offer(db.session.get(Application, people[0])) is None
+        slot = db.session.get(Slot, slot_id)
+        [view] = booking.slots_between(
+            db.session.get(Office, office),
+            "regular",
+            slot.starts_at,
+            slot.starts_at + timedelta(minutes=1),
+        )
+        assert view.free == slot.capacity - 1  # only the other applicant's offered place

@@ -462,10 +462,17 @@ def withdraw(
     if source not in CANCELLABLE or expected not in (None, source):
         return None
     held = live_hold(application, locked=True)
+    offered = db.session.scalars(  # a closure's offered place, let go with the application
+        lifecycle.locking(
+            select(Hold).where(Hold.application_id == application.id, Hold.status == holds.OFFERED)
+        )
+    ).all()
     bill = bill_for(application, locked=True)
     lifecycle.transition(application, CANCELLED, actor_id=actor_id, reason=reason)
     if held is not None:
         lifecycle.move_hold(held, holds.CANCELLED, actor_id=actor_id, reason=reason)
+    for place in offered:
+        lifecycle.move_hold(place, holds.CANCELLED, actor_id=actor_id, reason=reason)
     if bill is not None and bill.status == bills.OPEN:
         lifecycle.move_bill(bill, bills.VOID, actor_id=actor_id, reason=reason)
     arrivals.void_unpaid(application, reason=reason, actor_id=actor_id)

@@ -98,6 +98,7 @@ def _register_blueprints(app: Flask) -> None:
         auth,
         booking,
         checkin,
+        closures,
         collection,
         converters,
         desk,
@@ -124,9 +125,10 @@ def _register_blueprints(app: Flask) -> None:
     modules = [main, auth, account, apply, booking, payments, proof, pwa, health]
     modules += [staff_auth, invitation, checkin, desk, display, service, examination, screening]
     modules += [receipts, passports, collection]
-    modules += [supervisor, admin, admin_offices, admin_staff, admin_fees]
+    modules += [supervisor, closures, admin, admin_offices, admin_staff, admin_fees]
     if app.config["DEMO_MODE"]:
         modules.append(dev)  # the stand-ins' pages; in production they do not exist at all
     for module in modules:
         app.register_blueprint(module.bp)
+    app.register_blueprint(closures.offers_bp)  # the applicant's side of a closure
     errors.init_app(app)

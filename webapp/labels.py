@@ -649,3 +649,21 @@ FEE_TABLE_PROBLEMS = {
     "overlap": _l("These dates overlap %(name)s, in force from %(start)s until %(end)s."),
 }
 FEE_TABLE_ACTIONS = {"created": _l("Table added"), "closed": _l("Table closed")}
+
+# Closures (services/closures.py): why one was refused, and the special reschedule they offer.
+CLOSURE_PROBLEMS = {
+    "past": _l("That time has passed: a closure starts now or later."),
+    "hours": _l("Choose both hours, or neither for the whole day."),
+    "overlap": _l(
+        "It overlaps another closure: %(day)s, %(hours)s (%(reason)s). Change that one's hours "
+        "or choose other hours."
+    ),
+}
+WHOLE_DAY = _l("Whole day")
+BOOKING_PROBLEMS["outside_window"] = _l(
+    "That hour is outside the two weeks of the special reschedule. Choose another."
+)
+BOOKING_PROBLEMS["no_offer"] = _l(
+    "There is no special reschedule to take: the appointment was moved or has ended."
+)
+HOLD_HISTORY["offered"] = _l("Place held after the office closed: a special reschedule offered")

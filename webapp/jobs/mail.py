@@ -39,6 +39,8 @@ SUBJECTS = {
     "uncollected": _l("Your passport was not collected and is cancelled"),
     # Staff and supervisors invited by an administrator (services/invitations.py).
     "staff_invitation": _l("You are invited to M-Paspor for your office"),
+    # Closures: the special reschedule offered to an appointment a closure took.
+    "closure_reschedule": _l("Your appointment: the office is closed, choose a new time"),
 }
 
 

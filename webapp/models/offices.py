@@ -101,17 +101,68 @@ class Office(db.Model):
 
 
 class Closure(db.Model):
-    """A day an office does not serve: a holiday or its own closure."""
+    """Hours an office does not serve: a whole day (from_hour and to_hour NULL) or the hours
+    from from_hour to to_hour (local time, to_hour excluded), for a holiday of its own or a
+    fault, a flood, .... Closures of one office never overlap (services.closures, under the
+    office's row lock)."""
 
     __tablename__ = "closures"
-    __table_args__ = (UniqueConstraint("office_id", "day"),)
+    __table_args__ = (
+        CheckConstraint(
+            "(from_hour IS NULL AND to_hour IS NULL) OR "
+            "(from_hour >= 0 AND to_hour <= 24 AND from_hour < to_hour)",
+            name="closure_hours",
+        ),
+        Index("ix_closures_office_day", "office_id", "day"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
     day: Mapped[date] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(String(120))
+    from_hour: Mapped[int | None]
+    to_hour: Mapped[int | None]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=now)
 
     office: Mapped[Office] = relationship(back_populates="closures")
+
+    @property
+    def whole_day(self) -> bool:
+        return self.from_hour is None
+
+    def covers(self, local_day: date, hour: int) -> bool:
+        """Whether the hourly slot starting at `hour` of `local_day` falls inside it."""
+        if local_day != self.day:
+            return False
+        return self.whole_day or self.from_hour <= hour < self.to_hour
+
+    def span(self) -> tuple[int, int]:
+        """The hours it closes, [from, to), a whole day as (0, 24)."""
+        return (0, 24) if self.whole_day else (self.from_hour, self.to_hour)
+
+
+class ClosureOffer(db.Model):
+    """The special reschedule offered to one application whose appointment a closure took: a
+    place held for it (the offered hold) until expires_at, which it accepts, changes for another
+    free slot of the window, or lets go. Its status is one of rules/holds.py OFFER_STATES; one
+    per closure and application, so that closing again offers nothing twice."""
+
+    __tablename__ = "closure_offers"
+    __table_args__ = (UniqueConstraint("closure_id", "application_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    closure_id: Mapped[int] = mapped_column(ForeignKey("closures.id"))
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    closed_hold_id: Mapped[int] = mapped_column(ForeignKey("holds.id"))
+    offered_hold_id: Mapped[int | None] = mapped_column(ForeignKey("holds.id"))
+    status: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    closure: Mapped[Closure] = relationship()
 
 
 class LeaveDay(db.Model):

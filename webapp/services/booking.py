@@ -51,8 +51,12 @@ class SlotView:
 
 
 def live_hold_filter(moment: datetime):
-    """Holds that count against a quota at `moment`: paid, or held and not yet released."""
-    return or_(Hold.status == holds.PAID, and_(Hold.status == holds.HELD, Hold.expires_at > moment))
+    """Holds that count against a quota at `moment`: paid, or held (or offered after a closure)
+    and not yet released."""
+    return or_(
+        Hold.status == holds.PAID,
+        and_(Hold.status.in_((holds.HELD, holds.OFFERED)), Hold.expires_at > moment),
+    )
 
 
 def lane_for(application: Application) -> str:
@@ -64,10 +68,43 @@ def zone_of(office: Office) -> ZoneInfo:
 
 
 def closed_days(office: Office) -> frozenset[date]:
-    """The office's own closures and the leave days added nationally, whose slots may have been
-    made before they were added: no new booking is taken on them."""
-    closures = db.session.scalars(select(Closure.day).where(Closure.office_id == office.id))
+    """The office's own whole-day closures and the leave days added nationally, whose slots may
+    have been made before they were added: no new booking is taken on them."""
+    closures = db.session.scalars(
+        select(Closure.day).where(Closure.office_id == office.id, Closure.from_hour.is_(None))
+    )
     return frozenset(closures) | frozenset(db.session.scalars(select(LeaveDay.day)))
+
+
+def closed_hours(office: Office) -> dict[date, list[tuple[int, int]]]:
+    """The office's closures of part of a day: the local hours [from, to) of each day."""
+    rows = db.session.execute(
+        select(Closure.day, Closure.from_hour, Closure.to_hour).where(
+            Closure.office_id == office.id, Closure.from_hour.is_not(None)
+        )
+    )
+    hours: dict[date, list[tuple[int, int]]] = {}
+    for day, start, end in rows:
+        hours.setdefault(day, []).append((start, end))
+    return hours
+
+
+@dataclass(frozen=True)
+class Closed:
+    """What closes an office's slots: whole days, and hours of some days."""
+
+    days: frozenset[date]
+    hours: dict[date, list[tuple[int, int]]]
+
+    def covers(self, starts_at: datetime, zone: str) -> bool:
+        local = starts_at.astimezone(ZoneInfo(zone))
+        if local.date() in self.days:
+            return True
+        return any(start <= local.hour < end for start, end in self.hours.get(local.date(), ()))
+
+
+def closed_of(office: Office) -> Closed:
+    return Closed(closed_days(office), closed_hours(office))
 
 
 def slots_between(office: Office, lane: str, start: datetime, end: datetime) -> list[SlotView]:
@@ -90,7 +127,7 @@ def slots_between(office: Office, lane: str, start: datetime, end: datetime) -> 
         )
         .order_by(Slot.starts_at)
     ).all()
-    closed = closed_days(office)
+    closed = closed_of(office)
     off = release_days_off(office)
     return [
         SlotView(slot, max(0, slot.capacity - used), _problem(office, slot, moment, closed, off))
@@ -136,20 +173,23 @@ def _problem(
     office: Office,
     slot: Slot,
     moment: datetime,
-    closed: frozenset[date],
+    closed: Closed,
     release_off: frozenset[date],
 ) -> str | None:
-    return quota.booking_problem(
+    problem = quota.booking_problem(
         slot.starts_at,
         now=moment,
         zone=office.timezone,
         release_weekday=office.release_weekday,
         release_hour=office.release_hour,
-        closed_days=closed,
+        closed_days=closed.days,
         release_kind=office.release_kind,
         release_minute=office.release_minute,
         days_off=release_off,
     )
+    if problem in (None, "not_released") and closed.covers(slot.starts_at, office.timezone):
+        return "closed"
+    return problem
 
 
 def hold(application: Application, slot_id: int) -> Hold:
@@ -265,7 +305,7 @@ def _check_bookable(application: Application, slot: Slot, moment: datetime) -> N
     if slot.lane != lane_for(application):
         raise _refused("wrong_lane")
     office = db.session.get(Office, slot.office_id)
-    problem = _problem(office, slot, moment, closed_days(office), release_days_off(office))
+    problem = _problem(office, slot, moment, closed_of(office), release_days_off(office))
     if problem:
         raise _refused(problem)
 
@@ -274,7 +314,8 @@ def _check_account_limit(account_id: int, moment: datetime) -> None:
     """An account holds at most five places at once: the paid place of an application that has
     ended (collected, a no-show, rejected, ...) is not one any more."""
     live = db.session.scalar(
-        select(func.count(Hold.id))
+        # Applications, not holds: a closure's offered place is the same booking's.
+        select(func.count(func.distinct(Hold.application_id)))
         .join(Application, Application.id == Hold.application_id)
         .where(
             Hold.account_id == account_id,
@@ -447,10 +488,17 @@ def withdraw(
     if source not in CANCELLABLE or expected not in (None, source):
         return None
     held = live_hold(application, locked=True)
+    offered = db.session.scalars(  # a closure's offered place, let go with the application
+        lifecycle.locking(
+            select(Hold).where(Hold.application_id == application.id, Hold.status == holds.OFFERED)
+        )
+    ).all()
     bill = bill_for(application, locked=True)
     lifecycle.transition(application, CANCELLED, actor_id=actor_id, reason=reason)
     if held is not None:
         lifecycle.move_hold(held, holds.CANCELLED, actor_id=actor_id, reason=reason)
+    for place in offered:
+        lifecycle.move_hold(place, holds.CANCELLED, actor_id=actor_id, reason=reason)
     if bill is not None and bill.status == bills.OPEN:
         lifecycle.move_bill(bill, bills.VOID, actor_id=actor_id, reason=reason)
     arrivals.void_unpaid(application, reason=reason, actor_id=actor_id)
@@ -532,3 +580,44 @@ def busiest_accounts(limit: int = 20) -> list[AccountActivity]:
         .limit(limit)
     ).all()
     return [AccountActivity(*row) for row in rows]
+
+
+# A closure's special reschedule (services/closures.py): the slot picker of its window. -------
+
+
+def special_slots(application: Application, start: datetime, end: datetime) -> list[SlotView]:
+    """The slots of the application's office and lane in [start, end) that a special
+    reschedule may take: free, not closed, not past nor too soon; the weekly release does not
+    hold it back (the office grants it)."""
+    office = db.session.get(Office, application.office_id)
+    return special_slots_of(office, lane_for(application), start, end)
+
+
+def special_slots_of(office: Office, lane: str, start: datetime, end: datetime) -> list[SlotView]:
+    """As special_slots, for a lane of an office."""
+    return [
+        view
+        for view in slots_between(office, lane, start, end)
+        if view.free > 0 and view.problem in (None, "not_released")
+    ]
+
+
+def check_special(application: Application, slot: Slot, start: datetime, end: datetime) -> None:
+    """Refuse (BookingRefused) a slot a special reschedule may not take; the slot is locked."""
+    if application.office_id is None or slot.office_id != application.office_id:
+        raise _refused("not_bookable")
+    if slot.lane != lane_for(application):
+        raise _refused("wrong_lane")
+    if not start <= slot.starts_at < end:
+        raise _refused("outside_window")
+    moment = clock.now()
+    office = db.session.get(Office, slot.office_id)
+    problem = _problem(office, slot, moment, closed_of(office))
+    if problem not in (None, "not_released"):
+        raise _refused(problem)
+    _check_free(slot, moment)
+
+
+def locked_slot(slot_id: int) -> Slot:
+    """The slot locked in its turn (lifecycle's order), or BookingRefused("not_bookable")."""
+    return _locked_slot(slot_id)

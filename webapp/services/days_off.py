@@ -24,10 +24,14 @@ def national(start: date, end: date) -> set[date]:
 
 
 def of_office(office_id: int, start: date, end: date) -> set[date]:
-    """The office's days off in [start, end): national ones and its own closures."""
+    """The office's days off in [start, end): national ones and its own whole-day closures (a
+    closure of some hours leaves the day a working day)."""
     closed = db.session.scalars(
         select(Closure.day).where(
-            Closure.office_id == office_id, Closure.day >= start, Closure.day < end
+            Closure.office_id == office_id,
+            Closure.day >= start,
+            Closure.day < end,
+            Closure.from_hour.is_(None),
         )
     )
     return national(start, end) | set(closed)

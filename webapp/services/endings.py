@@ -19,7 +19,7 @@ from webapp.extensions import db
 from webapp.models import Application, Hold, Issuance, Notification, Office, Slot
 from webapp.rules import endings, holds, statuses
 from webapp.rules.collection import COLLECTION_PERIOD, REMINDER_AFTER
-from webapp.services import booking, lifecycle, notifications
+from webapp.services import booking, closures, lifecycle, notifications
 
 NO_SHOW_REASON = "not checked in on the appointment day {day} (office time): fee forfeited"
 UNCOLLECTED_REASON = "not collected within 30 days of being ready: passport cancelled"
@@ -39,6 +39,8 @@ def sweep_no_shows(limit: int = 500) -> int:
             Application.status == statuses.SCHEDULED,
             Hold.status == holds.PAID,
             Slot.starts_at < moment,
+            # An appointment a closure took is no no-show while its special reschedule waits.
+            ~closures.waiting_for_choice(Hold.id),
         )
         .order_by(Slot.starts_at, Application.id)
         .limit(limit)

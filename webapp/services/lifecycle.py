@@ -39,6 +39,12 @@ earlier one after a later one, so that no two requests ever wait on each other i
   office_settings.deliver / write_off (e-passport blanks): the office's row alone, with a
   compare-and-set UPDATE (stock never below zero). fee_tables.create: every fee_tables row in
   id order (nothing else).
+- closures.add: the office row alone (closures of one office are added one at a time, so that
+  an overlap is always seen). closures.make_offers, per applicant: the offered slot (each
+  candidate in time order, until one has a place), the application, the closed hold, then
+  inserts the offered hold. closures.accept and closures.choose: the new slot, the application,
+  the closed hold, the offered hold, then (an unpaid booking) its bill, which follows the place.
+  closures.release: the application, then the offered hold.
 - receipts (print batches): a batch's status and progress move by conditional UPDATEs of its
   row alone, in transactions that lock nothing else (services.receipts).
 - office_admin.update: the office's row alone, before reading it (a print's blank taken

@@ -205,14 +205,29 @@ def _opening_days(office: Office, start: date, days: int) -> list[date]:
     ]
 
 
+def _closed_hours(office: Office, start: date, days: int) -> set[tuple[date, int]]:
+    """The (day, hour) pairs that the office's closures of part of a day close."""
+    rows = db.session.execute(
+        select(Closure.day, Closure.from_hour, Closure.to_hour).where(
+            Closure.office_id == office.id,
+            Closure.from_hour.is_not(None),
+            Closure.day >= start,
+            Closure.day < start + timedelta(days=days),
+        )
+    )
+    return {(day, hour) for day, first, end in rows for hour in range(first, end)}
+
+
 def ensure_slots(office: Office, start: date, days: int) -> int:
     """Create the office's missing slots of `days` days from `start`, from its own settings;
     return how many. Existing slots are kept as they are. The caller commits."""
     zone = ZoneInfo(office.timezone)
+    closed_hours = _closed_hours(office, start, days)
     wanted = [
         (datetime.combine(day, time(hour), zone).astimezone(UTC), lane, capacity)
         for day in _opening_days(office, start, days)
         for hour in office.slot_hours
+        if (day, hour) not in closed_hours
         for lane, capacity in office.capacity_per_lane.items()
     ]
     if not wanted:

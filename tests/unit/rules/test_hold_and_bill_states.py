@@ -13,6 +13,13 @@ HOLD_MOVES = {
     (holds.HELD, holds.CANCELLED),
     (holds.PAID, holds.CANCELLED),
     (holds.PAID, holds.MOVED),
+    # A closure's special reschedule: an unpaid booking moved to its offered place, and the
+    # offered place accepted (paid, or held while its bill may be paid), released or let go.
+    (holds.HELD, holds.MOVED),
+    (holds.OFFERED, holds.PAID),
+    (holds.OFFERED, holds.HELD),
+    (holds.OFFERED, holds.EXPIRED),
+    (holds.OFFERED, holds.CANCELLED),
 }
 BILL_MOVES = {
     (bills.OPEN, bills.PAID),
@@ -34,7 +41,8 @@ def test_bill_moves(current, target):
 
 def test_only_held_and_paid_holds_take_a_place():
     assert set(holds.LIVE) == {holds.HELD, holds.PAID}
-    assert all(not holds.can_move(state, holds.HELD) for state in holds.STATES)
+    # Only a closure's offered place becomes held again (an unpaid booking accepting it).
+    assert [state for state in holds.STATES if holds.can_move(state, holds.HELD)] == [holds.OFFERED]
 
 
 def test_unknown_states_move_nowhere():

@@ -189,6 +189,7 @@ def periodic_jobs() -> list[dict]:
     documents, of no-shows and of uncollected passports hourly; the slot window and the upload
     retention purge daily."""
     from webapp.jobs.booking import sweep_holds as sweep_job
+    from webapp.jobs.closures import sweep_offers as offers_job
     from webapp.jobs.endings import sweep_no_shows as no_show_job
     from webapp.jobs.endings import sweep_uncollected as uncollected_job
     from webapp.jobs.offices import extend_slots as extend_job
@@ -207,6 +208,7 @@ def periodic_jobs() -> list[dict]:
         {"func": owed_job, "queue_name": "default", "interval": HOURLY, "job_timeout": 600},
         {"func": no_show_job, "queue_name": "default", "interval": HOURLY, "job_timeout": 600},
         {"func": uncollected_job, "queue_name": "default", "interval": HOURLY, "job_timeout": 600},
+        {"func": offers_job, "queue_name": "default", "interval": HOURLY, "job_timeout": 600},
     ]
 
 

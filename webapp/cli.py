@@ -187,8 +187,7 @@ HOURLY = 60 * 60
 def periodic_jobs() -> list[dict]:
     """What `flask cron` schedules: the hold sweep every minute; the sweeps of overdue owed
     documents, of no-shows, of uncollected passports and of closures' unanswered offers hourly;
-    the slot window and the upload
-    retention purge daily."""
+    the slot window and the upload retention purge daily."""
     from webapp.jobs.booking import sweep_holds as sweep_job
     from webapp.jobs.closures import sweep_offers as offers_job
     from webapp.jobs.endings import sweep_no_shows as no_show_job

@@ -127,3 +127,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (passports, collection):
         app.register_blueprint(module.bp)
+    # The day's figures of an office and of every office.
+    from webapp.views import figures
+
+    app.register_blueprint(figures.bp)

@@ -526,8 +526,7 @@ FIGURES = {
     "chart_checked_in": _l("Checked in per office"),
     "chart_wait": _l("Average wait per office"),
 }
-FIGURES_TITLES = {
-    "day": _l("{first}"),
+FIGURES_TITLES = {  # a day's heading is its date alone
     "week": _l("Week of {first} to {last}"),
     "month": _l("Month of {first} to {last}"),
 }

@@ -149,9 +149,7 @@ def _page(report: reports.Report, endpoint: str, values: dict, *, single: bool) 
     ]
     page = {
         "period": period,
-        "title": labels.FIGURES_TITLES[period.kind].format(
-            first=long_date(period.first), last=long_date(period.last)
-        ),
+        "title": _title(period),
         "rows": rows,
         "wait": _minutes(total.average_wait_minutes),
         "service": _minutes(total.average_service_minutes),
@@ -211,3 +209,10 @@ def _shift(period: reports.Period, step: int):
     from datetime import timedelta
 
     return period.first - timedelta(days=1) if step < 0 else period.last + timedelta(days=1)
+
+
+def _title(period: reports.Period) -> str:
+    if period.kind == reports.DAY:
+        return long_date(period.first)
+    heading = labels.FIGURES_TITLES[period.kind]
+    return str(heading).format(first=long_date(period.first), last=long_date(period.last))

@@ -5,8 +5,10 @@ applications per office and working day, about 3.1 million applications with the
 visits and some 25 million audit entries, made in SQL. BENCH_SCALE (default 1) scales the
 applications per day down for a quick run (0.1: about 310,000).
 
-One supervisor and one administrator each sign in once (password and TOTP) and then GET their
-page again and again through gunicorn, one request at a time; the p95 of each is printed.
+The days that are over are kept first (reports.roll_up, what the daily cron does), so the
+national month reads its kept days. One supervisor and one administrator each sign in once
+(password and TOTP) and then GET their page again and again through gunicorn, one request at a
+time; the p95 of each is printed.
 At full scale the data take minutes: give the run BENCH_TIME_LIMIT=1500.
 
     python bench/reports.py
@@ -15,6 +17,7 @@ At full scale the data take minutes: give the run BENCH_TIME_LIMIT=1500.
 Prints last:
     applications: ...
     generate_s: ...
+    roll_up_year_s: ...     (keeping a year of days once, as `flask roll-up-figures --days 366`)
     office_day_ms: ...      (goal <= 300)
     national_month_ms: ...  (goal <= 300)
     national_month_csv_ms: ...
@@ -40,18 +43,23 @@ REPEATS = int(harness.setting("BENCH_REPEATS", 60))
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
-def load() -> tuple[int, float, str, str]:
+def load() -> tuple[int, float, float, str, str]:
     """The history, then a supervisor of office bench-001 and an administrator."""
     from webapp import clock
     from webapp.extensions import db
     from webapp.models import Office
-    from webapp.services import staff_auth
+    from webapp.services import reports, staff_auth
 
     started = time.perf_counter()
     with db.engine.connect() as connection:
         first = clock.today() - timedelta(days=365)
         made = generate(connection, offices=OFFICES, first=first, days=365, per_day=PER_DAY)
     took = time.perf_counter() - started
+    started = time.perf_counter()
+    last = reports.last_day_to_keep()
+    for back in range(366):  # what `flask roll-up-figures --days 366` does once
+        reports.roll_up(last - timedelta(days=back))
+    kept = time.perf_counter() - started
     office = db.session.scalar(db.select(Office).where(Office.code == "bench-001"))
     supervisor = harness.verified_user(
         "kepala@contoh.id", "Kepala Seksi", "+62817000001", role="supervisor", office_id=office.id
@@ -65,7 +73,7 @@ def load() -> tuple[int, float, str, str]:
     while day.weekday() > 4:
         day -= timedelta(days=1)
     month = (clock.today() - timedelta(days=40)).replace(day=1)
-    return made, took, day.isoformat(), month.isoformat()
+    return made, took, kept, day.isoformat(), month.isoformat()
 
 
 def signed_in(server: harness.Server, email: str) -> harness.Client:
@@ -94,7 +102,7 @@ def timed_gets(client: harness.Client, path: str) -> list[float]:
 def main() -> None:
     with harness.Bench("mpaspor_bench_reports") as bench:
         with bench.app_context():
-            made, generate_s, day, month = load()
+            made, generate_s, roll_up_s, day, month = load()
         with bench.serve() as server:
             supervisor = signed_in(server, "kepala@contoh.id")
             admin = signed_in(server, "admin@contoh.id")
@@ -106,6 +114,7 @@ def main() -> None:
         {
             "applications": made,
             "generate_s": f"{generate_s:.0f}",
+            "roll_up_year_s": f"{roll_up_s:.0f}",
             "office_day_ms": f"{harness.percentile_ms(office_day, 0.95):.0f}",
             "national_month_ms": f"{harness.percentile_ms(national, 0.95):.0f}",
             "national_month_csv_ms": f"{harness.percentile_ms(csv, 0.95):.0f}",

@@ -131,3 +131,6 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.views import figures
 
     app.register_blueprint(figures.bp)
+    from webapp.cli import register_figure_commands
+
+    register_figure_commands(app)  # flask roll-up-figures

@@ -255,3 +255,26 @@ def sweep_uncollected() -> None:
     swept = sweep()
     click.echo(f"uncollected: {swept.uncollected}")
     click.echo(f"reminded: {swept.reminded}")
+
+
+# The figures of days that are over, kept for the national pages (services/reports.py) ----------
+
+
+@click.command("roll-up-figures")
+@click.option("--days", default=1, show_default=True, help="How many days back to keep.")
+@with_appcontext
+def roll_up_figures(days: int) -> None:
+    """Keep every office's figures of the last `days` days that can change no more (daily in
+    cron; --days 366 fills a year)."""
+    from datetime import timedelta
+
+    from webapp.services import reports
+
+    last = reports.last_day_to_keep()
+    for back in range(max(days, 1)):
+        day = last - timedelta(days=back)
+        click.echo(f"{day.isoformat()}: {reports.roll_up(day)} offices")
+
+
+def register_figure_commands(app: Flask) -> None:
+    app.cli.add_command(roll_up_figures)

@@ -257,3 +257,25 @@ def test_a_supervisor_of_another_office_sees_only_theirs(app, scene):
     header = rows[0]
     assert rows[1][header.index("checked_in")] == "0"
     assert rows[1][header.index("paid")] == "1"
+
+
+def test_kept_days_give_the_same_national_figures_as_computing_them(app):
+    with app.app_context():
+        office = open_all_day("Asia/Jayapura", code="kanim-lama")
+        day = clock.today("Asia/Jakarta") - timedelta(days=6)
+        moment = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=2)
+        slot_at(office, moment, capacity=8)
+        paid(office, moment)
+        paid(office, moment)
+        assert endings.sweep_no_shows() == 2
+        chosen = reports.period("week", day.isoformat(), today=day)
+        computed = reports.national(chosen).total
+        week = [chosen.first + timedelta(days=n) for n in range(7)]
+        for each in week:
+            if each <= reports.last_day_to_keep():
+                reports.roll_up(each)
+        kept = reports.national(chosen).total
+        assert (kept.released, kept.paid, kept.no_shows) == (8, 2, 2)
+        assert kept == computed
+        with pytest.raises(ValueError):
+            reports.roll_up(clock.today("Asia/Jakarta"))

@@ -5,6 +5,7 @@ from webapp.models.applications import Application, AuditEntry, Document, Notifi
 from webapp.models.bookings import Bill, Hold, PaymentNotice
 from webapp.models.changes import Change
 from webapp.models.examinations import Examination, Suspension
+from webapp.models.figures import FigureDay, FigureRollup
 from webapp.models.issuance import Handover, Issuance
 from webapp.models.offices import Closure, LeaveDay, Office, Slot
 from webapp.models.printing import PrintBatch
@@ -33,6 +34,8 @@ __all__ = [
     "DocumentReview",
     "EmailCode",
     "Examination",
+    "FigureDay",
+    "FigureRollup",
     "Notification",
     "PasswordReset",
     "QueueSequence",

@@ -25,13 +25,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, delete, func, or_, select
 
 from webapp import clock
 from webapp.extensions import db
 from webapp.models.accounts import User
 from webapp.models.applications import Application, AuditEntry
 from webapp.models.bookings import Hold
+from webapp.models.figures import FigureDay, FigureRollup
 from webapp.models.offices import Office, Slot
 from webapp.models.visits import Visit
 from webapp.rules import holds, quota, statuses
@@ -42,8 +43,6 @@ PERIODS = (DAY, WEEK, MONTH)
 # A year of every office is not offered: it is twelve month downloads (see the CSV view).
 REFUSED_PERIODS = frozenset({"year"})
 DECISIONS = (statuses.APPROVED, statuses.INCOMPLETE, statuses.REJECTED)
-# The no-show sweep runs once the appointment day has ended: look this far past the period.
-NO_SHOW_LAG = timedelta(days=3)
 
 
 class BadPeriod(ValueError):
@@ -176,15 +175,99 @@ def for_office_code(code: str, chosen: Period) -> Report | None:
 
 
 def national(chosen: Period) -> Report:
-    """Every office's figures, each in its own time, and their sum."""
-    offices = db.session.scalars(select(Office).order_by(Office.name, Office.id)).all()
-    return _report(list(offices), chosen)
+    """Every office's figures, each in its own time, and their sum: the days kept (roll_up)
+    read from their rows, the others computed."""
+    offices = list(db.session.scalars(select(Office).order_by(Office.name, Office.id)).all())
+    kept_until = min(chosen.last, last_day_to_keep())
+    if kept_until < chosen.first or not _all_kept(chosen.first, kept_until):
+        return _report(offices, chosen)
+    figures = _kept(offices, chosen.first, kept_until)
+    if kept_until < chosen.last:
+        rest = _live(offices, Period(chosen.kind, kept_until + timedelta(days=1), chosen.last))
+        for office_id, more in rest.items():
+            figures[office_id].add(more)
+    return _assemble(offices, chosen, figures)
+
+
+# The days kept ---------------------------------------------------------------------------------
+
+# A day's figures change no more once it is over in every zone and the hourly no-show sweep has
+# passed (a no-show the sweep makes later still, say after an outage, is counted by computing).
+KEEP_AFTER = timedelta(days=4)
+
+
+def last_day_to_keep() -> date:
+    return clock.today("Asia/Jakarta") - KEEP_AFTER
+
+
+def roll_up(day: date) -> int:
+    """Keep every office's figures of `day` (replacing any kept before); says how many offices.
+    ValueError for a day that may still change."""
+    if day > last_day_to_keep():
+        raise ValueError(f"{day} may still change: keep days up to {last_day_to_keep()}")
+    offices = list(db.session.scalars(select(Office).order_by(Office.id)).all())
+    figures = _live(offices, Period(DAY, day, day))
+    db.session.execute(delete(FigureDay).where(FigureDay.day == day))
+    db.session.execute(delete(FigureRollup).where(FigureRollup.day == day))
+    db.session.add_all(
+        FigureDay(
+            day=day,
+            office_id=office_id,
+            rejected=dict(kept.rejected),
+            rejected_total=kept.rejected_total,
+            **{name: getattr(kept, name) for name in KEPT_NUMBERS},
+        )
+        for office_id, kept in figures.items()
+    )
+    db.session.add(FigureRollup(day=day))
+    db.session.commit()
+    return len(figures)
+
+
+KEPT_NUMBERS = (
+    "released", "booked", "paid", "checked_in", "no_shows", "approved", "incomplete",
+    "waits", "wait_seconds", "served", "service_seconds",
+)  # fmt: skip
+
+
+def _all_kept(first: date, last: date) -> bool:
+    kept = db.session.scalar(
+        select(func.count()).where(FigureRollup.day >= first, FigureRollup.day <= last)
+    )
+    return kept == (last - first).days + 1
+
+
+def _kept(offices: list[Office], first: date, last: date) -> dict[int, "Figures"]:
+    figures = {office.id: Figures() for office in offices}
+    in_days = and_(FigureDay.day >= first, FigureDay.day <= last)
+    sums = db.session.execute(
+        select(FigureDay.office_id, *[func.sum(getattr(FigureDay, n)) for n in KEPT_NUMBERS])
+        .where(in_days)
+        .group_by(FigureDay.office_id)
+    ).all()
+    for office_id, *values in sums:
+        if office_id in figures:
+            for name, value in zip(KEPT_NUMBERS, values, strict=True):
+                setattr(figures[office_id], name, type(getattr(Figures, name))(value or 0))
+    rejections = db.session.execute(
+        select(FigureDay.office_id, FigureDay.rejected).where(in_days, FigureDay.rejected_total > 0)
+    ).all()
+    for office_id, rejected in rejections:
+        for reason, count in (rejected or {}).items():
+            if office_id in figures:
+                kept = figures[office_id].rejected
+                kept[reason] = kept.get(reason, 0) + count
+    return figures
 
 
 # The queries ------------------------------------------------------------------------------------
 
 
 def _report(offices: list[Office], chosen: Period) -> Report:
+    return _assemble(offices, chosen, _live(offices, chosen))
+
+
+def _live(offices: list[Office], chosen: Period) -> dict[int, "Figures"]:
     figures = {office.id: Figures() for office in offices}
     if offices:
         scope = _Scope(offices, chosen)
@@ -193,6 +276,10 @@ def _report(offices: list[Office], chosen: Period) -> Report:
         _no_shows(scope, figures)
         _decisions(scope, figures)
         _service(scope, figures)
+    return figures
+
+
+def _assemble(offices: list[Office], chosen: Period, figures: dict) -> Report:
     total = Figures()
     for office in offices:
         figures[office.id].stock = office.epassport_stock if office.issues_epassport else None
@@ -323,8 +410,7 @@ def _no_shows(scope: _Scope, figures: dict[int, Figures]) -> None:
         .where(
             AuditEntry.to_status == statuses.NO_SHOW,
             AuditEntry.entity == "application",
-            AuditEntry.at >= scope.start,
-            AuditEntry.at < scope.end + NO_SHOW_LAG,
+            AuditEntry.at >= scope.start,  # never before the appointment; however late the sweep
             Hold.status == holds.PAID,
             scope.office_is(Slot.office_id),
             scope.moment_in(Slot.starts_at, Office.timezone),

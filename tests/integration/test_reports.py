@@ -196,7 +196,7 @@ def test_the_supervisor_sees_their_office_as_tables_charts_and_csv(app, scene):
     assert page.text.count("<svg") == 4
     assert '<title id="counts-title">' in page.text
     assert "style=" not in page.text.split("<main", 1)[1]
-    assert "<title>Budi Petugas: " in page.text and "<title>2: " in page.text
+    assert "<title>Budi Petugas: " in page.text and "<title>Loket 2: " in page.text
 
     download = client.get("/supervisor/figures?format=csv&period=week")
     assert download.status_code == 200 and download.mimetype == "text/csv"

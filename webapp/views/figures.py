@@ -176,10 +176,18 @@ def _page(report: reports.Report, endpoint: str, values: dict, *, single: bool) 
         "minutes": _minutes,
     }
     if single:
-        page["counters_chart"] = _service_chart("chart_counters", report.counters, "counters")
+        counters = [
+            reports.ServiceRow(
+                _("Counter %(number)s", number=row.label), row.served, row.average_minutes
+            )
+            for row in report.counters
+        ]
+        page["counters_chart"] = _service_chart("chart_counters", counters, "counters")
         page["officers_chart"] = _service_chart("chart_officers", report.officers, "officers")
     else:
         offices = [(office, figures) for office, figures in report.offices]
+        page["checked_in_title"] = labels.FIGURES["chart_checked_in"]
+        page["wait_title"] = labels.FIGURES["chart_wait"]
         page["checked_in_chart"] = charts.bar_chart(
             str(labels.FIGURES["chart_checked_in"]),
             [charts.Bar(o.name, f.checked_in, format_decimal(f.checked_in)) for o, f in offices],

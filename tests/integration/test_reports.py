@@ -17,7 +17,9 @@ from tests.staff import make_administrator, make_staff, sign_in_staff
 from tests.visits import checked_in
 from webapp import clock
 from webapp.extensions import db
+from webapp.jobs.figures import roll_up_figures
 from webapp.models import Application
+from webapp.models.figures import FigureDay, FigureRollup
 from webapp.rules import decisions, visits
 from webapp.services import calling, endings, reports, review
 from webapp.services.documents import required_items, upload
@@ -279,3 +281,14 @@ def test_kept_days_give_the_same_national_figures_as_computing_them(app):
         assert kept == computed
         with pytest.raises(ValueError):
             reports.roll_up(clock.today("Asia/Jakarta"))
+
+
+def test_the_daily_job_keeps_the_last_week_of_days_over(app):
+    with app.app_context():
+        open_all_day("Asia/Makassar")
+        roll_up_figures()
+        roll_up_figures()  # twice: the same days, kept once each
+        last = reports.last_day_to_keep()
+        kept = db.session.scalars(db.select(FigureRollup.day).order_by(FigureRollup.day)).all()
+        assert kept == [last - timedelta(days=back) for back in range(6, -1, -1)]
+        assert db.session.scalar(db.select(db.func.count()).select_from(FigureDay)) == 7

@@ -106,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
         display,
         errors,
         examination,
+        figures,
         health,
         invitation,
         main,
@@ -125,7 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     modules = [main, auth, account, apply, booking, payments, proof, pwa, health]
     modules += [staff_auth, invitation, checkin, desk, display, service, examination, screening]
     modules += [receipts, passports, collection]
-    modules += [supervisor, closures, admin, admin_offices, admin_staff, admin_fees]
+    modules += [supervisor, closures, figures, admin, admin_offices, admin_staff, admin_fees]
     if app.config["DEMO_MODE"]:
         modules.append(dev)  # the stand-ins' pages; in production they do not exist at all
     for module in modules:

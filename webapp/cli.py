@@ -21,6 +21,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(cron)
     app.cli.add_command(purge_uploads)
     app.cli.add_command(sweep_owed)
+    app.cli.add_command(roll_up_figures)
     app.cli.add_command(sweep_no_shows)
     app.cli.add_command(sweep_uncollected)
 
@@ -187,11 +188,12 @@ HOURLY = 60 * 60
 def periodic_jobs() -> list[dict]:
     """What `flask cron` schedules: the hold sweep every minute; the sweeps of overdue owed
     documents, of no-shows, of uncollected passports and of closures' unanswered offers hourly;
-    the slot window and the upload retention purge daily."""
+    the slot window, the upload retention purge and the roll-up of past days' figures daily."""
     from webapp.jobs.booking import sweep_holds as sweep_job
     from webapp.jobs.closures import sweep_offers as offers_job
     from webapp.jobs.endings import sweep_no_shows as no_show_job
     from webapp.jobs.endings import sweep_uncollected as uncollected_job
+    from webapp.jobs.figures import roll_up_figures as figures_job
     from webapp.jobs.offices import extend_slots as extend_job
     from webapp.jobs.retention import purge_uploads as purge_job
     from webapp.jobs.review import sweep_owed as owed_job
@@ -209,6 +211,7 @@ def periodic_jobs() -> list[dict]:
         {"func": no_show_job, "queue_name": "default", "interval": HOURLY, "job_timeout": 600},
         {"func": uncollected_job, "queue_name": "default", "interval": HOURLY, "job_timeout": 600},
         {"func": offers_job, "queue_name": "default", "interval": HOURLY, "job_timeout": 600},
+        {"func": figures_job, "queue_name": "default", "interval": DAILY, "job_timeout": 1200},
     ]
 
 
@@ -257,3 +260,22 @@ def sweep_uncollected() -> None:
     swept = sweep()
     click.echo(f"uncollected: {swept.uncollected}")
     click.echo(f"reminded: {swept.reminded}")
+
+
+# The figures of days that are over, kept for the national pages (services/reports.py) ----------
+
+
+@click.command("roll-up-figures")
+@click.option("--days", default=1, show_default=True, help="How many days back to keep.")
+@with_appcontext
+def roll_up_figures(days: int) -> None:
+    """Keep every office's figures of the last `days` days that can change no more (daily in
+    cron; --days 366 fills a year)."""
+    from datetime import timedelta
+
+    from webapp.services import reports
+
+    last = reports.last_day_to_keep()
+    for back in range(max(days, 1)):
+        day = last - timedelta(days=back)
+        click.echo(f"{day.isoformat()}: {reports.roll_up(day)} offices")

@@ -667,3 +667,34 @@ BOOKING_PROBLEMS["no_offer"] = _l(
     "There is no special reschedule to take: the appointment was moved or has ended."
 )
 HOLD_HISTORY["offered"] = _l("Place held after the office closed: a special reschedule offered")
+# The day's figures (services/reports.py): what each figure is called, the period's heading, and
+# why a period asked for is refused.
+FIGURES = {
+    "released": _l("Quota released"),
+    "booked": _l("Booked"),
+    "paid": _l("Paid"),
+    "checked_in": _l("Checked in"),
+    "no_shows": _l("No-shows"),
+    "approved": _l("Approved"),
+    "incomplete": _l("Incomplete"),
+    "rejected": _l("Rejected"),
+    "chart_counts": _l("The period's figures"),
+    "chart_reasons": _l("Rejections by reason"),
+    "chart_counters": _l("Average service time per counter"),
+    "chart_officers": _l("Average service time per officer"),
+    "chart_checked_in": _l("Checked in per office"),
+    "chart_wait": _l("Average wait per office"),
+}
+FIGURES_TITLES = {  # a day's heading is its date alone
+    "week": _l("Week of {first} to {last}"),
+    "month": _l("Month of {first} to {last}"),
+}
+FIGURES_PERIOD_PROBLEMS = {
+    "period": _l("Choose a day, a week or a month."),
+    "date": _l("The date must be a real day written as YYYY-MM-DD, for example 2026-12-01."),
+    "year": _l(
+        "A year of figures is not offered at once: choose a month, and download the months "
+        "one by one."
+    ),
+    "format": _l("The figures can be shown as a page or downloaded as CSV (format=csv)."),
+}

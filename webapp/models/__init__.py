@@ -6,6 +6,7 @@ from webapp.models.bookings import Bill, Hold, PaymentNotice
 from webapp.models.changes import Change
 from webapp.models.examinations import Examination, Suspension
 from webapp.models.fees import FeeAmount, FeeTable
+from webapp.models.figures import FigureDay, FigureRollup
 from webapp.models.invitations import Invitation
 from webapp.models.issuance import Handover, Issuance
 from webapp.models.offices import Closure, LeaveDay, Office, Slot
@@ -37,6 +38,8 @@ __all__ = [
     "Examination",
     "FeeAmount",
     "FeeTable",
+    "FigureDay",
+    "FigureRollup",
     "Notification",
     "PasswordReset",
     "QueueSequence",

@@ -23,6 +23,7 @@ from webapp.rules.statuses import FINAL
 MAX_ACTIVE_PER_ACCOUNT = 5
 _FINAL_SQL = ", ".join(f"'{status}'" for status in sorted(FINAL))
 _ACTIVE = text(f"status NOT IN ({_FINAL_SQL})")
+_VISIT_DONE = text("entity = 'visit' AND to_status = 'done'")
 _ACTIVE_VERIFIED = text(f"status NOT IN ({_FINAL_SQL}) AND nik_status = 'verified'")
 
 
@@ -149,6 +150,17 @@ class AuditEntry(db.Model):
     """
 
     __tablename__ = "audit_entries"
+    __table_args__ = (
+        # The day's figures (services/reports.py): decisions and no-shows of a period, and the
+        # end of each visit's service.
+        Index("ix_audit_entries_status_at", "to_status", "at"),
+        Index(
+            "ix_audit_entries_visit_done",
+            "entity_id",
+            postgresql_where=_VISIT_DONE,
+            sqlite_where=_VISIT_DONE,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)

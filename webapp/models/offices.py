@@ -186,6 +186,7 @@ class Slot(db.Model):
     __table_args__ = (
         UniqueConstraint("office_id", "starts_at", "lane"),
         Index("ix_slots_office_time", "office_id", "starts_at"),
+        Index("ix_slots_starts_at", "starts_at"),  # every office's slots of a period
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

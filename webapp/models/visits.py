@@ -24,6 +24,7 @@ class Visit(db.Model):
     __table_args__ = (
         UniqueConstraint("office_id", "day", "lane", "number", name="uq_visits_number"),
         Index("ix_visits_line", "office_id", "day", "lane", "status", "rank", "queued_at"),
+        Index("ix_visits_day", "day", "office_id"),  # every office's visits of a period
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

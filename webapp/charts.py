@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 
 ROW = 26  # height of one bar's row, in SVG units
 BAR = 18
-LABEL_WIDTH = 230
+LABEL_WIDTH = 250  # room for a label of _short's 30 characters at 13 px
 BAR_WIDTH = 360
 VALUE_WIDTH = 90
 WIDTH = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
@@ -53,5 +53,5 @@ def bar_chart(title: str, bars: list[Bar], *, chart_id: str) -> Markup:
     return Markup("".join(parts))
 
 
-def _short(label: str, limit: int = 34) -> str:
+def _short(label: str, limit: int = 30) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"

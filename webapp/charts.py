@@ -54,4 +54,5 @@ def bar_chart(title: str, bars: list[Bar], *, chart_id: str) -> Markup:
 
 
 def _short(label: str, limit: int = 30) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"
+    """A long label cut at its start: office names differ at their end (the city)."""
+    return label if len(label) <= limit else "…" + label[-(limit - 1) :]

@@ -568,6 +568,7 @@ CHANGE_ACTIONS = {
     ("account", "disabled"): _l("Account disabled"),
     ("account", "enabled"): _l("Account enabled again"),
 }
+# The fields of an office (and its settings) by the names the trail of changes shows them.
 CHANGE_FIELDS = {
     "kind": _l("Kind of office"),
     "code": _l("Code"),
@@ -583,6 +584,17 @@ CHANGE_FIELDS = {
     "regular_per_hour": _l("Regular places per hour"),
     "express_per_hour": _l("Express places per hour"),
     "priority_per_hour": _l("Priority places per hour"),
+    "opening_days": _l("Opening days"),
+    "first_slot_hour": _l("First slot"),
+    "last_slot_hour": _l("Last slot"),
+    "release_kind": _l("Quota release"),
+    "release_weekday": _l("Release weekday"),
+    "release_hour": _l("Release hour"),
+    "release_minute": _l("Release minute"),
+    "call_weight_priority": _l("Call ratio, priority"),
+    "call_weight_express": _l("Call ratio, express"),
+    "call_weight_regular": _l("Call ratio, regular"),
+    "count": _l("Number of blanks"),
 }
 # The supervisor's office settings (services/office_settings.py) and the fee tables
 # (services/fee_tables.py): why a change was refused, and the names the history shows.
@@ -611,23 +623,6 @@ RELEASE_KINDS = {"weekly": _l("Weekly"), "monthly": _l("Monthly, on the last wor
 STOCK_MOVEMENTS = {
     "delivered": _l("Blanks delivered"),
     "written_off": _l("Blanks written off"),
-}
-OFFICE_SETTING_NAMES = {
-    "opening_days": _l("Opening days"),
-    "first_slot_hour": _l("First slot"),
-    "last_slot_hour": _l("Last slot"),
-    "regular_per_hour": _l("Regular places per hour"),
-    "express_per_hour": _l("Express places per hour"),
-    "priority_per_hour": _l("Priority walk-in places per hour"),
-    "release_kind": _l("Quota release"),
-    "release_weekday": _l("Release weekday"),
-    "release_hour": _l("Release hour"),
-    "release_minute": _l("Release minute"),
-    "call_weight_priority": _l("Call ratio, priority"),
-    "call_weight_express": _l("Call ratio, express"),
-    "call_weight_regular": _l("Call ratio, regular"),
-    "epassport_stock": _l("E-passport blanks"),
-    "count": _l("Number of blanks"),
 }
 FEE_ITEMS = {
     "ordinary_5": _l("Ordinary passport, 5 years"),

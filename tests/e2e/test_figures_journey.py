@@ -8,7 +8,7 @@ import os
 
 from tests.checkins import open_all_day, paid, slot_at, zone_where
 from tests.factories import PASSWORD
-from tests.integration.test_reports import _served
+from tests.integration.test_reports import FAR_FROM_MIDNIGHT, _served
 from tests.reviews import ready_to_approve
 from tests.staff import fresh_code, make_administrator, make_staff
 from tests.visits import checked_in
@@ -40,7 +40,7 @@ def shot(page, name: str) -> None:
 
 
 def a_day_at_the_office(app, monkeypatch) -> None:
-    zone = zone_where(lambda hour: 2 <= hour <= 21)
+    zone = zone_where(lambda hour: 2 <= hour <= 21, also=FAR_FROM_MIDNIGHT)
     with app.app_context():
         office = open_all_day(zone, name="Kantor Imigrasi Kelas I Makassar", code="kanim-mks")
         open_all_day("Asia/Jayapura", name="Kantor Imigrasi Kelas I Jayapura", code="kanim-jpr")

@@ -612,7 +612,7 @@ def check_special(application: Application, slot: Slot, start: datetime, end: da
         raise _refused("outside_window")
     moment = clock.now()
     office = db.session.get(Office, slot.office_id)
-    problem = _problem(office, slot, moment, closed_of(office))
+    problem = _problem(office, slot, moment, closed_of(office), release_days_off(office))
     if problem not in (None, "not_released"):
         raise _refused(problem)
     _check_free(slot, moment)

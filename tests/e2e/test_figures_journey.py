@@ -7,10 +7,10 @@ import io
 import os
 
 from tests.checkins import open_all_day, paid, slot_at, zone_where
-from tests.factories import PASSWORD
+from tests.e2e.desk import sign_in_with_code
 from tests.integration.test_reports import FAR_FROM_MIDNIGHT, _served
 from tests.reviews import ready_to_approve
-from tests.staff import fresh_code, make_administrator, make_staff
+from tests.staff import make_administrator, make_staff
 from tests.visits import checked_in
 from webapp import clock
 from webapp.extensions import db
@@ -21,17 +21,6 @@ from webapp.services import calling, review
 SUPERVISOR = "kepala@contoh.id"
 ADMIN = "admin@contoh.id"
 SHOTS = os.environ.get("FIGURES_SCREENSHOTS")  # a folder to keep the pages' screenshots in
-
-
-def sign_in(page, app, email: str) -> None:
-    page.goto("/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.press("#password", "Enter")
-    page.wait_for_url("**/staff/sign-in/code")
-    page.fill("#code", fresh_code(app, email))
-    page.press("#code", "Enter")
-    page.wait_for_load_state()
 
 
 def shot(page, name: str) -> None:
@@ -66,7 +55,7 @@ def test_a_supervisor_reads_the_days_figures_and_downloads_them(live_server, des
     app = live_server.app
     a_day_at_the_office(app, monkeypatch)
     page = desktop()
-    sign_in(page, app, SUPERVISOR)
+    sign_in_with_code(page, app, SUPERVISOR)
     page.goto("/supervisor/figures")
     assert page.locator("h1").inner_text() == "Angka Kantor Imigrasi Kelas I Makassar"
     summary = page.locator("table.figures-table").first.inner_text()
@@ -94,7 +83,7 @@ def test_an_administrator_reads_every_office_and_one(live_server, desktop, monke
     app = live_server.app
     a_day_at_the_office(app, monkeypatch)
     page = desktop()
-    sign_in(page, app, ADMIN)
+    sign_in_with_code(page, app, ADMIN)
     page.goto("/admin/figures")
     assert page.locator("h1").inner_text() == "Angka semua kantor"
     offices = page.locator("table.figures-offices tbody tr")

@@ -6,23 +6,13 @@ import os
 from datetime import timedelta
 
 from tests.checkins import booked
-from tests.factories import PASSWORD, make_office
-from tests.staff import fresh_code, make_administrator, make_staff
+from tests.e2e.desk import sign_in_with_code
+from tests.factories import make_office
+from tests.staff import make_administrator, make_staff
 from webapp import clock
 from webapp.extensions import db
 from webapp.models import Office, Slot
 from webapp.services import fee_tables, offices
-
-
-def sign_in(page, app, email: str) -> None:
-    page.goto("/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.press("#password", "Enter")
-    page.wait_for_url("**/staff/sign-in/code")
-    page.fill("#code", fresh_code(app, email))
-    page.press("#code", "Enter")
-    page.wait_for_load_state()
 
 
 def keep(page, name: str) -> None:
@@ -58,7 +48,7 @@ def test_a_supervisor_changes_the_places_and_is_refused_below_bookings(live_serv
         make_staff(office, role="supervisor", email="kasi@contoh.id")
         office_id = office.id
     page = desktop()
-    sign_in(page, app, "kasi@contoh.id")
+    sign_in_with_code(page, app, "kasi@contoh.id")
     page.goto("/supervisor/office")
     assert page.locator("h1").inner_text() == "Pengaturan kantor"
     page.fill("#regular_per_hour", "2")
@@ -88,7 +78,7 @@ def test_an_administrator_adds_a_fee_table(live_server, desktop):
         make_administrator(email="admin@contoh.id")
         start = fee_tables.today() + timedelta(days=45)
     page = desktop()
-    sign_in(page, app, "admin@contoh.id")
+    sign_in_with_code(page, app, "admin@contoh.id")
     page.goto("/admin/fees")
     keep(page, "admin-fees.png")
     page.get_by_role("link", name="Tambah tabel tarif").click()

@@ -29,7 +29,7 @@ from webapp.extensions import db
 from webapp.jobs import enqueue
 from webapp.models import CounterSession, Invitation, Office, User
 from webapp.rules import roles
-from webapp.rules.accounts import name_is_valid, normalise_name, password_problem
+from webapp.rules.accounts import name_is_valid, normalise_name
 from webapp.services import changes, lifecycle, staff_auth
 from webapp.services.administrators import AccountRefused, _valid_email, create_account
 
@@ -205,12 +205,6 @@ def look_up(token: str) -> tuple[str, Invitation | None]:
     if invitation.expires_at <= clock.now():
         return EXPIRED, None
     return VALID, invitation
-
-
-def password_refusal(invitation: Invitation, password: str) -> str | None:
-    """The key of forms.base.PASSWORD_MESSAGES the password breaks, if any."""
-    problem = password_problem(password or "", invitation.email)
-    return problem.code if problem else None
 
 
 def accept(token: str, password: str) -> User:

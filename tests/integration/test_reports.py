@@ -21,7 +21,7 @@ from webapp.jobs.figures import roll_up_figures
 from webapp.models import Application
 from webapp.models.figures import FigureDay, FigureRollup
 from webapp.rules import decisions, visits
-from webapp.services import calling, endings, reports, review
+from webapp.services import booking, calling, endings, reports, review
 from webapp.services.documents import required_items, upload
 
 ADMIN = "admin@contoh.id"
@@ -176,6 +176,23 @@ def test_slots_of_a_week_not_yet_released_are_not_quota_released(app):
         slot_at(office, far + timedelta(hours=2), capacity=5)
         chosen = reports.period("day", (today + timedelta(days=40)).isoformat(), today=today)
         assert reports.for_office(office.id, chosen).total.released == 0
+
+
+def test_a_monthly_office_counts_as_released_only_the_month_its_last_release_opened(app):
+    with app.app_context():
+        office = open_all_day(
+            "Asia/Makassar", release_kind="monthly", release_weekday=4, release_hour=9
+        )
+        today = clock.today("Asia/Makassar")
+        first_unreleased = booking.first_unreleased_day(office)
+        assert first_unreleased.day == 1  # a month opens at a time, not a week
+        before = first_unreleased - timedelta(days=1)
+        for day, places in ((before, 3), (first_unreleased, 5)):
+            at = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=2)
+            slot_at(office, at, capacity=places)
+        for day, released in ((before, 3), (first_unreleased, 0)):
+            chosen = reports.period("day", day.isoformat(), today=today)
+            assert reports.for_office(office.id, chosen).total.released == released
 
 
 @pytest.mark.parametrize(

@@ -156,6 +156,19 @@ def release_days_off(office: Office) -> frozenset[date]:
     return frozenset(days_off.national(start, today + timedelta(days=office.slot_window_days + 62)))
 
 
+def first_unreleased_day(office: Office) -> date:
+    """The first local day of this office whose slots are not released yet."""
+    return quota.first_unreleased_day(
+        clock.now(),
+        office.release_weekday,
+        office.release_hour,
+        office.timezone,
+        kind=office.release_kind,
+        minute=office.release_minute,
+        days_off=release_days_off(office),
+    )
+
+
 def next_release(office: Office) -> datetime:
     """When this office next opens quota, in its own zone."""
     return quota.next_release(

@@ -20,7 +20,6 @@ from a loop over rows:
 """
 
 import calendar
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -35,8 +34,9 @@ from webapp.models.bookings import Hold
 from webapp.models.figures import FigureDay, FigureRollup
 from webapp.models.offices import Office, Slot
 from webapp.models.visits import Visit
-from webapp.rules import holds, quota, statuses
+from webapp.rules import holds, statuses
 from webapp.rules import visits as visit_rules
+from webapp.services import booking
 
 DAY, WEEK, MONTH = "day", "week", "month"
 PERIODS = (DAY, WEEK, MONTH)
@@ -167,11 +167,6 @@ def for_office(office_id: int, chosen: Period) -> Report | None:
     report = _report([office], chosen)
     report.counters, report.officers = _service_rows(office, chosen)
     return report
-
-
-def for_office_code(code: str, chosen: Period) -> Report | None:
-    office_id = db.session.scalar(select(Office.id).where(Office.code == code))
-    return None if office_id is None else for_office(office_id, chosen)
 
 
 def national(chosen: Period) -> Report:
@@ -356,17 +351,11 @@ def _slots_and_holds(scope: _Scope, figures: dict[int, Figures]) -> None:
 def _less_unreleased(scope: _Scope, figures: dict[int, Figures], in_period) -> None:
     """Take away the places of slots whose week is not released yet (in a period reaching
     past the next release): only those slots are read again, by hour."""
-    now = clock.now()
     boundary = {}
     for office in scope.offices:
-        moment = quota.next_release(
-            now, office.release_weekday, office.release_hour, office.timezone
-        )
-        # That release opens the week starting on the Monday after it: every slot before that
-        # Monday is released already.
-        days_back = (0 - office.release_weekday) % 7 or 7
-        monday = moment.date() + timedelta(days=days_back)
-        local = datetime.combine(monday, time(0), tzinfo=ZoneInfo(office.timezone))
+        # Every slot before the first day the next release opens (weekly or monthly) is released.
+        first = booking.first_unreleased_day(office)
+        local = datetime.combine(first, time(0), tzinfo=ZoneInfo(office.timezone))
         boundary[office.id] = local.astimezone(UTC)
     earliest = min(boundary.values())
     if earliest >= scope.end:
@@ -526,15 +515,6 @@ def _service_rows(office: Office, chosen: Period) -> tuple[list[ServiceRow], lis
 
 def _minutes(seconds) -> float | None:
     return None if seconds is None else float(seconds) / 60
-
-
-def rejection_reasons(report: Report) -> list[str]:
-    """The reasons any office of the report gave, in a stable order."""
-    seen = defaultdict(int)
-    for _, figures in report.offices:
-        for reason, count in figures.rejected.items():
-            seen[reason] += count
-    return sorted(seen)
 
 
 def office(office_id: int) -> Office | None:

@@ -5,7 +5,6 @@ from flask import (
     Blueprint,
     abort,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -18,7 +17,8 @@ from webapp import labels
 from webapp.forms.collection import CollectionScanForm, HandoverForm
 from webapp.services import issuance
 from webapp.views.access import staff
-from webapp.views.passports import MAX_ID, refusal_text
+from webapp.views.confirmations import elsewhere
+from webapp.views.passports import refusal_text
 
 bp = Blueprint("collection", __name__, url_prefix="/counter")
 ANSWER = "scan-answer"  # the region htmx swaps with the answer
@@ -58,17 +58,11 @@ def find():
         application = issuance.find_for_collection(current_user, form.scanned.data)
     except issuance.IssuanceRefused as refused:
         return _scan_page(form, refused, 422)
-    target = url_for("collection.handover", application_id=application.id)
-    if request.htmx:  # the whole page goes to the handover, not the answer region
-        response = make_response("", 200)
-        response.headers["HX-Redirect"] = target
-        return response
-    return redirect(target)
+    # htmx loads the whole handover page, not into the answer region.
+    return elsewhere(url_for("collection.handover", application_id=application.id))
 
 
 def _file(application_id: int):
-    if application_id > MAX_ID:
-        abort(404)
     try:
         return issuance.handover_file(current_user, application_id)
     except issuance.NotFound:

@@ -13,7 +13,6 @@ from webapp.services import issuance
 from webapp.views.access import staff
 
 bp = Blueprint("passports", __name__, url_prefix="/counter")
-MAX_ID = 2**31 - 1  # the largest value of an integer id column on PostgreSQL
 
 
 def refusal_text(refused: issuance.IssuanceRefused) -> str:
@@ -38,8 +37,6 @@ def queue():
 
 
 def _acted(application_id: int, act, done: str):
-    if application_id > MAX_ID:
-        abort(404)
     if not EmptyForm().validate_on_submit():
         flash(_("The form expired. Please submit it again."), "error")
         return redirect(url_for("passports.queue"))

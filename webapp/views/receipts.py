@@ -16,7 +16,6 @@ from webapp.views.access import staff
 from webapp.views.proof import safe_number
 
 bp = Blueprint("receipts", __name__, url_prefix="/counter/receipts")
-MAX_ID = 2**31 - 1  # the largest value of an integer id column on PostgreSQL
 JOB = "webapp.jobs.receipts.render_batch"
 PROGRESS = "batch-progress"  # the region that polls itself while the batch renders
 NO_RECEIPT = _l(
@@ -40,9 +39,7 @@ def day():
 @staff
 def one(application_id: int):
     paper = request.args.get("paper", "a4")
-    found = None
-    if application_id <= MAX_ID:
-        found = receipts.of_office(current_user.office_id, application_id)
+    found = receipts.of_office(current_user.office_id, application_id)
     if found is None:
         abort(404)
     if paper not in receipts.PAPERS:
@@ -74,7 +71,7 @@ def start_batch():
 
 
 def _batch_or_none(batch_id: int):
-    return receipts.batch_of(current_user.office_id, batch_id) if batch_id <= MAX_ID else None
+    return receipts.batch_of(current_user.office_id, batch_id)
 
 
 def _gone():

@@ -211,7 +211,7 @@ def request_password_reset(email: str) -> None:
     db.session.add(
         PasswordReset(
             user_id=user.id,
-            token_hash=_token_hash(token),
+            token_hash=token_hash(token),
             created_at=current,
             expires_at=current + RESET_LIFETIME,
         )
@@ -251,7 +251,7 @@ def reset_password(token: str, new_password: str) -> bool:
 
 def _usable_reset(token: str) -> PasswordReset | None:
     reset = db.session.scalar(
-        select(PasswordReset).where(PasswordReset.token_hash == _token_hash(token or ""))
+        select(PasswordReset).where(PasswordReset.token_hash == token_hash(token or ""))
     )
     if reset is None or reset.used_at is not None or reset.expires_at <= now():
         return None
@@ -349,7 +349,8 @@ def code_hash(user_id: int, code: str) -> str:
     return hmac.new(key, f"code:{user_id}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
+    """What is kept of a single-use link's token: its SHA-256, never the token itself."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 

@@ -16,7 +16,6 @@ Lock order (services/lifecycle.py): disabling locks the account, then closes its
 session; accepting claims the invitation's row by a compare-and-set UPDATE before anything else.
 """
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,7 +29,7 @@ from webapp.jobs import enqueue
 from webapp.models import CounterSession, Invitation, Office, User
 from webapp.rules import roles
 from webapp.rules.accounts import name_is_valid, normalise_name
-from webapp.services import changes, lifecycle, staff_auth
+from webapp.services import accounts, changes, lifecycle, staff_auth
 from webapp.services.administrators import AccountRefused, _valid_email, create_account
 
 INVITATION_LIFETIME = timedelta(hours=72)
@@ -68,12 +67,8 @@ class Pending:
     expired: bool
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _email_taken(email: str) -> bool:
-    return db.session.scalar(select(User.id).where(User.email == email)) is not None
+    return accounts.find_by_email(email) is not None
 
 
 def _open_invitation(email: str) -> Invitation | None:
@@ -101,7 +96,7 @@ def _issue(actor_id: int, email: str, full_name: str, office_id: int, role: str)
     token = secrets.token_urlsafe(32)
     current = clock.now()
     invitation = Invitation(
-        token_hash=_hash(token),
+        token_hash=accounts.token_hash(token),
         email=email,
         full_name=full_name,
         office_id=office_id,
@@ -194,7 +189,7 @@ def resend(actor_id: int, invitation_id: int) -> Invitation:
 def look_up(token: str) -> tuple[str, Invitation | None]:
     """What a link is: VALID (with its invitation), USED, EXPIRED, REPLACED or UNKNOWN."""
     invitation = db.session.scalar(
-        select(Invitation).where(Invitation.token_hash == _hash(token or ""))
+        select(Invitation).where(Invitation.token_hash == accounts.token_hash(token or ""))
     )
     if invitation is None:
         return UNKNOWN, None

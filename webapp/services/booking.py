@@ -146,10 +146,11 @@ def month_of(office: Office, lane: str, year: int, month: int) -> dict[date, lis
     return days
 
 
-def release_days_off(office: Office) -> frozenset[date]:
+def release_days_off(office: Office, kind: str | None = None) -> frozenset[date]:
     """The national days off a monthly release skips when it finds the last working day, over
-    every month whose slots the office's window may hold; none for a weekly release."""
-    if office.release_kind != quota.MONTHLY:
+    every month whose slots the office's window may hold; none for a weekly release. `kind`:
+    the office's own, unless a release kind about to be set is asked about."""
+    if (kind or office.release_kind) != quota.MONTHLY:
         return frozenset()
     today = clock.today(office.timezone)
     start = today.replace(day=1) - timedelta(days=31)

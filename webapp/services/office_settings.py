@@ -14,7 +14,7 @@ live holds. Every change is recorded in the changes trail with the values before
 """
 
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select, update
@@ -23,7 +23,7 @@ from webapp import clock
 from webapp.extensions import db
 from webapp.models import Change, Hold, Office, Slot, User
 from webapp.rules import quota
-from webapp.services import booking, changes, days_off, offices
+from webapp.services import booking, changes, offices
 from webapp.services.lifecycle import locking
 
 ENTITY = "office"
@@ -146,15 +146,6 @@ def _problem(new: Settings) -> str | None:
     return None
 
 
-def _release_days_off(office: Office, kind: str) -> frozenset[date]:
-    if kind != quota.MONTHLY:
-        return frozenset()
-    today = clock.today(office.timezone)
-    start = today.replace(day=1) - timedelta(days=31)
-    end = today + timedelta(days=office.slot_window_days + 62)
-    return frozenset(days_off.national(start, end))
-
-
 def _release_of(settings: Settings, zone: str, off: frozenset[date]):
     """A function of a local day: when its slots open under `settings`."""
 
@@ -195,8 +186,11 @@ def change(supervisor: User, new: Settings) -> Outcome:
         raise LookupError(office_id)
     old = current(office)
     zone = ZoneInfo(office.timezone)
-    old_opens = _release_of(old, office.timezone, _release_days_off(office, old.release_kind))
-    new_opens = _release_of(new, office.timezone, _release_days_off(office, new.release_kind))
+    old_off = booking.release_days_off(office, old.release_kind)
+    old_opens = _release_of(old, office.timezone, old_off)
+    new_opens = _release_of(
+        new, office.timezone, booking.release_days_off(office, new.release_kind)
+    )
     if any(getattr(old, name) != getattr(new, name) for name in RELEASE_FIELDS):
         first_closed = quota.first_unreleased_day(
             moment,
@@ -205,7 +199,7 @@ def change(supervisor: User, new: Settings) -> Outcome:
             office.timezone,
             kind=old.release_kind,
             minute=old.release_minute,
-            days_off=_release_days_off(office, old.release_kind),
+            days_off=old_off,
         )
         opens = new_opens(first_closed)
         if opens <= moment:

@@ -19,7 +19,7 @@ from tests.staff import make_staff
 from webapp.extensions import db
 from webapp.models import Application, Handover, Office, User
 from webapp.rules import statuses
-from webapp.services import issuance
+from webapp.services import issuance, office_settings
 
 BLANKS = 5
 PRINTS = 12
@@ -116,3 +116,44 @@ def test_two_desks_handing_over_one_passport_hand_it_over_once(office_app):
         assert handovers[0].handed_by == desks[outcomes.index("done")]
     moves = application_moves(assert_trail_is_true(office_app, application_id))
     assert moves.count((statuses.READY_FOR_PICKUP, statuses.COLLECTED)) == 1
+
+
+def test_write_offs_and_deliveries_racing_prints_account_for_every_blank(office_app):
+    """Prints, a supervisor's write-offs and a delivery at once: the stock never goes below zero
+    and ends at exactly what was there, plus the delivery, less what succeeded."""
+    with office_app.app_context():
+        office = make_office(epassport_stock=PRINTS, issues_epassport=True)
+        officer = counter_officer(office)
+        ids = [approved(office, officer, passport_kind="electronic").id for _ in range(6)]
+        office.epassport_stock = BLANKS
+        db.session.commit()
+        office_id = office.id
+        supervisor_id = make_staff(office, role="supervisor").id
+        printers = [make_staff(office).id for _ in range(3)]
+
+    def stock_move(act, count: int):
+        def move():
+            try:
+                act(db.session.get(User, supervisor_id), count)
+                return f"{act.__name__} {count}"
+            except office_settings.SettingsRefused as refused:
+                return refused.code
+
+        return move
+
+    presses = [
+        pressing(printers[n % len(printers)], issuance.mark_printed, application_id)
+        for n, application_id in enumerate(ids)
+    ]
+    moves = [stock_move(office_settings.write_off, 2) for _ in range(3)]
+    moves.append(stock_move(office_settings.deliver, 4))
+    outcomes = together(office_app, presses + moves)
+    printed = outcomes[: len(ids)].count("done")
+    written_off = 2 * outcomes[len(ids) :].count("write_off 2")
+    delivered = 4 * outcomes[len(ids) :].count("deliver 4")
+    assert delivered == 4  # a delivery is never refused
+    assert set(outcomes[len(ids) :]) <= {"write_off 2", "deliver 4", "stock_below_zero"}
+    with office_app.app_context():
+        stock = db.session.get(Office, office_id).epassport_stock
+    assert stock >= 0
+    assert stock == BLANKS + delivered - written_off - printed

@@ -13,11 +13,11 @@ from tests.integration.test_races import (  # noqa: F401 (the fixture)
     database_url,
     together,
 )
-from tests.issuances import approved, ready
+from tests.issuances import approved, printed, ready
 from tests.reviews import counter_officer
 from tests.staff import make_staff
 from webapp.extensions import db
-from webapp.models import Application, Handover, Office, User
+from webapp.models import Application, Handover, Notification, Office, User
 from webapp.rules import statuses
 from webapp.services import issuance, office_settings
 
@@ -157,3 +157,25 @@ def test_write_offs_and_deliveries_racing_prints_account_for_every_blank(office_
         stock = db.session.get(Office, office_id).epassport_stock
     assert stock >= 0
     assert stock == BLANKS + delivered - written_off - printed
+
+
+def test_ready_pressed_at_two_desks_is_marked_and_mailed_once(office_app):
+    with office_app.app_context():
+        office = make_office()
+        officer = counter_officer(office)
+        application_id = printed(office, officer).id
+        desks = [make_staff(office).id for _ in range(4)]
+    outcomes = together(
+        office_app, [pressing(staff_id, issuance.mark_ready, application_id) for staff_id in desks]
+    )
+    assert sorted(outcomes) == ["already_ready"] * 3 + ["done"]
+    moves = application_moves(assert_trail_is_true(office_app, application_id))
+    assert moves.count((statuses.PRINTED, statuses.READY_FOR_PICKUP)) == 1
+    with office_app.app_context():
+        told = db.session.scalar(
+            select(func.count(Notification.id)).where(
+                Notification.application_id == application_id,
+                Notification.event == "ready_for_pickup",
+            )
+        )
+    assert told == 1

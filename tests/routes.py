@@ -15,9 +15,6 @@ SAMPLES = {
     "name": ("none.eml",),
     "office_code": ("kanim-tidak-ada",),
     "leave_day_id": (1,),
-    # A batch of receipts that does not exist: every office's staff are sent back to the day's
-    # receipts with a message, as they are from another office's batch.
-    "batch_id": (1,),
     # Administrators' offices and staff accounts: the test's first office (the applicant's),
     # whose page is every administrator's; an invitation and an account that do not exist,
     # whose buttons send the administrator back to the list with a message.
@@ -38,11 +35,11 @@ class Route:
 
 
 # The variables by which office pages name a thing of their office.
-OF_AN_OFFICE = ("visit_id", "document_id", "application_id")
+OF_AN_OFFICE = ("visit_id", "document_id", "application_id", "batch_id")
 
 
 def every_route(app, public_id: str, visit_id: int = 1, **office_ids: int) -> list[Route]:
-    """office_ids: the test's own document_id and application_id (1 unless given)."""
+    """office_ids: the test's own document_id, application_id and batch_id (1 unless given)."""
     own = {"public_id": (public_id,), "visit_id": (visit_id,)}
     own |= {name: (office_ids.get(name, 1),) for name in OF_AN_OFFICE[1:]}
     routes = []

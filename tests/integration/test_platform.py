@@ -18,7 +18,7 @@ from tests.routes import every_route
 from tests.staff import make_administrator, make_staff, sign_in_staff
 from tests.visits import checked_in
 from webapp.extensions import db
-from webapp.models import Application, Office, Visit
+from webapp.models import Application, Office, PrintBatch, Visit
 from webapp.rules import visits
 from webapp.services import calling, documents
 
@@ -131,8 +131,20 @@ def people(make_app):
         calling.open_counter(elsewhere, 1, list(visits.LANES))
         other_supervisor = make_staff(other_office, role="supervisor")
         calling.open_counter(other_supervisor, 2, list(visits.LANES))
+        officer = make_staff(office)
+        # A batch of the office's receipts, still queued: its pages name a thing of the office.
+        batch = PrintBatch(
+            office_id=office.id,
+            requested_by=officer.id,
+            paper="a4",
+            application_ids=[application.id],
+            total=1,
+        )
+        db.session.add(batch)
+        db.session.commit()
+        office_ids["batch_id"] = batch.id
         staff_emails = {
-            "staff": make_staff(office).email,
+            "staff": officer.email,
             "supervisor": make_staff(office, role="supervisor").email,
             "staff of another office": elsewhere.email,
             "supervisor of another office": other_supervisor.email,
@@ -181,7 +193,7 @@ def test_an_id_no_column_can_hold_is_refused_by_the_router_not_the_database(peop
     routes = [
         route
         for route in every_route(
-            app, owner.public_id, beyond, document_id=beyond, application_id=beyond
+            app, owner.public_id, beyond, document_id=beyond, application_id=beyond, batch_id=beyond
         )
         if route.of_a_visit
     ]

@@ -3,7 +3,6 @@ on the 80 mm roll, and the day's batch printed as one PDF by a job whose progres
 """
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -70,22 +69,18 @@ def start_batch():
     return redirect(url_for("receipts.batch", batch_id=batch.id))
 
 
-def _batch_or_none(batch_id: int):
-    return receipts.batch_of(current_user.office_id, batch_id)
-
-
-def _gone():
-    """A batch that is not the office's answers as one that does not exist."""
-    flash(_("There is no such batch of receipts at your office."), "error")
-    return redirect(url_for("receipts.day"))
+def _batch_of_office(batch_id: int):
+    """The office's batch; another office's answers 404, as one that does not exist."""
+    found = receipts.batch_of(current_user.office_id, batch_id)
+    if found is None:
+        abort(404)
+    return found
 
 
 @bp.route("/batches/<id:batch_id>")
 @staff
 def batch(batch_id: int):
-    found = _batch_or_none(batch_id)
-    if found is None:
-        return _gone()
+    found = _batch_of_office(batch_id)
     template = "receipts/batch.html"
     if request.htmx.target == PROGRESS and not request.htmx.history_restore_request:
         template = "receipts/_progress.html"
@@ -101,9 +96,7 @@ def batch(batch_id: int):
 @bp.route("/batches/<id:batch_id>.pdf")
 @staff
 def batch_pdf(batch_id: int):
-    found = _batch_or_none(batch_id)
-    if found is None:
-        return _gone()
+    _batch_of_office(batch_id)
     document = receipts.batch_pdf(current_user.office_id, batch_id)
     if document is None:
         return redirect(url_for("receipts.batch", batch_id=batch_id))
@@ -113,8 +106,7 @@ def batch_pdf(batch_id: int):
 @bp.route("/batches/<id:batch_id>/retry", methods=["POST"])
 @staff
 def retry(batch_id: int):
-    if _batch_or_none(batch_id) is None:
-        return _gone()
+    _batch_of_office(batch_id)
     if EmptyForm().validate_on_submit() and receipts.retry(current_user.office_id, batch_id):
         _enqueue(batch_id)
     return redirect(url_for("receipts.batch", batch_id=batch_id))

@@ -17,7 +17,16 @@ from webapp.jobs.screening import check_travel_ban
 from webapp.models import Application, Bill, Issuance, Office, Visit
 from webapp.rules import roles, statuses, visits
 from webapp.rules.working_days import national_holidays
-from webapp.services import calling, checkin, documents, examination, payments, review, screening
+from webapp.services import (
+    calling,
+    checkin,
+    documents,
+    examination,
+    payments,
+    receipts,
+    review,
+    screening,
+)
 from webapp.services.demo_booking import DEMO_BOOKINGS, DEMO_OFFICE
 
 CREATED = re.compile(r"created: paid demo booking .*application number (\d{16}), ([^(]+) \(")
@@ -156,6 +165,8 @@ def test_seed_demo_leaves_a_missed_booking_and_an_old_ready_passport_for_the_swe
         application = db.session.scalar(select(Application).where(Application.number == waiting))
         issuance = db.session.get(Issuance, application.id)
         assert clock.now() - issuance.ready_since >= timedelta(days=31)
+        # It has its receipt, as any passport waiting to be collected.
+        assert receipts.receipt_for(application) is not None
     again = runner.invoke(args=["seed-demo"]).output
     assert f"exists: missed demo booking, application number {missed}" in again
     assert f"exists: demo passport ready for collection, application number {waiting}" in again

@@ -23,7 +23,7 @@ from webapp import clock
 from webapp.extensions import db
 from webapp.i18n import ZONE_ABBREVIATIONS
 from webapp.integrations.payment_gateway import Notice
-from webapp.models import Application, Hold, Issuance, Office, Slot, User
+from webapp.models import Application, Hold, Issuance, Office, Review, Slot, User
 from webapp.rules import holds, visits, working_days
 from webapp.rules.statuses import (
     ACTIVE,
@@ -387,6 +387,9 @@ def _uncollected_passport(office: Office) -> str:
         lifecycle.transition(application, target, actor_id=None, reason=DEMO_ENDING)
     closed = days_off.of_office(office.id, interview_day, interview_day + timedelta(days=31))
     collect_from = working_days.collection_date(interview_day, application.service, closed)
+    decided_at = datetime.combine(interview_day, time(10), tzinfo=zone)
+    # Its decision, which the receipt (tanda terima) and its QR code name.
+    db.session.add(Review(application_id=application.id, owed_documents=[], decided_at=decided_at))
     db.session.add(Issuance(application_id=application.id, collect_from=collect_from))
     for target in (PRINTED, READY_FOR_PICKUP):
         lifecycle.transition(application, target, actor_id=None, reason=DEMO_ENDING)

@@ -515,11 +515,3 @@ def _service_rows(office: Office, chosen: Period) -> tuple[list[ServiceRow], lis
 
 def _minutes(seconds) -> float | None:
     return None if seconds is None else float(seconds) / 60
-
-
-def office(office_id: int) -> Office | None:
-    return db.session.get(Office, office_id)
-
-
-def office_by_code(code: str) -> Office | None:
-    return db.session.scalar(select(Office).where(Office.code == code))

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from webapp import charts, clock, labels
 from webapp.i18n import long_date
-from webapp.services import reports
+from webapp.services import offices, reports
 from webapp.views.access import administrator, supervisor
 
 bp = Blueprint("figures", __name__)
@@ -21,7 +21,7 @@ NATIONAL_ZONE = "Asia/Jakarta"  # "today" on the national page, when no date is 
 @bp.route("/supervisor/figures")
 @supervisor
 def office():
-    own = reports.office(current_user.office_id)
+    own = offices.by_id(current_user.office_id)
     chosen = _period(clock.today(own.timezone))
     if not isinstance(chosen, reports.Period):
         return chosen
@@ -43,7 +43,7 @@ def national():
 
 
 def _office_of(code: str):
-    office = reports.office_by_code(code[:40])
+    office = offices.by_code(code)
     if office is None:
         abort(404)
     chosen = _period(clock.today(office.timezone))

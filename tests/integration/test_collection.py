@@ -3,6 +3,8 @@ pickup at this office; the handover records who collected it (the applicant with
 family member on the same KK, an attorney), moves the application to collected, is audited and
 mailed. Everything else is refused plainly, and nothing is half-written."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -14,7 +16,7 @@ from tests.reviews import counter_officer
 from tests.staff import make_staff, sign_in_staff
 from webapp import clock, signing
 from webapp.extensions import db
-from webapp.models import Application, AuditEntry, Handover, Office, User
+from webapp.models import Application, AuditEntry, Handover, Issuance, Office, User
 from webapp.rules import statuses
 from webapp.services import issuance, lifecycle
 
@@ -287,6 +289,22 @@ def test_an_uncollected_passport_is_refused(app, desk):
         db.session.commit()
     refused = _scan(client, number)
     assert "tidak diambil dalam 30 hari dan dibatalkan" in refused.text
+
+
+def test_a_passport_past_its_30_days_is_refused_before_the_sweep_has_run(app, desk):
+    client, application_id, number, _token = desk
+    with app.app_context():
+        issuance_row = db.session.get(Issuance, application_id)
+        issuance_row.ready_since = clock.now() - timedelta(days=30, minutes=1)
+        db.session.commit()
+        office_id = db.session.get(Application, application_id).office_id
+        officer = make_staff(db.session.get(Office, office_id))
+        with pytest.raises(issuance.IssuanceRefused) as refused:
+            issuance.collect(officer, application_id, "applicant", None, None, None, "KTP", None)
+        assert refused.value.code == "uncollected"
+    assert "tidak diambil dalam 30 hari dan dibatalkan" in _scan(client, number).text
+    with app.app_context():
+        assert _status(application_id) == statuses.READY_FOR_PICKUP  # the sweep ends it
 
 
 def test_another_offices_staff_find_nothing(app, desk):

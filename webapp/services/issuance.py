@@ -20,6 +20,7 @@ from webapp.extensions import db
 from webapp.forms.base import without_separators
 from webapp.models import Application, Handover, Issuance, Office, User
 from webapp.rules import collection, nik, statuses
+from webapp.rules import endings as endings_rules
 from webapp.services import applications, lifecycle, notifications
 
 ELECTRONIC = "electronic"
@@ -263,6 +264,12 @@ def find_for_collection(staff: User, scanned: str) -> Application:
 
 def _refuse_unless_ready(application: Application) -> None:
     if application.status == statuses.READY_FOR_PICKUP:
+        # Past its 30 days the passport is cancelled, whether or not the sweep has run yet.
+        issuance = db.session.get(Issuance, application.id)
+        if issuance.ready_since and clock.now() >= endings_rules.collection_ends(
+            issuance.ready_since
+        ):
+            _refuse("uncollected")
         return
     if application.status == statuses.COLLECTED:
         handover = db.session.get(Handover, application.id)

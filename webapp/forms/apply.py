@@ -17,7 +17,7 @@ from webapp.forms.base import (
     room_for_separators,
     without_separators,
 )
-from webapp.forms.fields import DatePartsField
+from webapp.forms.fields import PARTS, DatePartsField
 from webapp.rules import eligibility, journey, nik
 
 CHOOSE = _l("Choose one of the options.")
@@ -282,6 +282,15 @@ def step_form(step: str, application, formdata=None):
     """
     if formdata is None and application.pending_inputs:
         formdata = MultiDict(application.pending_inputs)
+    return _form(step, application, formdata)
+
+
+def saved_form(step: str, application):
+    """The form of a step showing only its saved answers, nothing typed since."""
+    return _form(step, application, None)
+
+
+def _form(step: str, application, formdata):
     form = STEP_FORMS[step](
         formdata=formdata, data=_stored(step, application), meta={"application": application}
     )
@@ -291,6 +300,46 @@ def step_form(step: str, application, formdata=None):
             if not journey.applies(name, application, clock.today()):
                 delattr(form, name)
     return form
+
+
+def shown_inputs(form) -> dict[str, dict[str, str]]:
+    """Each field's inputs as the page shows them, {field: {input name: value}}, in the form a
+    browser posts them back (an unticked box or unchosen option as "")."""
+    shown = {}
+    for name, f in form._fields.items():
+        if name == "csrf_token":
+            continue
+        if isinstance(f, DatePartsField):
+            shown[name] = {f"{name}-{part}": f.raw.get(part, "") for part in PARTS}
+        elif isinstance(f, BooleanField):
+            shown[name] = {name: "y" if f.data else ""}
+        elif isinstance(f, RadioField):
+            shown[name] = {name: "" if f.data in (None, "") else str(f.data)}
+        else:
+            shown[name] = {name: f._value()}
+    return shown
+
+
+def posted_inputs(form, formdata) -> dict[str, dict[str, str]]:
+    """The same inputs as shown_inputs, as a post sent them."""
+    return {
+        name: {key: formdata.get(key, "") for key in keys}
+        for name, keys in shown_inputs(form).items()
+    }
+
+
+def readable(form, name: str, inputs: dict[str, str]) -> str:
+    """A field's inputs as words a person recognises: the chosen option's label, a date."""
+    f = form[name]
+    if isinstance(f, DatePartsField):
+        text = "/".join(inputs.get(f"{name}-{part}", "") for part in PARTS).strip("/")
+    elif isinstance(f, BooleanField):
+        return _l("Yes") if inputs.get(name) else _l("No")
+    elif isinstance(f, RadioField):
+        text = dict((str(value), label) for value, label in f.choices).get(inputs.get(name, ""))
+    else:
+        text = inputs.get(name, "")
+    return text or _l("(empty)")
 
 
 def answers(form) -> dict:

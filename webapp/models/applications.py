@@ -113,6 +113,9 @@ class Application(db.Model):
 
     # What was typed but not yet accepted, per field, so that nothing typed is ever lost.
     pending_inputs: Mapped[dict] = mapped_column(JSON, default=dict)
+    # One more with every saved step: an answer sent from an older copy of a step is merged
+    # against the version it was based on instead of overwriting what was saved since.
+    draft_version: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     documents: Mapped[list["Document"]] = relationship(
         back_populates="application", cascade="all, delete-orphan", order_by="Document.id"
@@ -140,6 +143,20 @@ class Document(db.Model):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
 
     application: Mapped[Application] = relationship(back_populates="documents")
+
+
+class StepSubmission(db.Model):
+    """A submission key applied once: a step or an upload sent again (a phone's outbox replaying
+    after a lost answer) finds its key here and changes nothing. The unique key decides between
+    two copies arriving at the same instant."""
+
+    __tablename__ = "step_submissions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    step: Mapped[str] = mapped_column(String(48))  # a step, or "document:<code>" for an upload
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
 
 
 class AuditEntry(db.Model):

@@ -14,7 +14,7 @@ from webapp.models import Application
 from webapp.models.applications import MAX_ACTIVE_PER_ACCOUNT
 from webapp.rules import fees, journey
 from webapp.rules.statuses import ACTIVE, CANCELLED, DRAFT, SUBMITTED
-from webapp.services import documents, fee_tables, lifecycle, verification
+from webapp.services import documents, drafts, fee_tables, lifecycle, verification
 
 PENDING_VALUE_MAX = 500  # longest raw input kept for a field between visits
 
@@ -29,6 +29,14 @@ class AlreadySubmitted(Exception):
 
 class NotVerified(Exception):
     """The NIK is not (yet) verified against the registry."""
+
+
+class DraftMoved(Exception):
+    """Another save came first since the draft was read: merge again with what it saved."""
+
+
+class AlreadyApplied(Exception):
+    """The submission key was applied by a copy of this post that arrived at the same time."""
 
 
 class NotComplete(Exception):
@@ -136,9 +144,30 @@ def keep_typed(application: Application, step: str, raw: dict[str, str]) -> None
     db.session.commit()
 
 
-def save_step(application: Application, step: str, answers: dict) -> StepSaved:
-    """Store a validated step, drop the answers and documents it made obsolete, and say which."""
+def save_step(
+    application: Application,
+    step: str,
+    answers: dict,
+    *,
+    key: str | None = None,
+    read_version: int | None = None,
+) -> StepSaved:
+    """Store a validated step, drop the answers and documents it made obsolete, and say which.
+
+    Under the row lock: the draft must still be at read_version, the version its answers were
+    merged against (DraftMoved), and the submission key is applied once (AlreadyApplied).
+    """
     _ensure_editable(application)
+    if read_version is not None and application.draft_version != read_version:
+        db.session.rollback()
+        raise DraftMoved
+    drafts.record(application, key, step)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise AlreadyApplied from None
+    application.draft_version += 1
     before = {name: getattr(application, name) for name in verification.CHECKED_FIELDS}
     for name, value in answers.items():
         setattr(application, name, value)

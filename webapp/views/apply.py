@@ -2,6 +2,7 @@
 
 import json
 import re
+import secrets
 
 from flask import (
     Blueprint,
@@ -15,6 +16,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import escape
 
 from webapp import clock, labels
 from webapp.documents.upload_checks import MAX_BYTES, MEDIA_TYPES
@@ -23,13 +25,18 @@ from webapp.forms.apply import (
     answers,
     birth_date_fix,
     limit_validities,
+    posted_inputs,
+    readable,
+    saved_form,
+    shown_inputs,
     step_form,
 )
 from webapp.forms.auth import EmptyForm
 from webapp.forms.base import without_separators
+from webapp.rules import drafts as drafts_rules
 from webapp.rules import journey, nik
 from webapp.rules.statuses import DRAFT, INCOMPLETE, SCHEDULED, SUBMITTED
-from webapp.services import applications, audit, booking, examination, lifecycle, receipts
+from webapp.services import applications, audit, booking, drafts, examination, lifecycle, receipts
 from webapp.services import documents as document_service
 from webapp.services import proof as proofs
 from webapp.services import review as counter_review
@@ -83,6 +90,8 @@ def render_step(application, step: str, status: int = 200, **context):
     steps = [
         (s, labels.STEP_TITLES[s], applications.can_open(application, s)) for s in journey.STEPS
     ]
+    if step in FORM_STEPS.split(","):
+        context.setdefault("draft", draft_base(application, step))
     page = render_template(
         template,
         application=application,
@@ -93,6 +102,23 @@ def render_step(application, step: str, status: int = 200, **context):
         **context,
     )
     return page, status
+
+
+def draft_base(application, step: str) -> dict:
+    """What a step form carries so that a later post can be merged: the version and the saved
+    inputs it was rendered from, and a fresh key to apply it once."""
+    saved = shown_inputs(shaped_form(step, application, saved=True)).values()
+    return {
+        "base_version": application.draft_version,
+        "base_values": json.dumps({k: v for inputs in saved for k, v in inputs.items()}),
+        "submission_key": new_submission_key(),
+    }
+
+
+@bp.app_template_global()
+def new_submission_key() -> str:
+    """A fresh key for each rendered form, so that a post sent twice is applied once."""
+    return secrets.token_urlsafe(16)
 
 
 def flash_cleared(saved: applications.StepSaved) -> None:
@@ -164,22 +190,93 @@ def booking_context(application) -> dict:
 @verified
 def step(public_id: str, step: str):
     application = owned(public_id)
+    key = drafts_rules.valid_key(request.form.get("submission_key"))
+    if request.method == "POST" and drafts.already_applied(application, key):
+        return submission(go_to_next(application, step), "duplicate")
+    if request.htmx and request.method == "POST" and not editable(application):
+        return closed()
     if (elsewhere := guard(application, step)) is not None:
         return elsewhere
-    form = step_form(step, application, request.form if request.method == "POST" else None)
+    if request.method == "GET":
+        return render_step(application, step, form=shaped_form(step, application))
+    for _attempt in range(3):  # another device's save in between: merge again with it
+        try:
+            return save_posted_step(application, step, key)
+        except applications.DraftMoved:
+            continue
+        except applications.AlreadyApplied:
+            return submission(go_to_next(application, step), "duplicate")
+        except lifecycle.TransitionRefused:
+            if request.htmx:
+                return closed()
+            flash(labels.STATUS_CHANGED, "error")
+            return redirect(url_for("apply.overview", public_id=public_id))
+    abort(409)
+
+
+def save_posted_step(application, step: str, key: str | None):
+    """Merge the post with saves made since its base, then validate and save it once."""
+    read_version = application.draft_version
+    saved = shown_inputs(shaped_form(step, application, saved=True))
+    sent = posted_inputs(shaped_form(step, application, request.form), request.form)
+    received = drafts.receive(application, request.form, saved, sent)
+    form = shaped_form(step, application, received.formdata)
+    if received.conflicts:
+        response = make_response(
+            *render_step(
+                application,
+                step,
+                409,
+                form=form,
+                conflicts={
+                    name: (readable(form, name, mine), readable(form, name, theirs), mine)
+                    for name, (mine, theirs) in received.conflicts.items()
+                },
+            )
+        )
+        return submission(response, "conflict")
+    if not form.validate():
+        applications.keep_typed(application, step, received.formdata.to_dict())
+        return render_step(application, step, 422, form=form)
+    saved_step = applications.save_step(
+        application, step, answers(form), key=key, read_version=read_version
+    )
+    flash_cleared(saved_step)
+    response = submission(go_to_next(application, step), "applied")
+    if received.merged:
+        response.headers["X-Draft-Merged"] = "1"
+    return response
+
+
+def shaped_form(step: str, application, formdata=None, saved: bool = False):
+    """The step's form with the validity options this applicant may choose."""
+    form = saved_form(step, application) if saved else step_form(step, application, formdata)
     if step == "passport":
         limit_validities(form)
-    if request.method == "POST":
-        if form.validate():
-            try:
-                flash_cleared(applications.save_step(application, step, answers(form)))
-                return go_to(application, journey.STEPS[journey.STEPS.index(step) + 1])
-            except lifecycle.TransitionRefused:
-                flash(labels.STATUS_CHANGED, "error")
-                return redirect(url_for("apply.overview", public_id=public_id))
-        applications.keep_typed(application, step, request.form.to_dict())
-        return render_step(application, step, 422, form=form)
-    return render_step(application, step, form=form)
+    return form
+
+
+def editable(application) -> bool:
+    return application.status in (DRAFT, SUBMITTED)
+
+
+def go_to_next(application, step: str):
+    return go_to(application, journey.STEPS[journey.STEPS.index(step) + 1])
+
+
+def submission(response, outcome: str):
+    """Tell a phone's outbox what became of the submission it sent."""
+    response = make_response(response)
+    response.headers["X-Submission"] = outcome
+    return response
+
+
+def closed():
+    """A step or upload sent for an application no longer editable: told, nothing applied."""
+    message = _(
+        "This application can no longer be changed, so the answers kept on the phone were not sent."
+    )
+    return submission(make_response(f"<p>{escape(message)}</p>", 410), "closed")
 
 
 @bp.route(f"/<public_id>/<any({FORM_STEPS}):step>/autosave", methods=["POST"])
@@ -322,17 +419,25 @@ def upload_document(public_id: str, code: str):
     application = owned(public_id)
     if application.status == INCOMPLETE:
         return _upload_owed(application, code)
+    if request.htmx and not editable(application):
+        return closed()
     if (elsewhere := guard(application, "documents")) is not None:
         return elsewhere
     if not EmptyForm().validate_on_submit():
         abort(400)
+    key = drafts_rules.valid_key(request.form.get("submission_key"))
     upload = request.files.get("file")
     try:
-        document_service.upload(application, code, upload.read() if upload else b"")
+        stored = drafts.upload_once(application, code, upload.read() if upload else b"", key)
     except LookupError:
         abort(404)
     except document_service.UploadRefused as refused:
         return refused_upload(application, code, labels.UPLOAD_PROBLEMS[refused.code])
+    return submission(uploaded(application, code), "applied" if stored else "duplicate")
+
+
+def uploaded(application, code: str):
+    """The answer to a stored upload: its item for htmx, else the documents step."""
     if request.htmx:
         return document_item(application, code)
     flash(_("%(document)s is uploaded.", document=labels.DOCUMENTS[code]), "success")

@@ -1,9 +1,12 @@
-"""The installable shell: service worker at the site root, and the offline page it serves."""
+"""The installable shell: service worker at the site root, the offline page it serves, and the
+account tag under which a phone keeps one account's drafts apart from another's."""
 
 import hashlib
+import hmac
 import os
 
 from flask import Blueprint, current_app, make_response, render_template, request, url_for
+from flask_login import current_user
 
 from webapp.assets import asset_url
 from webapp.views.access import public
@@ -11,9 +14,35 @@ from webapp.views.access import public
 bp = Blueprint("pwa", __name__)
 
 # Pages and assets the service worker keeps so that the shell opens without a connection.
-SHELL_ASSETS = ("css/app.css", "js/htmx.min.js", "js/app.js", "icons/icon-192.png")
+SHELL_ASSETS = (
+    "css/app.css",
+    "js/htmx.min.js",
+    "js/app.js",
+    "js/vendor/idb-keyval.js",
+    "js/drafts.js",
+    "icons/icon-192.png",
+)
 # Browsers ask for /favicon.ico whatever a page links: a fixed URL, cached for a day, not a year.
 FAVICON_MAX_AGE = 24 * 3600
+
+
+@bp.app_template_global()
+def account_tag() -> str:
+    """The signed-in applicant's tag, or "": the same for one account, and without the app's
+    secret nothing links it to the account id or to a tag of another site."""
+    if not current_user.is_authenticated or current_user.role != "applicant":
+        return ""
+    secret = current_app.config["SECRET_KEY"].encode()
+    message = f"account-tag:{current_user.id}".encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()[:16]
+
+
+@bp.after_app_request
+def tag_pages(response):
+    # The service worker files a page it keeps under this tag, and shows an account only its own.
+    if response.mimetype == "text/html" and (tag := account_tag()):
+        response.headers["X-Account-Tag"] = tag
+    return response
 
 
 @bp.route("/sw.js")

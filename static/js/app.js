@@ -21,8 +21,8 @@
   // for screen readers, and clear the notice as soon as a request gets through again. The
   // element is kept: a swap may take it out of the page while it is beside a form.
   var notice = null;
-  // drafts.js places its "kept on this phone" notice the same way.
-  window.placeNotice = function (notice, source) {
+  function showOffline(source) {
+    if (!notice) return;
     var form = source && source.closest ? source.closest("form") : null;
     var button = form ? form.querySelector("button[type=submit], button:not([type])") : null;
     notice.classList.toggle("notice-floating", !button);
@@ -32,9 +32,6 @@
     notice.setAttribute("tabindex", "-1");
     notice.scrollIntoView({ block: "nearest" });
     notice.focus({ preventScroll: true });
-  };
-  function showOffline(source) {
-    if (notice) window.placeNotice(notice, source);
   }
   document.addEventListener("DOMContentLoaded", function () {
     notice = document.getElementById("offline-notice");

@@ -15,25 +15,29 @@
     line.hidden = false;
     $("step-form")?.before(line);
   };
-  // IndexedDB closed or full: said once; the page works as without us.
+  // IndexedDB closed or full: said once, then the page works as without us
   const unavailable = (error) => {
     console.warn("drafts:", error);
     if (!broken) say("unavailable");
     broken = true;
   };
-  const corrupt = (key, value) => {
-    console.warn("drafts: left out", key, value);
+  const corrupt = (key) => {
+    console.warn("drafts: left out", key);
     say("corrupt");
     return kv.del(key);
   };
   const pairs = (form, skip = SKIP) => [...new FormData(form)].filter(([name]) => !skip.includes(name));
-  const hidden = (form, name) => form.querySelector(`input[name="${name}"]`) || {};
+  const hidden = (form, name) => form[name] || {};
   const draftKey = (application, step) => DRAFT + application + ":" + step;
   const stepKey = (form) => draftKey(form.dataset.application, form.dataset.step);
+  // app.js's offline notice, or "kept on this phone"
+  const queued = (yes) => {
+    $("offline-text").hidden = yes;
+    $("queued-text").hidden = !yes;
+  };
   const stuckIn = (v) => v.state === "conflict" || v.state === "invalid";
   const textPairs = (values) => values?.every?.((p) => p?.length === 2 && p.every((x) => typeof x === "string"));
 
-  // The draft: written as typed, restored when the step opens again.
   const keep = (form) => {
     clearTimeout(timer);
     timer = setTimeout(() => kv.set(stepKey(form), {
@@ -55,7 +59,7 @@
     const form = $("step-form");
     if (!form?.dataset.application || form.hasAttribute("data-conflict")) return;
     const key = stepKey(form), draft = await kv.get(key);
-    if (draft !== undefined && !textPairs(draft?.values)) await corrupt(key, draft);
+    if (draft !== undefined && !textPairs(draft?.values)) await corrupt(key);
     else if (draft && JSON.stringify(pairs(form)) !== JSON.stringify(draft.values)) {
       fill(form, draft.values);
       // on the base it was typed on, for the server's merge
@@ -78,14 +82,14 @@
     for (const [key, value] of await kv.entries()) {
       if (typeof key !== "string" || !key.startsWith(OUTBOX)) continue;
       if (value?.url?.[0] === "/" && Array.isArray(value.fields)) list.push({ key, value });
-      else await corrupt(key, value);
+      else await corrupt(key);
     }
     return list;  // IndexedDB sorts keys: oldest first
   };
   const queue = async (form) => {
     const item = {
       url: form.getAttribute("action"), key: hidden(form, "submission_key").value || crypto.randomUUID(),
-      fields: pairs(form, ["csrf_token", "submission_key"]),
+      fields: pairs(form, SKIP.slice(0, 2)),
       step: form.dataset.step, public_id: form.dataset.application, state: "queued",
     };
     // replaces the same step's copy that has not gone
@@ -94,8 +98,7 @@
     }
     await kv.set(OUTBOX + Date.now() + ":" + item.key, item);
     hidden(form, "submission_key").value = crypto.randomUUID();  // a later submit from this page is another
-    $("offline-notice").hidden = true;
-    window.placeNotice($("queued-notice"), form);
+    queued(true);
     count();
     await (await navigator.serviceWorker?.ready)?.sync?.register("outbox");
   };
@@ -103,7 +106,7 @@
     const list = await items(), badge = $("outbox-count");
     badge.textContent = badge.dataset.label.replace("%s", list.length);
     badge.hidden = !list.length;
-    if (!list.some(({ value }) => value.state === "queued")) $("queued-notice").hidden = true;
+    if (!list.some(({ value }) => value.state === "queued") && !$("queued-text").hidden) $("offline-notice").hidden = true;
     return list;
   };
   // false: keep it for later (no signal, signed out, server fault)
@@ -139,9 +142,9 @@
     for (const entry of await items()) {
       if (!stuckIn(entry.value) && !(await send(entry))) break;
     }
-    const form = $("step-form");
     const stuck = (await count()).find(({ value }) => stuckIn(value));
-    if (stuck && stuck.value.url !== form?.getAttribute("action")) {
+    if (stuck?.value.url === $("step-form")?.getAttribute("action")) await restore();
+    else if (stuck) {
       const link = document.createElement("a");
       link.href = link.textContent = stuck.value.url;
       say("attention", link);
@@ -191,6 +194,7 @@
   on("input", (el) => el.form?.id === "step-form" && !broken && keep(el.form));
   on("change", (el) => el.type === "file" && shrink(el));
   on("htmx:sendError", (form) => {
+    queued(false);
     if (!broken && form.matches("#step-form, form:has([type=file])")) return queue(form);
   });
   on("htmx:afterRequest", (form, { xhr }) => form.id === "step-form" && /^2/.test(xhr?.status) && kv.del(stepKey(form)));

@@ -85,7 +85,8 @@ def go_to(application, step: str | None):
 def render_step(application, step: str, status: int = 200, **context):
     """The wizard region alone for htmx, else the whole page that includes it."""
     template = "apply/step.html"
-    if request.htmx.target == "wizard" and not request.htmx.history_restore_request:
+    wizard_only = request.htmx.target == "wizard" or request.headers.get("X-Outbox") == "1"
+    if wizard_only and not request.htmx.history_restore_request:
         template = "apply/_wizard.html"
     steps = [
         (s, labels.STEP_TITLES[s], applications.can_open(application, s)) for s in journey.STEPS
@@ -193,7 +194,7 @@ def step(public_id: str, step: str):
     key = drafts_rules.valid_key(request.form.get("submission_key"))
     if request.method == "POST" and drafts.already_applied(application, key):
         return submission(go_to_next(application, step), "duplicate")
-    if request.htmx and request.method == "POST" and not editable(application):
+    if request.method == "POST" and request.htmx and not editable(application):
         return closed()
     if (elsewhere := guard(application, step)) is not None:
         return elsewhere
@@ -203,7 +204,8 @@ def step(public_id: str, step: str):
         try:
             return save_posted_step(application, step, key)
         except applications.DraftMoved:
-            continue
+            if drafts.already_applied(application, key):  # by a copy of this very post
+                return submission(go_to_next(application, step), "duplicate")
         except applications.AlreadyApplied:
             return submission(go_to_next(application, step), "duplicate")
         except lifecycle.TransitionRefused:

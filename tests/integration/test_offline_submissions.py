@@ -288,3 +288,40 @@ def test_an_upload_sent_twice_is_stored_once(app, draft):
     assert stored_files(app) == files
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Document)) == 1
+
+
+def test_a_conflicting_date_and_option_are_shown_as_people_read_them(app, draft):
+    email, public_id = draft
+    passport = f"/applications/{public_id}/passport"
+    phone, laptop = signed_in(app, email), signed_in(app, email)
+    on_phone = step_fields(phone, passport)
+    laptop.post(
+        passport,
+        data={**step_fields(laptop, passport), "birth_date-day": "12", "passport_kind": "ordinary"},
+    )
+    answer = phone.post(
+        passport,
+        data={**on_phone, "birth_date-day": "13", "passport_kind": "electronic"},
+        headers=OUTBOX,
+    )
+    assert answer.status_code == 409
+    page = answer.get_data(as_text=True)
+    assert "Yang Anda ketik di sini: <strong>13/11/1997</strong>" in page
+    assert "Tersimpan dari perangkat lain: <strong>12/11/1997</strong>" in page
+    assert 'id="passport_kind-conflict"' not in page  # changed on the laptop only: merged
+    assert saved(app, public_id).passport_kind == "ordinary"
+
+
+def test_a_replay_after_the_session_ended_is_refused_and_not_applied(app, draft):
+    """The session's CSRF token went with it: the form has expired (400), for the phone to keep
+    the item until its owner signs in again."""
+    email, public_id = draft
+    client = signed_in(app, email)
+    fields = step_fields(client, travel(public_id))
+    client.post("/logout", data={"csrf_token": fields["csrf_token"]})
+    answer = client.post(
+        travel(public_id), data={**fields, "destination_country": "Korea"}, headers=OUTBOX
+    )
+    assert answer.status_code == 400
+    assert "X-Submission" not in answer.headers
+    assert saved(app, public_id).destination_country == "Jepang"

@@ -27,6 +27,7 @@ def upgrade():
         sa.Column("key", sa.String(64), nullable=False, unique=True),
         sa.Column("application_id", sa.Integer(), sa.ForeignKey("applications.id"), nullable=False),
         sa.Column("step", sa.String(48), nullable=False),
+        sa.Column("fingerprint", sa.String(64), nullable=False),
         sa.Column("applied_at", UTCDateTime(), nullable=False),
     )
     op.create_index("ix_step_submissions_application_id", "step_submissions", ["application_id"])

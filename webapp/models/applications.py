@@ -156,6 +156,9 @@ class StepSubmission(db.Model):
     key: Mapped[str] = mapped_column(String(64), unique=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
     step: Mapped[str] = mapped_column(String(48))  # a step, or "document:<code>" for an upload
+    # What was sent under the key: a page sent again from the browser's history with other
+    # answers but its old key is a new submission, not a copy.
+    fingerprint: Mapped[str] = mapped_column(String(64))
     applied_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
 
 

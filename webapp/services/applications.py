@@ -149,7 +149,7 @@ def save_step(
     step: str,
     answers: dict,
     *,
-    key: str | None = None,
+    submission: drafts.Submission | None = None,
     read_version: int | None = None,
 ) -> StepSaved:
     """Store a validated step, drop the answers and documents it made obsolete, and say which.
@@ -161,7 +161,7 @@ def save_step(
     if read_version is not None and application.draft_version != read_version:
         db.session.rollback()
         raise DraftMoved
-    drafts.record(application, key, step)
+    drafts.record(application, submission, step)
     try:
         db.session.flush()
     except IntegrityError:

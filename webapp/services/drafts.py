@@ -1,6 +1,8 @@
 """Offline drafting on the server: a submission key is applied once, and a step sent from an
 older copy of the draft is merged with what was saved since (webapp/rules/drafts.py)."""
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -29,32 +31,62 @@ def document_step(code: str) -> str:
     return f"document:{code}"
 
 
-def already_applied(application: Application, key: str | None) -> bool:
-    return key is not None and (
-        db.session.scalar(
-            select(StepSubmission.id).where(
-                StepSubmission.key == key, StepSubmission.application_id == application.id
-            )
+@dataclass(frozen=True)
+class Submission:
+    """A post's submission key (None without a usable one) and what it sent."""
+
+    key: str | None
+    fingerprint: str
+
+
+def submission_of(key: str | None, sent: bytes) -> Submission:
+    return Submission(drafts.valid_key(key), hashlib.sha256(sent).hexdigest())
+
+
+def form_content(formdata: MultiDict) -> bytes:
+    """A post's fields as bytes to fingerprint; the CSRF token is the session's, not the post's."""
+    fields = sorted((k, v) for k, v in formdata.items(multi=True) if k != "csrf_token")
+    return json.dumps(fields).encode()
+
+
+def already_applied(application: Application, submission: Submission) -> bool | None:
+    """True when this very submission was applied; False when its key was, with other content
+    (a page changed and sent again from the browser's history): apply it without the key."""
+    if submission.key is None:
+        return None
+    fingerprint = db.session.scalar(
+        select(StepSubmission.fingerprint).where(
+            StepSubmission.key == submission.key, StepSubmission.application_id == application.id
         )
-        is not None
     )
+    return None if fingerprint is None else fingerprint == submission.fingerprint
 
 
-def record(application: Application, key: str | None, step: str) -> None:
+def record(application: Application, submission: Submission | None, step: str) -> None:
     """Note the key in the transaction that applies it; the unique key refuses a second copy
     at commit (IntegrityError), so that the copy changes nothing."""
-    if key is not None:
-        db.session.add(StepSubmission(key=key, application_id=application.id, step=step))
+    if submission is not None and submission.key is not None:
+        db.session.add(
+            StepSubmission(
+                key=submission.key,
+                application_id=application.id,
+                step=step,
+                fingerprint=submission.fingerprint,
+            )
+        )
 
 
 def upload_once(application: Application, code: str, data: bytes, key: str | None) -> bool:
-    """Store an upload unless its key was applied already: True when it is stored now.
+    """Store an upload unless this very file was stored under its key: True when stored now.
 
     Raises what documents.upload raises (LookupError, UploadRefused), with nothing kept.
     """
-    if already_applied(application, key):
+    submission = submission_of(key, data)
+    seen = already_applied(application, submission)
+    if seen:
         return False
-    record(application, key, document_step(code))  # committed with the upload, or not at all
+    # Committed with the upload, or not at all; a key seen with another file is not kept again.
+    record(application, None if seen is False else submission, document_step(code))
     try:
         documents.upload(application, code, data)
     except IntegrityError:  # a copy with the same key arrived at the same time and won

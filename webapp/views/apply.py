@@ -33,7 +33,6 @@ from webapp.forms.apply import (
 )
 from webapp.forms.auth import EmptyForm
 from webapp.forms.base import without_separators
-from webapp.rules import drafts as drafts_rules
 from webapp.rules import journey, nik
 from webapp.rules.statuses import DRAFT, INCOMPLETE, SCHEDULED, SUBMITTED
 from webapp.services import applications, audit, booking, drafts, examination, lifecycle, receipts
@@ -191,8 +190,10 @@ def booking_context(application) -> dict:
 @verified
 def step(public_id: str, step: str):
     application = owned(public_id)
-    key = drafts_rules.valid_key(request.form.get("submission_key"))
-    if request.method == "POST" and drafts.already_applied(application, key):
+    sent = drafts.submission_of(
+        request.form.get("submission_key"), drafts.form_content(request.form)
+    )
+    if request.method == "POST" and (seen := drafts.already_applied(application, sent)):
         return submission(go_to_next(application, step), "duplicate")
     if request.method == "POST" and request.htmx and not editable(application):
         return closed()
@@ -200,11 +201,13 @@ def step(public_id: str, step: str):
         return elsewhere
     if request.method == "GET":
         return render_step(application, step, form=shaped_form(step, application))
+    if seen is False:  # its key already saved other answers: these are new, keep them too
+        sent = None
     for _attempt in range(3):  # another device's save in between: merge again with it
         try:
-            return save_posted_step(application, step, key)
+            return save_posted_step(application, step, sent)
         except applications.DraftMoved:
-            if drafts.already_applied(application, key):  # by a copy of this very post
+            if sent and drafts.already_applied(application, sent):  # by a copy of this post
                 return submission(go_to_next(application, step), "duplicate")
         except applications.AlreadyApplied:
             return submission(go_to_next(application, step), "duplicate")
@@ -216,12 +219,12 @@ def step(public_id: str, step: str):
     abort(409)
 
 
-def save_posted_step(application, step: str, key: str | None):
+def save_posted_step(application, step: str, sent: drafts.Submission | None):
     """Merge the post with saves made since its base, then validate and save it once."""
     read_version = application.draft_version
     saved = shown_inputs(shaped_form(step, application, saved=True))
-    sent = posted_inputs(shaped_form(step, application, request.form), request.form)
-    received = drafts.receive(application, request.form, saved, sent)
+    typed = posted_inputs(shaped_form(step, application, request.form), request.form)
+    received = drafts.receive(application, request.form, saved, typed)
     form = shaped_form(step, application, received.formdata)
     if received.conflicts:
         response = make_response(
@@ -241,7 +244,7 @@ def save_posted_step(application, step: str, key: str | None):
         applications.keep_typed(application, step, received.formdata.to_dict())
         return render_step(application, step, 422, form=form)
     saved_step = applications.save_step(
-        application, step, answers(form), key=key, read_version=read_version
+        application, step, answers(form), submission=sent, read_version=read_version
     )
     flash_cleared(saved_step)
     response = submission(go_to_next(application, step), "applied")
@@ -427,7 +430,7 @@ def upload_document(public_id: str, code: str):
         return elsewhere
     if not EmptyForm().validate_on_submit():
         abort(400)
-    key = drafts_rules.valid_key(request.form.get("submission_key"))
+    key = request.form.get("submission_key")
     upload = request.files.get("file")
     try:
         stored = drafts.upload_once(application, code, upload.read() if upload else b"", key)

@@ -6,7 +6,7 @@
   const DRAFT = `draft:${tag}:`, OUTBOX = `outbox:${tag}:`;
   const SKIP = ["csrf_token", "submission_key", "base_version", "base_values"];
   const $ = (id) => document.getElementById(id);
-  let broken = false, timer;
+  let broken = false, timer, busy;
 
   const say = (kind, link) => {
     const line = $("draft-line");
@@ -15,7 +15,7 @@
     line.hidden = false;
     $("step-form")?.before(line);
   };
-  // IndexedDB closed or full: said once, then the page works as without us
+  // IndexedDB closed or full: said once, then as without us
   const unavailable = (error) => {
     console.warn("drafts:", error);
     if (!broken) say("unavailable");
@@ -30,7 +30,6 @@
   const hidden = (form, name) => form[name] || {};
   const draftKey = (application, step) => DRAFT + application + ":" + step;
   const stepKey = (form) => draftKey(form.dataset.application, form.dataset.step);
-  // app.js's offline notice, or "kept on this phone"
   const queued = (yes) => {
     $("offline-text").hidden = yes;
     $("queued-text").hidden = !yes;
@@ -136,9 +135,10 @@
     } else return mark("queued", false);
     return true;
   };
-  const sendAll = async () => {
+  // one run at a time ("online" and Sync may coincide)
+  const sendAll = () => (busy ||= sendEach().finally(() => (busy = null)));
+  const sendEach = async () => {
     if (broken || !navigator.onLine) return;
-    // another tab sending too is harmless: the server applies a key once
     for (const entry of await items()) {
       if (!stuckIn(entry.value) && !(await send(entry))) break;
     }

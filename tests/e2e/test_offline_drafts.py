@@ -364,3 +364,40 @@ def test_another_account_on_the_same_phone_sees_nothing(live_server, context):
     page.goto(f"{base}/travel")
     expect(page.locator("h1")).to_have_text("Tidak ada koneksi")
     assert not re.search("Kadek Putra", page.content())
+
+
+def test_an_unreadable_local_entry_is_left_out_and_the_step_still_saves(live_server, context):
+    email, base = applicant_with_travel_open(live_server)
+    page = context.new_page()
+    log_in(page, email)
+    open_step(page, base, "travel")
+    key = f"draft:{tag_of(page)}:{base.rsplit('/', 1)[1]}:travel"
+    page.evaluate("(key) => idbKeyval.set(key, {values: 'not a list'})", key)
+    page.reload()
+    expect(page.locator("#draft-line")).to_have_text(
+        "Ada data di ponsel ini yang tidak bisa dibaca dan dilewati."
+    )
+    assert key not in local_keys(page)
+    choose_tourism(page)
+    fill_travel(page, TYPED)
+    submit(page, base, "travel")
+    page.wait_for_url(lambda url: urlsplit(url).path == f"{base}/documents")
+    assert saved(live_server, base).emergency_name == TYPED["emergency_name"]
+
+
+def test_without_indexeddb_the_page_says_so_and_works_as_before(live_server, context):
+    email, base = applicant_with_travel_open(live_server)
+    context.add_init_script(
+        "Object.defineProperty(window, 'indexedDB', {get() { throw new Error('blocked'); }})"
+    )
+    page = context.new_page()
+    log_in(page, email)
+    page.goto(f"{base}/travel")
+    expect(page.locator("#draft-line")).to_have_text(
+        "Draf tidak bisa disimpan di ponsel ini: simpan setiap langkah selagi ada sinyal."
+    )
+    choose_tourism(page)
+    fill_travel(page, TYPED)
+    submit(page, base, "travel")
+    page.wait_for_url(lambda url: urlsplit(url).path == f"{base}/documents")
+    assert saved(live_server, base).destination_country == TYPED["destination_country"]

@@ -4,11 +4,11 @@ three camera photos cost little data.
 In Chromium at 360x740, `runs` applicants (BENCH_RUNS, 50) each open the travel step of their
 draft and answer its five fields while the connection drops at random moments: the browser set
 offline and every request aborted, back online, or a step's answer lost after the server applied
-it. Then the signal returns, a page is loaded (which sends the phone's outbox) and the bench waits
-for the outbox to empty. It counts the fields typed and those that reached the server with the
-value typed last (`fields_lost` must be 0), and the steps applied beyond the one submission of each run
-(`duplicates_applied` must be 0). `upload_bytes_3_photos` is what the phone would send for three
-12-megapixel photos with EXIF orientation once resized on the phone.
+it. Then the signal returns, a page is loaded (which sends the phone's outbox) and the bench
+waits for the outbox to empty. It counts the fields typed and those that reached the server with
+the value typed last (`fields_lost` must be 0), and the steps applied beyond the one submission of
+each run (`duplicates_applied` must be 0). `upload_bytes_3_photos` is what the phone would send
+for three 12-megapixel photos with EXIF orientation once resized on the phone.
 """
 
 import os
@@ -68,7 +68,10 @@ def outbox_empty(page) -> bool:
 def one_run(browser, url: str, email: str, public_id: str, chance: random.Random) -> dict:
     """The journey; what was typed last in each field."""
     context = browser.new_context(
-        base_url=url, viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True,
+        base_url=url,
+        viewport={"width": 360, "height": 740},
+        is_mobile=True,
+        has_touch=True,
         locale="id-ID",
     )
     context.set_default_timeout(20_000)
@@ -173,7 +176,7 @@ def main() -> None:
         harness.print_log("gunicorn", server.problems)
         with bench.app_context():
             lost = duplicates = 0
-            for (email, public_id), answers in zip(runs, typed, strict=True):
+            for (_email, public_id), answers in zip(runs, typed, strict=True):
                 application = db.session.scalar(select(Application).filter_by(public_id=public_id))
                 lost += sum(arrived(application, k) != v for k, v in answers.items())
                 applied = db.session.scalar(

@@ -236,7 +236,9 @@ def test_a_step_whose_answer_was_lost_is_applied_once_when_sent_again(live_serve
 
 def test_a_draft_edited_on_two_devices_shows_both_values(live_server, context, another_phone):
     email, base = applicant_with_travel_open(
-        live_server, travel_purpose="tourism", stay_length="under_1_month",
+        live_server,
+        travel_purpose="tourism",
+        stay_length="under_1_month",
         destination_country="Thailand",
     )
     phone = context.new_page()
@@ -279,7 +281,9 @@ def test_a_photo_queued_offline_arrives_once_and_resized(live_server, context, t
     sent = []
     context.on(
         "response",
-        lambda r: r.request.method == "POST" and "/documents/ktp" in r.url and sent.append(r.request),
+        lambda r: (
+            r.request.method == "POST" and "/documents/ktp" in r.url and sent.append(r.request)
+        ),
     )
     set_signal(context, False)
     item = page.locator("#doc-ktp")

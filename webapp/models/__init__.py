@@ -14,6 +14,7 @@ from webapp.models.printing import PrintBatch
 from webapp.models.reviews import DocumentReview, Review
 from webapp.models.screening import ScreeningCheck
 from webapp.models.visits import CounterSession, QueueSequence, Visit
+from webapp.models.waiting_rooms import RoomEntry, WaitingRoom, WaitlistEntry
 
 __all__ = [
     "AccountEvent",
@@ -45,8 +46,11 @@ __all__ = [
     "QueueSequence",
     "RecoveryCode",
     "Review",
+    "RoomEntry",
     "ScreeningCheck",
     "User",
     "Visit",
+    "WaitingRoom",
+    "WaitlistEntry",
     "Invitation",
 ]

@@ -5,8 +5,8 @@ Revises: 0015_report_indexes
 Create Date: 2026-12-01 17:00:00
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from webapp.models.types import UTCDateTime
 

@@ -19,7 +19,7 @@ from webapp.forms.auth import EmptyForm
 from webapp.models.types import MAX_ID
 from webapp.rules import quota
 from webapp.rules.statuses import AWAITING_PAYMENT, SCHEDULED, SUBMITTED
-from webapp.services import applications, booking, offices
+from webapp.services import applications, availability, booking, offices
 from webapp.views.access import verified
 from webapp.views.apply import booking_context, owned
 from webapp.views.confirmations import confirmation, elsewhere
@@ -81,7 +81,7 @@ def slots(public_id: str):
     today = clock.now().astimezone(booking.zone_of(office)).date()
     month = _month(request.args.get("month"), today)
     lane = booking.lane_for(application)
-    days = booking.month_of(office, lane, month.year, month.month)
+    days = availability.month(office, lane, month.year, month.month)
     chosen_day = _day(request.args.get("day"))
     context = {
         "application": application,

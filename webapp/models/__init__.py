@@ -1,6 +1,13 @@
 """SQLAlchemy models, one module per aggregate; imported here so Alembic sees them all."""
 
-from webapp.models.accounts import AccountEvent, EmailCode, PasswordReset, RecoveryCode, User
+from webapp.models.accounts import (
+    AccountDevice,
+    AccountEvent,
+    EmailCode,
+    PasswordReset,
+    RecoveryCode,
+    User,
+)
 from webapp.models.applications import Application, AuditEntry, Document, Notification
 from webapp.models.bookings import Bill, Hold, PaymentNotice
 from webapp.models.changes import Change
@@ -17,6 +24,7 @@ from webapp.models.visits import CounterSession, QueueSequence, Visit
 from webapp.models.waiting_rooms import RoomEntry, WaitingRoom, WaitlistEntry
 
 __all__ = [
+    "AccountDevice",
     "AccountEvent",
     "Application",
     "Bill",

@@ -615,29 +615,6 @@ def choose_office(application: Application, office: Office) -> None:
     db.session.commit()
 
 
-@dataclass(frozen=True)
-class AccountActivity:
-    account_id: int
-    email: str
-    holds: int
-    expired: int
-    cancelled: int
-
-
-def busiest_accounts(limit: int = 20) -> list[AccountActivity]:
-    """Accounts by how many holds they let expire or cancelled: what a scalper leaves behind."""
-    expired = func.count(Hold.id).filter(Hold.status == holds.EXPIRED)
-    cancelled = func.count(Hold.id).filter(Hold.status == holds.CANCELLED)
-    rows = db.session.execute(
-        select(Hold.account_id, User.email, func.count(Hold.id), expired, cancelled)
-        .join(User, User.id == Hold.account_id)
-        .group_by(Hold.account_id, User.email)
-        .order_by((expired + cancelled).desc(), func.count(Hold.id).desc())
-        .limit(limit)
-    ).all()
-    return [AccountActivity(*row) for row in rows]
-
-
 # A closure's special reschedule (services/closures.py): the slot picker of its window. -------
 
 

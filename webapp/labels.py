@@ -693,3 +693,18 @@ FIGURES_PERIOD_PROBLEMS = {
     ),
     "format": _l("The figures can be shown as a page or downloaded as CSV (format=csv)."),
 }
+# The waiting room of a quota release (services/waiting_room.py): why joining was refused, and
+# the hold refused during a release's window without an admission.
+ROOM_PROBLEMS = {
+    "not_open": _l("The waiting room for this office is not open now."),
+    "not_submitted": _l("Only a submitted application that is not booked yet can join."),
+    "not_verified": _l("The NIK of this application must be verified before it can join."),
+    "already_joined": _l("This NIK or application is already in the waiting room."),
+    "sold_out": _l("The quota of this release is gone. You can ask to be told of a freed place."),
+    "too_many": _l("This account already has 5 bookings or places in a waiting room."),
+    "wrong_office": _l("This waiting room belongs to another office than the application's."),
+}
+BOOKING_PROBLEMS["not_admitted"] = _l(
+    "The quota was just released: wait for your turn in the waiting room, then book within "
+    "your 10 minutes."
+)

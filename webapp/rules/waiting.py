@@ -7,12 +7,15 @@ entries is the sort of HMAC-SHA256(seed, application number), which anyone can r
 
 import hashlib
 import hmac
+import math
 from datetime import timedelta
 
 ROOM_LEAD = timedelta(minutes=15)  # the room opens this long before the release
 ADMISSION_LIFETIME = timedelta(minutes=10)  # an admitted applicant's time to choose a slot
 ADMISSION_MARGIN = 0.1  # admitted beyond the free places, for those who let theirs lapse
 WAITLIST_OFFER_LIFETIME = timedelta(minutes=30)
+RELEASE_WINDOW = timedelta(hours=1)  # a release's room lasts this long after it at most
+ROOM_MAKING_LEAD = timedelta(hours=1)  # a release's room (and seed) is made this long ahead
 
 # An entry of a waiting room.
 WAITING = "waiting"  # in the room, not yet admitted
@@ -43,3 +46,10 @@ def draw_key(seed_hex: str, number: str) -> str:
 def drawn_order(seed_hex: str, numbers: list[str]) -> list[str]:
     """The application numbers in the order the draw gives them: by their draw key, ascending."""
     return sorted(numbers, key=lambda number: draw_key(seed_hex, number))
+
+
+def admissions_wanted(free_places: int, outstanding: int) -> int:
+    """How many more entries to admit: the free places and a margin for those who will let
+    their admission lapse, less the admissions still outstanding."""
+    margin = math.ceil(round(free_places * ADMISSION_MARGIN, 6))
+    return free_places + margin - outstanding

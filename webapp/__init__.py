@@ -35,12 +35,14 @@ def create_app(config: dict | None = None) -> Flask:
 
     from webapp import assets, i18n, security, sqlite
     from webapp.cli import register_commands
+    from webapp.jobs import waiting_rooms
 
     sqlite.init_app(app)
     i18n.init_app(app)
     assets.init_app(app)
     security.init_app(app)
     register_commands(app)
+    waiting_rooms.init_app(app)
     return app
 
 

@@ -24,6 +24,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(roll_up_figures)
     app.cli.add_command(sweep_no_shows)
     app.cli.add_command(sweep_uncollected)
+    app.cli.add_command(waiting_rooms)
 
 
 @click.command("seed-demo")
@@ -279,3 +280,17 @@ def roll_up_figures(days: int) -> None:
     for back in range(max(days, 1)):
         day = last - timedelta(days=back)
         click.echo(f"{day.isoformat()}: {reports.roll_up(day)} offices")
+
+
+# The waiting rooms of quota releases (services/waiting_room.py) ---------------------------------
+
+
+@click.command("waiting-rooms")
+@with_appcontext
+def waiting_rooms() -> None:
+    """Run the waiting rooms' clock: rooms made ahead, draws at the release, admissions and
+    lapses, every second (one process beside the workers; a second one is safe)."""
+    from webapp.jobs.waiting_rooms import run_forever
+
+    db.engine.dispose()  # the loop opens its own connections
+    run_forever(current_app._get_current_object())

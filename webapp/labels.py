@@ -708,3 +708,11 @@ BOOKING_PROBLEMS["not_admitted"] = _l(
     "The quota was just released: wait for your turn in the waiting room, then book within "
     "your 10 minutes."
 )
+# The waitlist for freed places (services/waitlist.py).
+BOOKING_PROBLEMS["offer_gone"] = _l(
+    "The place offered from the waitlist is no longer held for you: its 30 minutes passed."
+)
+WAITLIST_PROBLEMS = {
+    "not_bookable": _l("Only a submitted application without a booking can join the waitlist."),
+    "already_listed": _l("This application is already on the waitlist."),
+}

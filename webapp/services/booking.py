@@ -35,6 +35,7 @@ from webapp.services import (
     days_off,
     lifecycle,
     waiting_room,
+    waitlist,
 )
 from webapp.services.notifications import notify
 
@@ -440,7 +441,7 @@ def expire(hold_id: int) -> bool:
         lifecycle.transition(application, EXPIRED, actor_id=None, reason=UNPAID_REASON)
     arrivals.void_unpaid(application, reason=UNPAID_REASON)
     db.session.commit()
-    availability.changed(held.slot)
+    _freed(held.slot)
     if bill is not None:
         notify(application, "hold_expired", bill.code)
     return True
@@ -520,7 +521,8 @@ def reschedule(application: Application, slot_id: int) -> Hold:
     lifecycle.created(moved, actor_id=actor, reason=f"moved from hold {current.id}")
     application.rescheduled_at = moment
     db.session.commit()
-    availability.changed(current.slot, slot)
+    availability.changed(slot)
+    _freed(current.slot)
     notify(application, "rescheduled", str(slot.id), starts_at=slot.starts_at.isoformat())
     return moved
 
@@ -571,8 +573,16 @@ def cancel(application: Application, seen: str) -> bool:
         db.session.rollback()  # it expired or ended meanwhile: nothing left to cancel
         return False
     db.session.commit()
-    availability.changed(*_slots_held_by(application))
+    _freed(*_slots_held_by(application))
     return True
+
+
+def _freed(*slots: Slot) -> None:
+    """After the commit that freed places in these slots: the calendar shows them, and once
+    their release's waiting room is closed they are offered to the waitlist."""
+    availability.changed(*slots)
+    for slot in slots:
+        waitlist.place_freed(slot.id)
 
 
 def _slots_held_by(application: Application) -> list[Slot]:

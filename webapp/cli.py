@@ -187,9 +187,10 @@ HOURLY = 60 * 60
 
 
 def periodic_jobs() -> list[dict]:
-    """What `flask cron` schedules: the hold sweep every minute; the sweeps of overdue owed
-    documents, of no-shows, of uncollected passports and of closures' unanswered offers hourly;
-    the slot window, the upload retention purge and the roll-up of past days' figures daily."""
+    """What `flask cron` schedules: the sweeps of holds and of the waitlist's offers every
+    minute; the sweeps of overdue owed documents, of no-shows, of uncollected passports and of
+    closures' unanswered offers hourly; the slot window, the upload retention purge and the
+    roll-up of past days' figures daily."""
     from webapp.jobs.booking import sweep_holds as sweep_job
     from webapp.jobs.closures import sweep_offers as offers_job
     from webapp.jobs.endings import sweep_no_shows as no_show_job
@@ -198,9 +199,11 @@ def periodic_jobs() -> list[dict]:
     from webapp.jobs.offices import extend_slots as extend_job
     from webapp.jobs.retention import purge_uploads as purge_job
     from webapp.jobs.review import sweep_owed as owed_job
+    from webapp.jobs.waitlist import sweep_offers as waitlist_job
 
     return [
         {"func": sweep_job, "queue_name": "default", "interval": 60, "job_timeout": 120},
+        {"func": waitlist_job, "queue_name": "default", "interval": 60, "job_timeout": 120},
         {
             "func": extend_job,
             "queue_name": "default",

@@ -4,6 +4,7 @@ mail; accepting books and bills it; a lapsed offer passes to the next; while the
 waiting room is open nothing goes to the waitlist."""
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -11,7 +12,9 @@ from sqlalchemy import func, select
 from tests.booked import hold, local
 from tests.conftest import Mailbox
 from tests.factories import make_office, make_slot, make_user, submitted_application, unique_nik
+from tests.html import csrf_token
 from tests.integration import test_races as races
+from tests.integration.test_wizard import signed_in
 from webapp import clock
 from webapp.extensions import db
 from webapp.models import Application, Bill, Hold, Office, Slot, WaitlistEntry
@@ -181,3 +184,46 @@ def test_while_the_room_is_open_a_freed_place_stays_with_the_room(race_app, scen
         assert waitlist.place_freed(scene["slot"])  # the window is over
         [offered] = offered_holds(scene["slot"])
         assert offered.application_id == scene["listed"][0]
+
+
+def calendar(client, public_id: str):
+    day = local(2).astimezone(ZoneInfo("Asia/Makassar")).date()
+    return client.get(f"/applications/{public_id}/slots?month={day:%Y-%m}&day={day.isoformat()}")
+
+
+def test_the_pages_join_and_leave_from_a_full_calendar_and_take_the_offer(race_app, scene):
+    first, second = scene["listed"]
+    with race_app.app_context():
+        waitlist.leave(application(second))
+        ids = {n: application(n).public_id for n in (first, second)}
+    joining, leaving = (
+        signed_in(race_app, "antre2@contoh.id"),
+        signed_in(race_app, "antre1@contoh.id"),
+    )
+    page = calendar(joining, ids[second])
+    assert "Notify me when a place is free" in page.text
+    answer = joining.post(
+        f"/applications/{ids[second]}/waitlist", data={"csrf_token": csrf_token(page)}
+    )
+    assert answer.status_code == 302
+    assert "You are on the waitlist" in calendar(joining, ids[second]).text
+    page = calendar(leaving, ids[first])
+    assert "Leave the waitlist" in page.text
+    leaving.post(
+        f"/applications/{ids[first]}/waitlist/leave", data={"csrf_token": csrf_token(page)}
+    )
+    with race_app.app_context():
+        assert entry(first).status == waiting.PASSED
+        cancel_holder(scene)
+        assert entry(second).status == waiting.OFFERED
+    offer = joining.get(f"/applications/{ids[second]}/waitlist/offer")
+    assert offer.status_code == 200 and "Take this place" in offer.text
+    taken = joining.post(
+        f"/applications/{ids[second]}/waitlist/offer", data={"csrf_token": csrf_token(offer)}
+    )
+    assert taken.location == f"/applications/{ids[second]}"
+    with race_app.app_context():
+        assert application(second).status == "awaiting_payment"
+        assert entry(second).status == waiting.TAKEN
+    gone = leaving.get(f"/applications/{ids[first]}/waitlist/offer")
+    assert gone.status_code == 302 and gone.location == f"/applications/{ids[first]}"

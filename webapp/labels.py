@@ -701,7 +701,6 @@ ROOM_PROBLEMS = {
     "not_verified": _l("The NIK of this application must be verified before it can join."),
     "already_joined": _l("This NIK or application is already in the waiting room."),
     "sold_out": _l("The quota of this release is gone. You can ask to be told of a freed place."),
-    "too_many": _l("This account already has 5 bookings or places in a waiting room."),
     "wrong_office": _l("This waiting room belongs to another office than the application's."),
 }
 BOOKING_PROBLEMS["not_admitted"] = _l(

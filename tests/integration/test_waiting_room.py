@@ -2,6 +2,7 @@
 places allow, lapses, the sold-out notice, and the hold gate of the release's window."""
 
 import hashlib
+import threading
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ from tests.factories import make_office, make_slot, make_user, submitted_applica
 from tests.integration.test_races import together
 from webapp import clock
 from webapp.extensions import db
+from webapp.jobs import waiting_rooms
 from webapp.models import Application, Hold, Notification, Office, Slot
 from webapp.models.changes import Change
 from webapp.models.waiting_rooms import RoomEntry, WaitingRoom
@@ -104,7 +106,7 @@ def told(event: str) -> int:
 # The room and its seed --------------------------------------------------------------------------
 
 
-def test_the_room_is_made_an_hour_ahead_with_a_seed_that_never_changes(office):
+def test_the_room_is_made_ahead_of_its_opening_with_a_seed_that_never_changes(office):
     room = the_room(office)
     assert room.opens_at == RELEASE - waiting.ROOM_LEAD
     assert room.commitment == hashlib.sha256(bytes.fromhex(room.seed)).hexdigest()
@@ -118,10 +120,10 @@ def test_the_room_is_made_an_hour_ahead_with_a_seed_that_never_changes(office):
     assert room.seed not in str(audited[0].after)  # the seed stays secret until the draw
 
 
-def test_no_room_is_made_for_a_release_more_than_an_hour_away(app, time):
+def test_no_room_is_made_more_than_an_hour_before_it_opens(app, time):
     with app.app_context():
         office = make_office()
-        waiting_room.tick(RELEASE - 61 * MINUTE)
+        waiting_room.tick(RELEASE - waiting.ROOM_MAKING_LEAD - SECOND)
         assert the_room(office) is None
 
 
@@ -216,6 +218,23 @@ def test_joining_outside_the_room_s_time_or_its_office_is_refused(office, time):
         waiting_room.join(application)
     assert late.value.code == "not_open"
     assert entries(office) == []
+
+
+def test_an_application_without_an_office_cannot_join(office):
+    application = applicant(office)
+    application.office_id = None
+    db.session.commit()
+    with pytest.raises(RoomRefused) as refused:
+        waiting_room.join(application)
+    assert refused.value.code == "wrong_office"
+
+
+def test_each_of_an_account_s_applications_takes_its_own_place(office):
+    user = make_user()
+    family = [submitted_application(user, office, nik=unique_nik()) for _ in range(5)]
+    for application in family:
+        waiting_room.join(application)
+    assert len({entry.application_id for entry in entries(office)}) == 5
 
 
 def test_joining_after_the_quota_is_gone_is_refused(office, time):
@@ -337,7 +356,9 @@ def test_the_standing_counts_those_ahead_and_estimates_from_the_rate(office, tim
     standing = waiting_room.standing(last)
     assert (standing.position, standing.status, standing.admitted_through) == (9, "waiting", 4)
     assert standing.ahead == 4  # positions 5 to 8
-    assert standing.estimate_minutes == 2  # four admitted in two minutes: four ahead at two a minute
+    assert (
+        standing.estimate_minutes == 2
+    )  # four admitted in two minutes: four ahead at two a minute
 
 
 # The hold's gate --------------------------------------------------------------------------------
@@ -396,3 +417,32 @@ def test_a_replayed_hold_takes_no_second_place(office, time):
         booking.hold(db.session.get(Application, mine.id), the_slot(office))
     assert db.session.scalar(select(func.count(Hold.id))) == 1
     assert db.session.get(RoomEntry, entry.id).status == "used"
+
+
+# The clock ------------------------------------------------------------------------------------
+
+
+def test_without_redis_the_server_s_first_request_starts_the_clock(make_app, time):
+    app = make_app(REDIS_URL=None, TESTING=False)
+    with app.app_context():
+        office = make_office()
+        make_slot(office, MONDAY, capacity=3)
+        waiting_room.tick(RELEASE - 50 * MINUTE)
+        joined(office, 2)
+        office_id = office.id
+    time.at(RELEASE + SECOND)
+    app.test_client().get("/")
+    thread, stop = app.extensions[waiting_rooms.EMBEDDED]
+    try:
+        with app.app_context():
+            office = db.session.get(Office, office_id)
+            for _ in range(100):
+                if the_room(office).drawn_at is not None:
+                    break
+                db.session.rollback()
+                threading.Event().wait(0.05)
+            assert the_room(office).drawn_at == RELEASE + SECOND
+            assert [status for _, status in statuses_by_position(office)] == ["admitted"] * 2
+    finally:
+        stop.set()
+        thread.join(5)

@@ -17,7 +17,7 @@ from webapp.services import waiting_room
 
 log = logging.getLogger(__name__)
 INTERVAL_SECONDS = 1.0
-EMBEDDED = "waiting_room_clock"  # app.extensions: the embedded thread, once started
+EMBEDDED = "waiting_room_clock"  # app.extensions: the embedded thread and its stop, once started
 
 
 def tick_once(app: Flask) -> None:
@@ -53,10 +53,11 @@ def init_app(app: Flask) -> None:
             return
         with lock:
             if EMBEDDED not in app.extensions:
+                stop = threading.Event()
                 thread = threading.Thread(
-                    target=run_forever, args=(app,), name="waiting rooms", daemon=True
+                    target=run_forever, args=(app, stop), name="waiting rooms", daemon=True
                 )
-                app.extensions[EMBEDDED] = thread
+                app.extensions[EMBEDDED] = (thread, stop)
                 thread.start()
 
     app.before_request(start_clock)

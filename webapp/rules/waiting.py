@@ -15,7 +15,7 @@ ADMISSION_LIFETIME = timedelta(minutes=10)  # an admitted applicant's time to ch
 ADMISSION_MARGIN = 0.1  # admitted beyond the free places, for those who let theirs lapse
 WAITLIST_OFFER_LIFETIME = timedelta(minutes=30)
 RELEASE_WINDOW = timedelta(hours=1)  # a release's room lasts this long after it at most
-ROOM_MAKING_LEAD = timedelta(hours=1)  # a release's room (and seed) is made this long ahead
+ROOM_MAKING_LEAD = ROOM_LEAD + timedelta(hours=1)  # a room and its seed: an hour before it opens
 
 # An entry of a waiting room.
 WAITING = "waiting"  # in the room, not yet admitted

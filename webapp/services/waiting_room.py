@@ -237,6 +237,10 @@ def _why_not_that_room(room_id: int, office: Office, moment: datetime) -> str:
 
 
 def _check_joinable(room, application, account, moment) -> None:
+    """An entry is of an active application, so it takes one of the account's five places as
+    a booking does: the database's five active applications per account bound it, and no count
+    is needed here."""
+
     def refuse(code: str) -> RoomRefused:
         db.session.rollback()
         return RoomRefused(code)
@@ -253,34 +257,6 @@ def _check_joinable(room, application, account, moment) -> None:
     )
     if already:
         raise refuse("already_joined")
-    if len(_places_of_account(account.id, moment) - {application.id}) >= (
-        quota.MAX_LIVE_HOLDS_PER_ACCOUNT
-    ):
-        raise refuse("too_many")
-
-
-def _places_of_account(account_id: int, moment: datetime) -> set[int]:
-    """The applications of an account that take one of its five places: a live booking (as
-    booking counts them) or a place in a room still waiting or admitted."""
-    booked = db.session.scalars(
-        select(Hold.application_id)
-        .join(Application, Application.id == Hold.application_id)
-        .where(
-            Hold.account_id == account_id,
-            booking.live_hold_filter(moment),
-            Application.status.not_in(statuses.FINAL),
-        )
-    )
-    queued = db.session.scalars(
-        select(RoomEntry.application_id)
-        .join(WaitingRoom, WaitingRoom.id == RoomEntry.room_id)
-        .where(
-            RoomEntry.account_id == account_id,
-            RoomEntry.status.in_(ACTIVE),
-            WaitingRoom.closed_at.is_(None),
-        )
-    )
-    return set(booked) | set(queued)
 
 
 def _last_position(room: WaitingRoom) -> int:
@@ -472,8 +448,7 @@ def _move_room(room_id: int, moment: datetime) -> None:
     if not admitted and room.sold_out_at is None and free_places(room, moment) == 0:
         told = _sell_out(room, moment)
     db.session.commit()
-    if moved or admitted or told:
-        _publish(room, moved + admitted + told)
+    _publish(room, moved + admitted + told)  # the summary each second: its rate moves on
     _tell(room, admitted, told)
 
 

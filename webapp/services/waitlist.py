@@ -132,29 +132,28 @@ def _offer_first(slot: Slot, moment: datetime) -> tuple[Application, WaitlistEnt
         if application.status != SUBMITTED:
             _move(entry_id, waiting.LISTED, waiting.PASSED)
             continue
+        expires_at = moment + waiting.WAITLIST_OFFER_LIFETIME
+        if not _move(
+            entry_id,
+            waiting.LISTED,
+            waiting.OFFERED,
+            offered_at=moment,
+            offer_expires_at=expires_at,
+        ):
+            continue  # left the list meanwhile
         offer = Hold(
             slot_id=slot.id,
             application_id=application.id,
             account_id=application.account_id,
             status=holds.OFFERED,
             created_at=moment,
-            expires_at=moment + waiting.WAITLIST_OFFER_LIFETIME,
+            expires_at=expires_at,
         )
         db.session.add(offer)
         db.session.flush()
-        if not _move(
-            entry_id,
-            waiting.LISTED,
-            waiting.OFFERED,
-            offered_hold_id=offer.id,
-            offered_at=moment,
-            offer_expires_at=offer.expires_at,
-        ):
-            db.session.delete(offer)  # left the list meanwhile
-            db.session.flush()
-            continue
+        entry.offered_hold_id = offer.id
         lifecycle.created(offer, actor_id=None, reason=OFFER_REASON % entry_id)
-        return application, db.session.get(WaitlistEntry, entry_id)
+        return application, entry
     return None
 
 

@@ -227,3 +227,13 @@ def test_the_pages_join_and_leave_from_a_full_calendar_and_take_the_offer(race_a
         assert entry(second).status == waiting.TAKEN
     gone = leaving.get(f"/applications/{ids[first]}/waitlist/offer")
     assert gone.status_code == 302 and gone.location == f"/applications/{ids[first]}"
+
+
+def test_leaving_with_an_offered_place_passes_it_to_the_next(race_app, scene):
+    first, second = scene["listed"]
+    with race_app.app_context():
+        cancel_holder(scene)
+        assert waitlist.leave(application(first))
+        assert entry(first).status == waiting.PASSED
+        [offered] = offered_holds(scene["slot"])
+        assert offered.application_id == second

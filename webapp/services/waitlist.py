@@ -76,7 +76,7 @@ def leave(application: Application) -> bool:
     entry = entry_of(application)
     if entry is None:
         return False
-    return _end_offer(entry.id, waiting.PASSED, LEAVE_REASON, holds.CANCELLED, lapsed_only=False)
+    return _end_offer(entry.id, LEAVE_REASON, holds.CANCELLED, actor_id=application.account_id)
 
 
 def place_freed(slot_id: int) -> bool:
@@ -220,31 +220,33 @@ def accept(application: Application) -> Hold:
 def lapse_offer(entry_id: int) -> bool:
     """Let an unanswered offer go once its time has passed, and offer the place to the next
     entry; safe to run twice or late."""
-    return _end_offer(entry_id, waiting.PASSED, LAPSE_REASON, holds.EXPIRED, lapsed_only=True)
+    return _end_offer(entry_id, LAPSE_REASON, holds.EXPIRED, actor_id=None)
 
 
-def _end_offer(entry_id: int, target: str, reason: str, hold_target: str, *, lapsed_only: bool):
+def _end_offer(entry_id: int, reason: str, hold_target: str, *, actor_id: int | None) -> bool:
+    """End an entry: by its applicant (actor_id) at any time, else only once its offer lapsed.
+    An offered place is let go and offered to the next entry."""
     moment = clock.now()
     entry = db.session.get(WaitlistEntry, entry_id)
     if entry is None or entry.status not in ACTIVE:
         db.session.rollback()
         return False
-    offered = db.session.get(Hold, entry.offered_hold_id) if entry.offered_hold_id else None
-    if entry.status == waiting.LISTED and not lapsed_only:
-        moved = _move(entry_id, waiting.LISTED, target)
+    if entry.status == waiting.LISTED:
+        moved = actor_id is not None and _move(entry_id, waiting.LISTED, waiting.PASSED)
         db.session.commit()
         return moved
-    if offered is None or (lapsed_only and entry.offer_expires_at > moment):
+    if actor_id is None and entry.offer_expires_at > moment:
         db.session.rollback()
         return False
+    offered = db.session.get(Hold, entry.offered_hold_id)
     slot_id = offered.slot_id
-    lifecycle.lock(db.session.get(Slot, slot_id))
+    db.session.scalar(lifecycle.locking(select(Slot).where(Slot.id == slot_id)))
     offered = lifecycle.lock(offered)
-    if not _move(entry_id, waiting.OFFERED, target):
+    if not _move(entry_id, waiting.OFFERED, waiting.PASSED):
         db.session.rollback()
         return False
     if offered.status == holds.OFFERED:
-        lifecycle.move_hold(offered, hold_target, actor_id=None, reason=reason)
+        lifecycle.move_hold(offered, hold_target, actor_id=actor_id, reason=reason)
     db.session.commit()
     place_freed(slot_id)
     return True

@@ -14,7 +14,7 @@ from tests.integration.test_races import together
 from webapp import clock
 from webapp.extensions import db
 from webapp.jobs import waiting_rooms
-from webapp.models import Application, Hold, Notification, Office, Slot
+from webapp.models import Application, Hold, Notification, Office, Slot, User
 from webapp.models.changes import Change
 from webapp.models.waiting_rooms import RoomEntry, WaitingRoom
 from webapp.rules import waiting
@@ -330,7 +330,7 @@ def test_a_lapsed_admission_passes_to_the_next_entry(office, time):
     ]  # fmt: skip
 
 
-def test_when_the_quota_is_gone_everyone_still_waiting_is_told_at_once(office, time):
+def test_when_the_quota_is_gone_everyone_still_waiting_is_told_at_once(office, time, mailbox):
     joined(office, 8)
     waiting_room.tick(time.at(RELEASE))
     for entry in entries(office)[:3]:
@@ -346,6 +346,13 @@ def test_when_the_quota_is_gone_everyone_still_waiting_is_told_at_once(office, t
     summary, line = room_board.read(last.room_id, last.token)
     assert summary["state"] == "sold_out"
     assert line["status"] == "sold_out"
+    turn_to, gone_to = (db.session.get(User, e.account_id).email for e in (fourth, last))
+    turn = mailbox.last(turn_to)  # admitted, then found the hour taken: its one mail
+    assert turn["Subject"] == "Giliran Anda: pilih jadwal kedatangan dalam 10 menit"
+    assert "Kantor Imigrasi Kelas I Khusus TPI Makassar" in turn.get_body(("plain",)).get_content()
+    gone = mailbox.last(gone_to)
+    assert gone["Subject"] == "Kuota yang Anda tunggu sudah habis"
+    assert "Tidak ada yang dibayar" in gone.get_body(("plain",)).get_content()
 
 
 def test_the_standing_counts_those_ahead_and_estimates_from_the_rate(office, time):

@@ -121,12 +121,14 @@ def _register_blueprints(app: Flask) -> None:
         service,
         staff_auth,
         supervisor,
+        waiting_room,
         waitlist,
     )
 
     converters.init_app(app)
     # The applicant's side, then the office's, then the supervisors' and administrators'.
-    modules = [main, auth, account, apply, booking, waitlist, payments, proof, pwa, health]
+    modules = [main, auth, account, apply, waiting_room, booking, waitlist, payments, proof]
+    modules += [pwa, health]
     modules += [staff_auth, invitation, checkin, desk, display, service, examination, screening]
     modules += [receipts, passports, collection]
     modules += [supervisor, closures, figures, admin, admin_offices, admin_staff, admin_fees]

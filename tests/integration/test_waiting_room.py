@@ -301,6 +301,7 @@ def test_late_joiners_queue_behind_the_draw_in_arrival_order(office, time):
 
 def test_as_many_are_admitted_as_places_and_margin_and_nobody_twice(office, time):
     joined(office, 6)
+    make_slot(office, MONDAY, lane="priority", capacity=10)  # walk-ins: no place to book online
     waiting_room.tick(time.at(RELEASE))
     admitted_at = [entry.admitted_at for entry in entries(office)]
     assert statuses_by_position(office) == [

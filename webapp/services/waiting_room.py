@@ -5,9 +5,9 @@ the release's slots while its window lasts.
 Everything that moves with time is done by tick(), which any number of processes may run at
 once: each room is worked on under its row lock, and every entry's move is a compare-and-set.
 
-Lock order (beside lifecycle's): join locks the account, then the room; tick locks the room,
-then updates its entries; a hold (booking.reserve) locks account, slot and application, then the
-entry it uses. No path locks a room after an entry or a slot, so none waits on another in a cycle.
+Lock order (beside lifecycle's): join and tick lock the room, then write its entries; a hold
+(booking.reserve) locks account, slot and application, then the entry it uses. No path locks a
+room after an entry or a slot, so none waits on another in a cycle.
 """
 
 import math
@@ -20,13 +20,12 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp import clock
 from webapp.extensions import db
-from webapp.models import Application, Hold, Office, Slot, User
+from webapp.models import Application, Office, Slot
 from webapp.models.waiting_rooms import RoomEntry, WaitingRoom
 from webapp.rules import quota, statuses, waiting
 from webapp.services import booking, changes, lifecycle, room_board
 from webapp.services.notifications import notify
 
-ACTIVE = (waiting.WAITING, waiting.ADMITTED)
 SERVED = (waiting.ADMITTED, waiting.USED, waiting.LAPSED)
 RATE_SPAN = timedelta(minutes=10)  # admissions per minute are reckoned over this span
 
@@ -113,15 +112,16 @@ def _room_at(office_id: int, release_at: datetime) -> WaitingRoom | None:
 def open_room(office: Office, moment: datetime | None = None) -> WaitingRoom | None:
     """The office's room whose time is now: open, and its release window not over."""
     moment = moment or clock.now()
-    rooms = db.session.scalars(
-        select(WaitingRoom).where(
+    return db.session.scalars(
+        select(WaitingRoom)
+        .where(
             WaitingRoom.office_id == office.id,
             WaitingRoom.opens_at <= moment,
             WaitingRoom.release_at > moment - waiting.RELEASE_WINDOW,
             WaitingRoom.closed_at.is_(None),
         )
-    )
-    return next(iter(rooms), None)
+        .order_by(WaitingRoom.release_at)
+    ).first()
 
 
 def window_room_for_slot(slot: Slot, moment: datetime) -> WaitingRoom | None:
@@ -159,25 +159,17 @@ def released_span(office: Office, release_at: datetime) -> tuple[datetime, datet
 
 
 def free_places(room: WaitingRoom, moment: datetime) -> int:
-    """The places still free in the release's slots that are open for booking (every lane)."""
+    """The places still free at `moment` in the release's slots that can be booked online."""
     office = db.session.get(Office, room.office_id)
     start, end = released_span(office, room.release_at)
-    taken = (
-        select(Hold.slot_id, func.count(Hold.id).label("taken"))
-        .where(booking.live_hold_filter(moment))
-        .group_by(Hold.slot_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(Slot, func.coalesce(taken.c.taken, 0))
-        .outerjoin(taken, taken.c.slot_id == Slot.id)
-        .where(Slot.office_id == office.id, Slot.starts_at >= start, Slot.starts_at < end)
-    ).all()
-    closed = booking.closed_of(office)
+    closed, days_off = booking.closed_of(office), booking.release_days_off(office)
     return sum(
-        max(0, slot.capacity - used)
-        for slot, used in rows
-        if not closed.covers(slot.starts_at, office.timezone)
+        view.free
+        for lane in sorted(set(quota.LANE_OF_SERVICE.values()))
+        for view in booking.slot_views(
+            office, booking.slot_counts(office, lane, start, end, moment), moment, closed, days_off
+        )
+        if view.problem is None
     )
 
 
@@ -201,11 +193,8 @@ def join(application: Application, room_id: int | None = None) -> RoomEntry:
         raise RoomRefused(_why_not_that_room(room_id, office, moment))
     if room is None:
         raise RoomRefused("not_open")
-    account = db.session.scalar(
-        lifecycle.locking(select(User).where(User.id == application.account_id))
-    )
-    room = lifecycle.lock(room)
-    _check_joinable(room, application, account, moment)
+    room = lifecycle.lock(room)  # joins, the draw and admissions of a room: one at a time
+    _check_joinable(room, application, moment)
     drawn = []
     if room.drawn_at is None and moment >= room.release_at:
         drawn = _draw(room, moment)  # this join is past the release: the draw comes first
@@ -236,7 +225,7 @@ def _why_not_that_room(room_id: int, office: Office, moment: datetime) -> str:
     return "not_open"
 
 
-def _check_joinable(room, application, account, moment) -> None:
+def _check_joinable(room: WaitingRoom, application: Application, moment: datetime) -> None:
     """An entry is of an active application, so it takes one of the account's five places as
     a booking does: the database's five active applications per account bound it, and no count
     is needed here."""
@@ -245,7 +234,7 @@ def _check_joinable(room, application, account, moment) -> None:
         db.session.rollback()
         return RoomRefused(code)
 
-    if account is None or account.closed_at is not None or not moment < window_end(room):
+    if not moment < window_end(room):
         raise refuse("not_open")
     if room.sold_out_at is not None:
         raise refuse("sold_out")

@@ -707,6 +707,10 @@ BOOKING_PROBLEMS["not_admitted"] = _l(
     "The quota was just released: wait for your turn in the waiting room, then book within "
     "your 10 minutes."
 )
+BOOKING_PROBLEMS["in_release_window"] = _l(
+    "That week was just released: its places go first to the waiting room, in its order. "
+    "Move your appointment there after the first hour."
+)
 # The waitlist for freed places (services/waitlist.py).
 BOOKING_PROBLEMS["offer_gone"] = _l(
     "The place offered from the waitlist is no longer held for you: its 30 minutes passed."

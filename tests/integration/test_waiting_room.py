@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from tests.booked import pay
 from tests.factories import make_office, make_slot, make_user, submitted_application, unique_nik
 from tests.integration.test_races import together
 from webapp import clock
@@ -384,6 +385,20 @@ def test_during_the_window_only_an_admitted_application_holds_and_after_it_anyon
     assert booking.hold(stranger, the_slot(office)).status == "held"
     assert hold_for(second, office).status == "held"
     assert db.session.scalar(select(func.count(Hold.id))) == 3
+
+
+def test_a_booking_moves_into_the_release_only_after_its_window(office, time):
+    saturday = make_slot(office, MONDAY - timedelta(days=2))  # of the release before
+    application = applicant(office)
+    booking.hold(application, saturday.id)
+    assert pay(application.id) == "applied"
+    time.at(RELEASE + MINUTE)
+    with pytest.raises(booking.BookingRefused) as refused:
+        booking.reschedule(db.session.get(Application, application.id), the_slot(office))
+    assert refused.value.code == "in_release_window"
+    time.at(RELEASE + waiting.RELEASE_WINDOW)
+    moved = booking.reschedule(db.session.get(Application, application.id), the_slot(office))
+    assert moved.slot_id == the_slot(office)
 
 
 def test_a_slot_of_another_release_is_not_gated(office, time):

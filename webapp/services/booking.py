@@ -499,6 +499,7 @@ def reschedule(application: Application, slot_id: int) -> Hold:
     if not _may_reschedule(application, current):
         raise _refused("no_reschedule")
     _check_bookable(application, slot, moment)
+    waiting_room.refuse_in_window(slot, moment)
     _check_free(slot, moment)
     actor = application.account_id
     lifecycle.move_hold(

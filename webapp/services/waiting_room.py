@@ -385,6 +385,14 @@ def use_admission(application: Application, slot: Slot, moment: datetime) -> Non
     entry.status = waiting.USED
 
 
+def refuse_in_window(slot: Slot, moment: datetime) -> None:
+    """A booking moved into a release's slots waits for the end of its window: the places go
+    first to the room, in its order, not to whoever moves fastest."""
+    if window_room_for_slot(slot, moment) is not None:
+        db.session.rollback()
+        raise booking.BookingRefused("in_release_window")
+
+
 # Time -------------------------------------------------------------------------------------------
 
 

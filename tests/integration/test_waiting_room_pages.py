@@ -18,12 +18,14 @@ from markupsafe import escape
 from sqlalchemy import event
 
 from tests.factories import make_office, make_slot
+from tests.html import csrf_token, submit
 from tests.journeys import bookable
 from webapp import clock, labels
 from webapp.extensions import db
-from webapp.models import Application
+from webapp.models import Application, User
 from webapp.models.waiting_rooms import RoomEntry, WaitingRoom
-from webapp.services import waiting_room
+from webapp.services import demo_booking, offices, waiting_room
+from webapp.services.demo import DEMO_PASSWORD
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 WITA = ZoneInfo("Asia/Makassar")
@@ -102,6 +104,12 @@ def _join(booking):
     assert response.status_code == 302
     assert response.location == booking.url("/waiting-room")
     return booking
+
+
+def sign_in_as(app, email: str, password: str):
+    client = app.test_client()
+    assert submit(client, "/login", {"email": email, "password": password}).status_code == 302
+    return client
 
 
 def indonesian(app, label) -> str:
@@ -289,3 +297,33 @@ def test_the_readme_script_recomputes_the_published_order(app, office, room, tim
     data.write_text(json.dumps({**published, "seed": "00" * 32}))
     forged = subprocess.run([sys.executable, str(script), str(data)], capture_output=True)
     assert forged.returncode != 0
+
+
+def test_the_demo_opens_a_waiting_room_the_demo_applicants_join(app, runner):
+    output = runner.invoke(args=["seed-demo"]).output
+    assert "waiting room: " in output
+    with app.app_context():
+        office = offices.by_code(demo_booking.ROOM_OFFICE)
+        room = waiting_room.open_room(office)
+        assert room is not None
+        assert clock.now() + timedelta(minutes=9) < room.release_at
+        assert room.release_at <= clock.now() + timedelta(minutes=11)
+    for email, *_ in demo_booking.ROOM_APPLICANTS:
+        client = sign_in_as(app, email, DEMO_PASSWORD)
+        with app.app_context():
+            account = db.session.scalar(sa.select(User.id).filter_by(email=email))
+            public_id = db.session.scalar(
+                sa.select(Application.public_id).filter_by(
+                    account_id=account, office_id=office.id, status="submitted"
+                )
+            )
+        page = client.get(f"/applications/{public_id}")
+        client.post(
+            f"/applications/{public_id}/waiting-room", data={"csrf_token": csrf_token(page)}
+        )
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(RoomEntry)) == 3
+    # Seeding again keeps the applications and the one room of that release.
+    runner.invoke(args=["seed-demo"])
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(RoomEntry)) == 3

@@ -719,3 +719,7 @@ WAITLIST_PROBLEMS = {
     "not_bookable": _l("Only a submitted application without a booking can join the waitlist."),
     "already_listed": _l("This application is already on the waitlist."),
 }
+# A waiting room's making in its office's trail of changes: the release and the commitment.
+CHANGE_ACTIONS[("waiting_room", "seeded")] = _l("Waiting room made, its draw's seed fixed")
+CHANGE_FIELDS["release_at"] = _l("Release")
+CHANGE_FIELDS["commitment"] = _l("Commitment (SHA-256 of the seed)")

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from tests.booked import pay
 from tests.factories import make_office, make_slot, make_user, submitted_application, unique_nik
 from tests.integration.test_races import together
+from tests.staff import make_administrator, sign_in_staff
 from webapp import clock
 from webapp.extensions import db
 from webapp.jobs import waiting_rooms
@@ -119,6 +120,18 @@ def test_the_room_is_made_ahead_of_its_opening_with_a_seed_that_never_changes(of
     assert [(c.entity_id, c.action) for c in audited] == [(room.id, "seeded")]
     assert audited[0].after["commitment"] == room.commitment
     assert room.seed not in str(audited[0].after)  # the seed stays secret until the draw
+
+
+def test_the_room_s_making_is_on_its_office_s_trail_for_administrators(app):
+    with app.app_context():
+        office_id = make_office().id
+        room = waiting_room.room_for_release(db.session.get(Office, office_id), RELEASE)
+        commitment, seed = room.commitment, room.seed
+        make_administrator(email="admin@contoh.id")
+    trail = sign_in_staff(app, "admin@contoh.id").get(f"/admin/offices/{office_id}").text
+    assert "Ruang tunggu dibuat, seed undiannya ditetapkan" in trail
+    assert commitment in trail
+    assert seed not in trail
 
 
 def test_no_room_is_made_more_than_an_hour_before_it_opens(app, time):

@@ -205,6 +205,8 @@ def join(application: Application, room_id: int | None = None) -> RoomEntry:
         nik=application.nik,
         number=application.number,
         token=secrets.token_urlsafe(18),
+        # After the draw, never before it, whatever this process's clock says: published()
+        # tells the drawn from the late by their arrival before the release.
         joined_at=max(moment, room.drawn_at) if room.drawn_at else moment,
         position=_last_position(room) + 1 if room.drawn_at else None,
     )

@@ -31,6 +31,7 @@ from webapp.models.waiting_rooms import WaitingRoom
 from webapp.rules.statuses import SUBMITTED
 from webapp.rules.waiting import SOLD_OUT
 from webapp.services import offices, room_board, waiting_room, waitlist
+from webapp.services.verification import VERIFIED
 from webapp.views.access import public, verified
 from webapp.views.apply import owned
 
@@ -54,7 +55,7 @@ def _poll_as_anyone(endpoint: str | None, values: dict | None) -> None:
 def room_notice(application):
     """The open room of the application's office and its entry there, for the application's
     page (read here, in the view layer, not by the template itself); None when there is none."""
-    joinable = application.status == SUBMITTED and application.nik_status == "verified"
+    joinable = application.status == SUBMITTED and application.nik_status == VERIFIED
     if not joinable or application.office_id is None:
         return None
     office = offices.by_id(application.office_id)

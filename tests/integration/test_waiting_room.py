@@ -362,6 +362,7 @@ def test_when_the_quota_is_gone_everyone_still_waiting_is_told_at_once(office, t
     assert summary["state"] == "sold_out"
     assert line["status"] == "sold_out"
     turn_to, gone_to = (db.session.get(User, e.account_id).email for e in (fourth, last))
+    db.session.rollback()  # the mail jobs write from their own connection (SQLite: one writer)
     turn = mailbox.last(turn_to)  # admitted, then found the hour taken: its one mail
     assert turn["Subject"] == "Giliran Anda: pilih jadwal kedatangan dalam 10 menit"
     assert "Kantor Imigrasi Kelas I Khusus TPI Makassar" in turn.get_body(("plain",)).get_content()

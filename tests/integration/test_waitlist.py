@@ -161,27 +161,45 @@ def test_a_lapsed_offer_passes_the_place_to_the_next(race_app, scene, monkeypatc
     assert len(Mailbox(race_app).messages("antre2@contoh.id")) == 1
 
 
+def room_of_the_slot(scene) -> tuple:
+    """The waiting room of the release that opened the scene's slot, and that release."""
+    office = db.session.get(Office, scene["office"])
+    slot = db.session.get(Slot, scene["slot"])
+    release_at = quota.release_moment(
+        slot.starts_at.astimezone(booking.zone_of(office)).date(),
+        office.release_weekday,
+        office.release_hour,
+        office.timezone,
+        kind=office.release_kind,
+        minute=office.release_minute,
+        days_off=booking.release_days_off(office),
+    )
+    room = waiting_room.room_for_release(office, release_at)
+    db.session.commit()
+    return room, release_at
+
+
 def test_while_the_room_is_open_a_freed_place_stays_with_the_room(race_app, scene, monkeypatch):
     with race_app.app_context():
-        office = db.session.get(Office, scene["office"])
-        slot = db.session.get(Slot, scene["slot"])
-        release_at = quota.release_moment(
-            slot.starts_at.astimezone(booking.zone_of(office)).date(),
-            office.release_weekday,
-            office.release_hour,
-            office.timezone,
-            kind=office.release_kind,
-            minute=office.release_minute,
-            days_off=booking.release_days_off(office),
-        )
-        waiting_room.room_for_release(office, release_at)
-        db.session.commit()
+        _, release_at = room_of_the_slot(scene)
         monkeypatch.setattr(clock, "now", lambda: release_at + timedelta(minutes=5))
         cancel_holder(scene)
         assert offered_holds(scene["slot"]) == []  # the room's tick admits the next entry
         assert entry(scene["listed"][0]).status == waiting.LISTED
         monkeypatch.setattr(clock, "now", lambda: release_at + timedelta(hours=2))
         assert waitlist.place_freed(scene["slot"])  # the window is over
+        [offered] = offered_holds(scene["slot"])
+        assert offered.application_id == scene["listed"][0]
+
+
+def test_a_place_freed_after_the_room_sold_out_goes_to_the_waitlist(race_app, scene, monkeypatch):
+    with race_app.app_context():
+        room, release_at = room_of_the_slot(scene)
+        moment = release_at + timedelta(minutes=5)
+        monkeypatch.setattr(clock, "now", lambda: moment)
+        waiting_room.tick(moment)  # nobody is waiting and no place is free: sold out
+        assert db.session.get(type(room), room.id).sold_out_at is not None
+        cancel_holder(scene)  # within the hour, but the room has nobody left to give it to
         [offered] = offered_holds(scene["slot"])
         assert offered.application_id == scene["listed"][0]
 

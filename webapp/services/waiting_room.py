@@ -60,9 +60,10 @@ class Published:
 
 
 def window_end(room: WaitingRoom) -> datetime:
-    """When the room's release window ends: at its closing, or an hour after the release."""
-    end = room.release_at + waiting.RELEASE_WINDOW
-    return min(end, room.closed_at) if room.closed_at else end
+    """When the room's release window ends: an hour after the release, or sooner when the room
+    closes or its quota is gone; a place freed after that goes to the office's waitlist."""
+    ends = (room.release_at + waiting.RELEASE_WINDOW, room.closed_at, room.sold_out_at)
+    return min(end for end in ends if end is not None)
 
 
 def room_for_release(office: Office, release_at: datetime) -> WaitingRoom:
@@ -236,10 +237,10 @@ def _check_joinable(room: WaitingRoom, application: Application, moment: datetim
         db.session.rollback()
         return RoomRefused(code)
 
-    if not moment < window_end(room):
-        raise refuse("not_open")
     if room.sold_out_at is not None:
         raise refuse("sold_out")
+    if not moment < window_end(room):
+        raise refuse("not_open")
     already = db.session.scalar(
         select(func.count(RoomEntry.id)).where(
             RoomEntry.room_id == room.id,

@@ -7,7 +7,7 @@ export FLASK_APP := wsgi
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: run test worker registry travel-ban lint bench setup translations extract-messages demo-code
+.PHONY: run test worker waiting-rooms registry travel-ban lint bench setup translations extract-messages demo-code
 
 setup: .venv/.synced webapp/translations/id/LC_MESSAGES/messages.mo
 
@@ -41,6 +41,10 @@ test: setup
 
 worker: setup
 	$(RUN) flask worker
+
+# The waiting rooms' clock beside the workers (with Redis; without it the server runs it).
+waiting-rooms: setup
+	$(RUN) flask waiting-rooms
 
 # The stand-in population registry on its own port (REGISTRY_URL=http://127.0.0.1:5001).
 registry: setup

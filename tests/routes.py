@@ -21,6 +21,8 @@ SAMPLES = {
     "office_id": (1,),
     "invitation_id": (999999,),
     "account_id": (999999,),
+    # A waiting room that does not exist: its draw answers 404, its entries' status too.
+    "room_id": (999999,),
 }
 
 

@@ -35,12 +35,14 @@ def create_app(config: dict | None = None) -> Flask:
 
     from webapp import assets, i18n, security, sqlite
     from webapp.cli import register_commands
+    from webapp.jobs import waiting_rooms
 
     sqlite.init_app(app)
     i18n.init_app(app)
     assets.init_app(app)
     security.init_app(app)
     register_commands(app)
+    waiting_rooms.init_app(app)
     return app
 
 
@@ -119,11 +121,14 @@ def _register_blueprints(app: Flask) -> None:
         service,
         staff_auth,
         supervisor,
+        waiting_room,
+        waitlist,
     )
 
     converters.init_app(app)
     # The applicant's side, then the office's, then the supervisors' and administrators'.
-    modules = [main, auth, account, apply, booking, payments, proof, pwa, health]
+    modules = [main, auth, account, apply, waiting_room, booking, waitlist, payments, proof]
+    modules += [pwa, health]
     modules += [staff_auth, invitation, checkin, desk, display, service, examination, screening]
     modules += [receipts, passports, collection]
     modules += [supervisor, closures, figures, admin, admin_offices, admin_staff, admin_fees]

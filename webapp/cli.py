@@ -24,6 +24,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(roll_up_figures)
     app.cli.add_command(sweep_no_shows)
     app.cli.add_command(sweep_uncollected)
+    app.cli.add_command(waiting_rooms)
 
 
 @click.command("seed-demo")
@@ -186,9 +187,10 @@ HOURLY = 60 * 60
 
 
 def periodic_jobs() -> list[dict]:
-    """What `flask cron` schedules: the hold sweep every minute; the sweeps of overdue owed
-    documents, of no-shows, of uncollected passports and of closures' unanswered offers hourly;
-    the slot window, the upload retention purge and the roll-up of past days' figures daily."""
+    """What `flask cron` schedules: the sweeps of holds and of the waitlist's offers every
+    minute; the sweeps of overdue owed documents, of no-shows, of uncollected passports and of
+    closures' unanswered offers hourly; the slot window, the upload retention purge and the
+    roll-up of past days' figures daily."""
     from webapp.jobs.booking import sweep_holds as sweep_job
     from webapp.jobs.closures import sweep_offers as offers_job
     from webapp.jobs.endings import sweep_no_shows as no_show_job
@@ -197,9 +199,11 @@ def periodic_jobs() -> list[dict]:
     from webapp.jobs.offices import extend_slots as extend_job
     from webapp.jobs.retention import purge_uploads as purge_job
     from webapp.jobs.review import sweep_owed as owed_job
+    from webapp.jobs.waitlist import sweep_offers as waitlist_job
 
     return [
         {"func": sweep_job, "queue_name": "default", "interval": 60, "job_timeout": 120},
+        {"func": waitlist_job, "queue_name": "default", "interval": 60, "job_timeout": 120},
         {
             "func": extend_job,
             "queue_name": "default",
@@ -279,3 +283,17 @@ def roll_up_figures(days: int) -> None:
     for back in range(max(days, 1)):
         day = last - timedelta(days=back)
         click.echo(f"{day.isoformat()}: {reports.roll_up(day)} offices")
+
+
+# The waiting rooms of quota releases (services/waiting_room.py) ---------------------------------
+
+
+@click.command("waiting-rooms")
+@with_appcontext
+def waiting_rooms() -> None:
+    """Run the waiting rooms' clock: rooms made ahead, draws at the release, admissions and
+    lapses, every second (one process beside the workers; a second one is safe)."""
+    from webapp.jobs.waiting_rooms import run_forever
+
+    db.engine.dispose()  # the loop opens its own connections
+    run_forever(current_app._get_current_object())

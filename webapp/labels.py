@@ -693,3 +693,33 @@ FIGURES_PERIOD_PROBLEMS = {
     ),
     "format": _l("The figures can be shown as a page or downloaded as CSV (format=csv)."),
 }
+# The waiting room of a quota release (services/waiting_room.py): why joining was refused, and
+# the hold refused during a release's window without an admission.
+ROOM_PROBLEMS = {
+    "not_open": _l("The waiting room for this office is not open now."),
+    "not_submitted": _l("Only a submitted application that is not booked yet can join."),
+    "not_verified": _l("The NIK of this application must be verified before it can join."),
+    "already_joined": _l("This NIK or application is already in the waiting room."),
+    "sold_out": _l("The quota of this release is gone. You can ask to be told of a freed place."),
+    "wrong_office": _l("This waiting room belongs to another office than the application's."),
+}
+BOOKING_PROBLEMS["not_admitted"] = _l(
+    "The quota was just released: wait for your turn in the waiting room, then book within "
+    "your 10 minutes."
+)
+BOOKING_PROBLEMS["in_release_window"] = _l(
+    "That week was just released: its places go first to the waiting room, in its order. "
+    "Move your appointment there after the first hour."
+)
+# The waitlist for freed places (services/waitlist.py).
+BOOKING_PROBLEMS["offer_gone"] = _l(
+    "The place offered from the waitlist is no longer held for you: its 30 minutes passed."
+)
+WAITLIST_PROBLEMS = {
+    "not_bookable": _l("Only a submitted application without a booking can join the waitlist."),
+    "already_listed": _l("This application is already on the waitlist."),
+}
+# A waiting room's making in its office's trail of changes: the release and the commitment.
+CHANGE_ACTIONS[("waiting_room", "seeded")] = _l("Waiting room made, its draw's seed fixed")
+CHANGE_FIELDS["release_at"] = _l("Release")
+CHANGE_FIELDS["commitment"] = _l("Commitment (SHA-256 of the seed)")

@@ -82,7 +82,7 @@ def test_the_real_status_codes_of_the_product(app):
         make_user(email="siti@contoh.id", locale="en")
     client = signed_in(app)
     assert "Page not found" in client.get("/applications/nothing-here").text
-    assert client.get("/admin/holds").status_code == 403
+    assert client.get("/admin/signals").status_code == 403
     refused = client.get("/language")
     assert refused.status_code == 405 and "Not allowed" in refused.text
     no_token = client.post("/applications", data={})

@@ -41,6 +41,11 @@ SUBJECTS = {
     "staff_invitation": _l("You are invited to M-Paspor for your office"),
     # Closures: the special reschedule offered to an appointment a closure took.
     "closure_reschedule": _l("Your appointment: the office is closed, choose a new time"),
+    # The waiting room of a quota release (services/waiting_room.py).
+    "room_admitted": _l("Your turn: choose your appointment within 10 minutes"),
+    "room_sold_out": _l("The quota you waited for is gone"),
+    # The waitlist for freed places (services/waitlist.py).
+    "waitlist_offer": _l("A place came free: accept it within 30 minutes"),
 }
 
 

@@ -1,6 +1,13 @@
 """SQLAlchemy models, one module per aggregate; imported here so Alembic sees them all."""
 
-from webapp.models.accounts import AccountEvent, EmailCode, PasswordReset, RecoveryCode, User
+from webapp.models.accounts import (
+    AccountDevice,
+    AccountEvent,
+    EmailCode,
+    PasswordReset,
+    RecoveryCode,
+    User,
+)
 from webapp.models.applications import Application, AuditEntry, Document, Notification
 from webapp.models.bookings import Bill, Hold, PaymentNotice
 from webapp.models.changes import Change
@@ -14,8 +21,10 @@ from webapp.models.printing import PrintBatch
 from webapp.models.reviews import DocumentReview, Review
 from webapp.models.screening import ScreeningCheck
 from webapp.models.visits import CounterSession, QueueSequence, Visit
+from webapp.models.waiting_rooms import RoomEntry, WaitingRoom, WaitlistEntry
 
 __all__ = [
+    "AccountDevice",
     "AccountEvent",
     "Application",
     "Bill",
@@ -45,8 +54,11 @@ __all__ = [
     "QueueSequence",
     "RecoveryCode",
     "Review",
+    "RoomEntry",
     "ScreeningCheck",
     "User",
     "Visit",
+    "WaitingRoom",
+    "WaitlistEntry",
     "Invitation",
 ]

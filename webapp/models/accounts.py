@@ -5,7 +5,7 @@ append-only record of their security events."""
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.clock import now
@@ -90,6 +90,20 @@ class PasswordReset(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AccountDevice(db.Model):
+    """A browser an account signed in from, known by the hash of a long-lived random cookie: for
+    administrators to see accounts that share one device (a scalper's many accounts)."""
+
+    __tablename__ = "account_devices"
+    __table_args__ = (UniqueConstraint("account_id", "device_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    device_hash: Mapped[str] = mapped_column(String(64), index=True)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
 
 
 class RecoveryCode(db.Model):

@@ -28,7 +28,15 @@ from webapp.rules.statuses import (
     SUBMITTED,
     TRANSITIONS,
 )
-from webapp.services import applications, arrivals, days_off, lifecycle
+from webapp.services import (
+    applications,
+    arrivals,
+    availability,
+    days_off,
+    lifecycle,
+    waiting_room,
+    waitlist,
+)
 from webapp.services.notifications import notify
 
 UNPAID_REASON = "unpaid for two hours"
@@ -110,6 +118,14 @@ def closed_of(office: Office) -> Closed:
 def slots_between(office: Office, lane: str, start: datetime, end: datetime) -> list[SlotView]:
     """Every slot of a lane in [start, end) with its free places, in one query."""
     moment = clock.now()
+    counts = slot_counts(office, lane, start, end, moment)
+    return slot_views(office, counts, moment, closed_of(office), release_days_off(office))
+
+
+def slot_counts(
+    office: Office, lane: str, start: datetime, end: datetime, moment: datetime
+) -> list[tuple[Slot, int]]:
+    """Every slot of a lane in [start, end) with the places its live holds take at `moment`."""
     taken = (
         select(Hold.slot_id, func.count(Hold.id).label("taken"))
         .where(live_hold_filter(moment))
@@ -127,23 +143,44 @@ def slots_between(office: Office, lane: str, start: datetime, end: datetime) -> 
         )
         .order_by(Slot.starts_at)
     ).all()
-    closed = closed_of(office)
-    off = release_days_off(office)
+    return [(slot, used) for slot, used in rows]
+
+
+def slot_views(
+    office: Office,
+    counts: list[tuple[Slot, int]],
+    moment: datetime,
+    closed: Closed,
+    release_off: frozenset[date],
+) -> list[SlotView]:
+    """The slots with their free places and what keeps each from being booked at `moment`."""
     return [
-        SlotView(slot, max(0, slot.capacity - used), _problem(office, slot, moment, closed, off))
-        for slot, used in rows
+        SlotView(
+            slot, max(0, slot.capacity - used), _problem(office, slot, moment, closed, release_off)
+        )
+        for slot, used in counts
     ]
+
+
+def month_bounds(office: Office, year: int, month: int) -> tuple[datetime, datetime]:
+    """The first instant of a local month of the office and of the month after it."""
+    zone = ZoneInfo(office.timezone)
+    first = datetime(year, month, 1, tzinfo=zone)
+    return first, datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone)
+
+
+def by_local_day(office: Office, views: list[SlotView]) -> dict[date, list[SlotView]]:
+    """Slot views grouped by the office's local day, in their order."""
+    zone = ZoneInfo(office.timezone)
+    days: dict[date, list[SlotView]] = {}
+    for view in views:
+        days.setdefault(view.slot.starts_at.astimezone(zone).date(), []).append(view)
+    return days
 
 
 def month_of(office: Office, lane: str, year: int, month: int) -> dict[date, list[SlotView]]:
     """The month's slots by local day, for the calendar."""
-    zone = ZoneInfo(office.timezone)
-    first = datetime(year, month, 1, tzinfo=zone)
-    following = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone)
-    days: dict[date, list[SlotView]] = {}
-    for view in slots_between(office, lane, first, following):
-        days.setdefault(view.slot.starts_at.astimezone(zone).date(), []).append(view)
-    return days
+    return by_local_day(office, slots_between(office, lane, *month_bounds(office, year, month)))
 
 
 def release_days_off(office: Office, kind: str | None = None) -> frozenset[date]:
@@ -271,6 +308,7 @@ def confirm(application: Application, held: Hold) -> Hold:
         db.session.rollback()
         raise BookingRefused("already_held") from None
     bill, slot = held.bill, held.slot
+    availability.changed(slot)
     office = db.session.get(Office, slot.office_id)
     notify(
         application,
@@ -290,6 +328,7 @@ def confirm(application: Application, held: Hold) -> Hold:
 def _check_online(application: Application, slot: Slot, moment: datetime) -> None:
     _check_bookable(application, slot, moment)
     _check_account_limit(application.account_id, moment)
+    waiting_room.use_admission(application, slot, moment)
 
 
 def _refused(code: str) -> BookingRefused:
@@ -402,6 +441,7 @@ def expire(hold_id: int) -> bool:
         lifecycle.transition(application, EXPIRED, actor_id=None, reason=UNPAID_REASON)
     arrivals.void_unpaid(application, reason=UNPAID_REASON)
     db.session.commit()
+    _freed(held.slot)
     if bill is not None:
         notify(application, "hold_expired", bill.code)
     return True
@@ -459,6 +499,7 @@ def reschedule(application: Application, slot_id: int) -> Hold:
     if not _may_reschedule(application, current):
         raise _refused("no_reschedule")
     _check_bookable(application, slot, moment)
+    waiting_room.refuse_in_window(slot, moment)
     _check_free(slot, moment)
     actor = application.account_id
     lifecycle.move_hold(
@@ -481,6 +522,8 @@ def reschedule(application: Application, slot_id: int) -> Hold:
     lifecycle.created(moved, actor_id=actor, reason=f"moved from hold {current.id}")
     application.rescheduled_at = moment
     db.session.commit()
+    availability.changed(slot)
+    _freed(current.slot)
     notify(application, "rescheduled", str(slot.id), starts_at=slot.starts_at.isoformat())
     return moved
 
@@ -531,7 +574,25 @@ def cancel(application: Application, seen: str) -> bool:
         db.session.rollback()  # it expired or ended meanwhile: nothing left to cancel
         return False
     db.session.commit()
+    _freed(*_slots_held_by(application))
     return True
+
+
+def _freed(*slots: Slot) -> None:
+    """After the commit that freed places in these slots: the calendar shows them, and once
+    their release's waiting room is closed they are offered to the waitlist."""
+    availability.changed(*slots)
+    for slot in slots:
+        waitlist.place_freed(slot.id)
+
+
+def _slots_held_by(application: Application) -> list[Slot]:
+    """Every slot the application has held a place in."""
+    return db.session.scalars(
+        select(Slot)
+        .join(Hold, Hold.slot_id == Slot.id)
+        .where(Hold.application_id == application.id)
+    ).all()
 
 
 @dataclass(frozen=True)
@@ -571,29 +632,6 @@ def paid_appointments(account_id: int) -> list[PaidAppointment]:
 def choose_office(application: Application, office: Office) -> None:
     application.office_id = office.id
     db.session.commit()
-
-
-@dataclass(frozen=True)
-class AccountActivity:
-    account_id: int
-    email: str
-    holds: int
-    expired: int
-    cancelled: int
-
-
-def busiest_accounts(limit: int = 20) -> list[AccountActivity]:
-    """Accounts by how many holds they let expire or cancelled: what a scalper leaves behind."""
-    expired = func.count(Hold.id).filter(Hold.status == holds.EXPIRED)
-    cancelled = func.count(Hold.id).filter(Hold.status == holds.CANCELLED)
-    rows = db.session.execute(
-        select(Hold.account_id, User.email, func.count(Hold.id), expired, cancelled)
-        .join(User, User.id == Hold.account_id)
-        .group_by(Hold.account_id, User.email)
-        .order_by((expired + cancelled).desc(), func.count(Hold.id).desc())
-        .limit(limit)
-    ).all()
-    return [AccountActivity(*row) for row in rows]
 
 
 # A closure's special reschedule (services/closures.py): the slot picker of its window. -------

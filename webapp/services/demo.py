@@ -12,7 +12,7 @@ from webapp.models import Office, User
 from webapp.rules import roles
 from webapp.services import staff_auth
 from webapp.services.accounts import hash_password, normalise_email
-from webapp.services.demo_booking import book_endings, book_for_today
+from webapp.services.demo_booking import book_endings, book_for_today, open_demo_room
 from webapp.services.offices import TRAINING_OFFICE, load_demo_offices, load_training_office
 
 DEMO_PASSWORD = "Paspor-Demo-2026"
@@ -108,7 +108,7 @@ def load_demo_data() -> list[str]:
             staff_auth.record(user.id, staff_auth.CREATED, detail=f"{role} of {office_code}")
         report.append(f"created: {email} / {DEMO_PASSWORD}")
     db.session.commit()
-    return report + book_for_today() + book_endings()
+    return report + book_for_today() + book_endings() + open_demo_room()
 
 
 def current_demo_code(email: str) -> str:

@@ -24,7 +24,7 @@ from webapp.extensions import db
 from webapp.i18n import ZONE_ABBREVIATIONS
 from webapp.integrations.payment_gateway import Notice
 from webapp.models import Application, Hold, Issuance, Office, Review, Slot, User
-from webapp.rules import holds, visits, working_days
+from webapp.rules import holds, quota, visits, working_days
 from webapp.rules.statuses import (
     ACTIVE,
     APPROVED,
@@ -44,6 +44,7 @@ from webapp.services import (
     lifecycle,
     payments,
     verification,
+    waiting_room,
 )
 from webapp.services.offices import TRAINING_OFFICE
 
@@ -441,3 +442,59 @@ def _the_office(office: Office):
             raise booking.BookingRefused("not_bookable")
 
     return check
+
+
+# A waiting room to try (README "Fair quota opening"): a demo office's weekly release moves to a
+# few minutes after the seed, and three demo accounts each have an application there, submitted
+# with its NIK verified, that may join its room from a phone.
+ROOM_OFFICE = "kanim-denpasar"
+ROOM_RELEASE_AFTER = timedelta(minutes=10)  # time to sign in on a few phones and join
+ROOM_APPLICANTS = (
+    ("siti@demo.mpaspor.id", "5171014506990001", "Putu Ayu Rahayu", date(1999, 6, 5), "F"),
+    ("made@demo.mpaspor.id", "5171011203950002", "Komang Wirawan", date(1995, 3, 12), "M"),
+    ("budi@demo.mpaspor.id", "5171012108880003", "Agus Santoso", date(1988, 8, 21), "M"),
+)
+
+
+def open_demo_room() -> list[str]:
+    """Move the room office's release to a few minutes from now and make its room (the seed
+    and its commitment); the embedded clock draws it at the release. One line per item."""
+    office = db.session.scalar(select(Office).where(Office.code == ROOM_OFFICE))
+    if office is None:
+        return [f"no demo waiting room: {ROOM_OFFICE} is missing"]
+    zone = ZoneInfo(office.timezone)
+    release = (clock.now() + ROOM_RELEASE_AFTER).astimezone(zone).replace(second=0, microsecond=0)
+    release += timedelta(minutes=1)  # a whole minute, never less than the lead
+    office.release_kind = quota.WEEKLY
+    office.release_weekday, office.release_hour = release.weekday(), release.hour
+    office.release_minute = release.minute
+    db.session.commit()
+    room = waiting_room.room_for_release(office, release.astimezone(UTC))
+    lines = [_room_application(office, *applicant) for applicant in ROOM_APPLICANTS]
+    return lines + [
+        f"waiting room: {office.name} releases at {release:%H.%M} "
+        f"{ZONE_ABBREVIATIONS[office.timezone]} (commitment {room.commitment[:12]}...)"
+    ]
+
+
+def _room_application(office: Office, email: str, nik: str, name: str, born: date, sex: str):
+    applicant = db.session.scalar(select(User).where(User.email == email))
+    if applicant is None:
+        return f"no waiting-room application: {email} is missing"
+    if _nik_holder(nik) is None:
+        answers = {
+            **_COMMON_ANSWERS,
+            "for_self": False,
+            "nik": nik,
+            "full_name": name,
+            "birth_date": born,
+            "sex": sex,
+            "birth_place": "Denpasar",
+            "address": "Jl. Gatot Subroto 12, Denpasar",
+            "occupation": "Karyawan swasta",
+            "phone": applicant.phone,
+            "mother_name": "Ni Luh Sari",
+            "father_name": "I Made Budi",
+        }
+        _submitted(applicant, office, answers)
+    return f"waiting-room application: {name} of {email}"

@@ -1,4 +1,4 @@
-"""Administration: the health of the background job queues, holds per account, audit trails,
+"""Administration: the health of the background job queues, signs of scalping, audit trails,
 and the leave days that extend the national calendar."""
 
 import re
@@ -13,7 +13,7 @@ from webapp import clock, labels
 from webapp.forms.admin import LeaveDayForm
 from webapp.forms.auth import EmptyForm
 from webapp.i18n import long_date
-from webapp.services import audit, booking, job_queues
+from webapp.services import audit, job_queues, scalper_signals
 from webapp.services import leave_days as leave_days_service
 from webapp.views.access import administrator
 
@@ -36,11 +36,17 @@ def jobs():
     )
 
 
-@bp.route("/holds")
+@bp.route("/signals")
 @administrator
-def holds():
-    """Accounts ranked by expired and cancelled holds, for review against scalping."""
-    return render_template("admin/holds.html", accounts=booking.busiest_accounts())
+def signals():
+    """Accounts that look run by one hand, for review against scalping: nothing is banned."""
+    return render_template(
+        "admin/signals.html",
+        phones=scalper_signals.shared_phones(),
+        devices=scalper_signals.shared_devices(),
+        niks=scalper_signals.abandoned_niks(),
+        let_go=scalper_signals.holds_let_go(),
+    )
 
 
 @bp.route("/jobs/<queue>/retry", methods=["POST"])

@@ -16,7 +16,7 @@ from webapp.forms.auth import (
 )
 from webapp.i18n import select_locale
 from webapp.rules import roles
-from webapp.services import accounts
+from webapp.services import accounts, devices
 from webapp.views.access import public, signed_in
 from webapp.views.limits import (
     back_with_refusal,
@@ -130,6 +130,7 @@ def start_session(user) -> None:
     session.clear()
     session.permanent = True
     login_user(user)
+    devices.record_sign_in(user)
 
 
 def safe_next(target: str | None) -> str:

@@ -19,7 +19,7 @@ from webapp.forms.auth import EmptyForm
 from webapp.models.types import MAX_ID
 from webapp.rules import quota
 from webapp.rules.statuses import AWAITING_PAYMENT, SCHEDULED, SUBMITTED
-from webapp.services import applications, booking, offices
+from webapp.services import applications, availability, booking, offices, waitlist
 from webapp.views.access import verified
 from webapp.views.apply import booking_context, owned
 from webapp.views.confirmations import confirmation, elsewhere
@@ -81,19 +81,24 @@ def slots(public_id: str):
     today = clock.now().astimezone(booking.zone_of(office)).date()
     month = _month(request.args.get("month"), today)
     lane = booking.lane_for(application)
-    days = booking.month_of(office, lane, month.year, month.month)
+    days = availability.month(office, lane, month.year, month.month)
     chosen_day = _day(request.args.get("day"))
+    free_by_day = {d: sum(v.free for v in views if not v.problem) for d, views in days.items()}
+    not_released = {
+        d for d, views in days.items() if all(v.problem == "not_released" for v in views)
+    }
+    # Released days and not one place free: the waitlist is offered.
+    full = len(not_released) < len(days) and not any(free_by_day.values())
     context = {
         "application": application,
         "office": office,
         "month": month,
         "weeks": calendar.Calendar().monthdatescalendar(month.year, month.month),
-        "free_by_day": {
-            d: sum(v.free for v in views if not v.problem) for d, views in days.items()
-        },
-        "not_released": {
-            d for d, views in days.items() if all(v.problem == "not_released" for v in views)
-        },
+        "free_by_day": free_by_day,
+        "not_released": not_released,
+        "full": full,
+        "waitlisted": waitlist.entry_of(application) if full else None,
+        "form": EmptyForm() if full else None,
         "next_release": booking.next_release(office),
         "day": chosen_day,
         "day_slots": days.get(chosen_day, []) if chosen_day else [],

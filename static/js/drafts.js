@@ -146,7 +146,8 @@
     if (stuck?.value.url === $("step-form")?.getAttribute("action")) await restore();
     else if (stuck) {
       const link = document.createElement("a");
-      link.href = link.textContent = stuck.value.url;
+      link.href = stuck.value.url;
+      link.textContent = $("draft-line").dataset.open;
       say("attention", link);
     }
   };

@@ -173,6 +173,22 @@ def test_edits_of_different_fields_on_two_devices_are_merged(app, draft):
     assert application.draft_version == 2
 
 
+def test_the_same_answer_written_another_way_is_no_conflict(app, draft):
+    email, public_id = draft
+    personal = f"/applications/{public_id}/personal"
+    phone, laptop = signed_in(app, email), signed_in(app, email)
+    on_phone = step_fields(phone, personal)
+    laptop.post(personal, data={**step_fields(laptop, personal), "phone": "0812 7777 0001"})
+    answer = phone.post(
+        personal,
+        data={**on_phone, "phone": "0812-7777-0001", "occupation": "Nelayan"},
+        headers=OUTBOX,
+    )
+    assert answer.status_code == 204  # one number both times: merged, not a choice
+    application = saved(app, public_id)
+    assert (application.phone, application.occupation) == ("+6281277770001", "Nelayan")
+
+
 def test_a_field_changed_on_both_devices_shows_both_values_and_applies_neither(app, draft):
     email, public_id = draft
     phone, laptop = signed_in(app, email), signed_in(app, email)

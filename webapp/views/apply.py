@@ -223,7 +223,7 @@ def save_posted_step(application, step: str, sent: drafts.Submission | None):
     """Merge the post with saves made since its base, then validate and save it once."""
     read_version = application.draft_version
     saved = shown_inputs(shaped_form(step, application, saved=True))
-    typed = posted_inputs(shaped_form(step, application, request.form), request.form)
+    typed = as_saved_where_same(step, application, saved)
     received = drafts.receive(application, request.form, saved, typed)
     form = shaped_form(step, application, received.formdata)
     if received.conflicts:
@@ -251,6 +251,22 @@ def save_posted_step(application, step: str, sent: drafts.Submission | None):
     if received.merged:
         response.headers["X-Draft-Merged"] = "1"
     return response
+
+
+def as_saved_where_same(step: str, application, saved: dict) -> dict:
+    """The posted inputs of each field, taken as the saved ones where they mean the same (a
+    phone number written 0812... that is saved as +62812...): only what differs in meaning
+    merges or conflicts."""
+    form = shaped_form(step, application, request.form)
+    typed = posted_inputs(form, request.form)
+    form.validate()  # reads each answer as it would be saved (numbers normalised, dates parsed)
+    meant = answers(form)
+    return {
+        name: saved[name]
+        if not form[name].errors and meant.get(name) == getattr(application, name, None)
+        else inputs
+        for name, inputs in typed.items()
+    }
 
 
 def shaped_form(step: str, application, formdata=None, saved: bool = False):

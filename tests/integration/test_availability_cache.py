@@ -110,6 +110,19 @@ def test_an_expired_hold_stays_free_after_its_expiry(app, office, monkeypatch):
         assert free(office["id"])[first] == 1
 
 
+def test_an_unpaid_place_shows_free_the_moment_it_lapses(app, office, monkeypatch):
+    first, _ = office["slots"]
+    with app.app_context():
+        held = hold(office["applications"][0], first)
+        lapse = NOW + timedelta(milliseconds=500)  # within the second a month is kept
+        held.expires_at = lapse
+        db.session.commit()
+        availability.changed(held.slot)
+        assert free(office["id"])[first] == 1
+        monkeypatch.setattr(clock, "now", lambda: lapse)
+        assert free(office["id"])[first] == 2
+
+
 def test_a_warm_calendar_asks_nothing_about_slots(app, office):
     first, _ = office["slots"]
     client = signed_in(app, "orang0@contoh.id")

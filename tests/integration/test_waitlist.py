@@ -18,7 +18,7 @@ from tests.integration.test_wizard import signed_in
 from webapp import clock
 from webapp.extensions import db
 from webapp.models import Application, Bill, Hold, Office, Slot, WaitlistEntry
-from webapp.rules import bills, holds, quota, waiting
+from webapp.rules import bills, holds, waiting
 from webapp.services import applications, booking, waiting_room, waitlist
 
 database_url = races.database_url
@@ -164,16 +164,7 @@ def test_a_lapsed_offer_passes_the_place_to_the_next(race_app, scene, monkeypatc
 def room_of_the_slot(scene) -> tuple:
     """The waiting room of the release that opened the scene's slot, and that release."""
     office = db.session.get(Office, scene["office"])
-    slot = db.session.get(Slot, scene["slot"])
-    release_at = quota.release_moment(
-        slot.starts_at.astimezone(booking.zone_of(office)).date(),
-        office.release_weekday,
-        office.release_hour,
-        office.timezone,
-        kind=office.release_kind,
-        minute=office.release_minute,
-        days_off=booking.release_days_off(office),
-    )
+    release_at = waiting_room.release_of(db.session.get(Slot, scene["slot"]))
     room = waiting_room.room_for_release(office, release_at)
     db.session.commit()
     return room, release_at

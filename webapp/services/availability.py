@@ -5,9 +5,10 @@ A local month of an office's lane is kept as its slots with the places their liv
 what closes them, for at most FRESH: in Redis when REDIS_URL is set (every server process shares
 it), else in this process (the embedded default serves from one). The hold, expiry, cancel and
 reschedule paths drop the months they changed right after their commit, so a change is seen at
-once; what changes without them (a held place lapsing before its expiry job, a closure) is seen
-within FRESH. What can be booked is still decided per request from the current time, and the
-quota's guarantee stays in the database: a hold counts the places again under the slot's lock.
+once, and a month is read again once an unpaid place in it lapses (its expiry job may come
+later); what changes otherwise (a closure) is seen within FRESH. What can be booked is still
+decided per request from the current time, and the quota's guarantee stays in the database: a
+hold counts the places again under the slot's lock.
 """
 
 import json
@@ -18,11 +19,13 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from redis.exceptions import RedisError
+from sqlalchemy import func, select
 
 from webapp import clock
 from webapp.extensions import db
 from webapp.jobs import redis_connection
-from webapp.models import Office, Slot
+from webapp.models import Hold, Office, Slot
+from webapp.rules import holds
 from webapp.services import booking
 
 FRESH = timedelta(seconds=1)
@@ -33,7 +36,7 @@ def month(office: Office, lane: str, year: int, month: int) -> "dict[date, list[
     moment = clock.now()
     key = _key(office.id, lane, f"{year:04d}-{month:02d}")
     cached = _read(key)
-    if cached is None or not timedelta(0) <= moment - datetime.fromisoformat(cached["at"]) < FRESH:
+    if cached is None or not _fresh(cached, moment):
         cached = _counted(office, lane, year, month, moment)
         _write(key, cached)
     counts = [(_slot(office, lane, row), row[3]) for row in cached["slots"]]
@@ -44,6 +47,14 @@ def month(office: Office, lane: str, year: int, month: int) -> "dict[date, list[
     release_off = frozenset(map(date.fromisoformat, cached["release_off"]))
     views = booking.slot_views(office, counts, moment, closed, release_off)
     return booking.by_local_day(office, views)
+
+
+def _fresh(cached: dict, moment: datetime) -> bool:
+    """Counted less than FRESH ago, and no unpaid place of the month has lapsed since."""
+    lapses_at = cached["lapses_at"]
+    if lapses_at is not None and moment >= datetime.fromisoformat(lapses_at):
+        return False
+    return timedelta(0) <= moment - datetime.fromisoformat(cached["at"]) < FRESH
 
 
 def changed(*slots: Slot) -> None:
@@ -70,8 +81,21 @@ def _counted(office: Office, lane: str, year: int, month: int, moment: datetime)
     """The month read from the database, as plain JSON values."""
     start, end = booking.month_bounds(office, year, month)
     closed = booking.closed_of(office)
+    lapses_at = db.session.scalar(
+        select(func.min(Hold.expires_at))
+        .join(Slot, Slot.id == Hold.slot_id)
+        .where(
+            Slot.office_id == office.id,
+            Slot.lane == lane,
+            Slot.starts_at >= start,
+            Slot.starts_at < end,
+            Hold.status.in_((holds.HELD, holds.OFFERED)),
+            Hold.expires_at > moment,
+        )
+    )
     return {
         "at": moment.isoformat(),
+        "lapses_at": lapses_at.isoformat() if lapses_at else None,
         "slots": [
             [slot.id, slot.starts_at.isoformat(), slot.capacity, used]
             for slot, used in booking.slot_counts(office, lane, start, end, moment)

@@ -125,10 +125,10 @@ def open_room(office: Office, moment: datetime | None = None) -> WaitingRoom | N
     ).first()
 
 
-def window_room_for_slot(slot: Slot, moment: datetime) -> WaitingRoom | None:
-    """The room of the release that opened this slot, while that release's window lasts."""
+def release_of(slot: Slot) -> datetime:
+    """The release that opens this slot, by its office's schedule."""
     office = db.session.get(Office, slot.office_id)
-    release_at = quota.release_moment(
+    return quota.release_moment(
         slot.starts_at.astimezone(booking.zone_of(office)).date(),
         office.release_weekday,
         office.release_hour,
@@ -137,7 +137,11 @@ def window_room_for_slot(slot: Slot, moment: datetime) -> WaitingRoom | None:
         minute=office.release_minute,
         days_off=booking.release_days_off(office),
     )
-    room = _room_at(office.id, release_at)
+
+
+def window_room_for_slot(slot: Slot, moment: datetime) -> WaitingRoom | None:
+    """The room of the release that opened this slot, while that release's window lasts."""
+    room = _room_at(slot.office_id, release_of(slot))
     if room is None or not room.release_at <= moment < window_end(room):
         return None
     return room

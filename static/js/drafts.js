@@ -165,7 +165,7 @@
         canvas.width = bitmap.width * scale;
         canvas.height = bitmap.height * scale;
         canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-        const blob = await new Promise((done) => canvas.toBlob(done, "image/jpeg", 0.85));
+        const blob = await new Promise((done) => canvas.toBlob(done, "image/jpeg", 0.8));
         const files = new DataTransfer();
         files.items.add(new File([blob], "photo.jpg", { type: "image/jpeg" }));
         input.files = files.files;

@@ -244,7 +244,7 @@ def test_the_conflict_page_saves_the_value_chosen(app, draft, choice, country):
     assert (application.destination_country, application.address_abroad) == (country, "Kairo")
 
 
-@pytest.mark.parametrize("status", ["scheduled", "cancelled"])
+@pytest.mark.parametrize("status", ["submitted", "scheduled", "cancelled"])
 def test_a_queued_step_for_a_closed_application_is_refused_and_not_applied(app, draft, status):
     email, public_id = draft
     client = signed_in(app, email)
@@ -261,9 +261,10 @@ def test_a_queued_step_for_a_closed_application_is_refused_and_not_applied(app, 
     )
     assert answer.status_code == 410
     assert answer.headers["X-Submission"] == "closed"
-    assert "sudah tidak bisa diubah" in answer.get_data(as_text=True)
+    assert "tersimpan di ponsel tidak dikirim" in answer.get_data(as_text=True)
     application = saved(app, public_id)
     assert (application.destination_country, application.draft_version) == ("Jepang", 0)
+    assert application.status == status  # a submission made meanwhile is not withdrawn
     assert keys_applied(app) == 0
 
 

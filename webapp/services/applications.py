@@ -151,13 +151,16 @@ def save_step(
     *,
     submission: drafts.Submission | None = None,
     read_version: int | None = None,
+    reopen: bool = True,
 ) -> StepSaved:
     """Store a validated step, drop the answers and documents it made obsolete, and say which.
 
     Under the row lock: the draft must still be at read_version, the version its answers were
     merged against (DraftMoved), and the submission key is applied once (AlreadyApplied).
+    `reopen`: whether a submitted application may go back to draft for it (not for a step a
+    phone queued before the application was submitted: lifecycle.TransitionRefused).
     """
-    _ensure_editable(application)
+    _ensure_editable(application, reopen)
     if read_version is not None and application.draft_version != read_version:
         db.session.rollback()
         raise DraftMoved
@@ -218,14 +221,15 @@ def check_nik_again(application: Application) -> None:
     request_nik_check(application, version)
 
 
-def _ensure_editable(application: Application) -> None:
-    """Only a draft or a submitted application changes; a submitted one reopens as a draft.
+def _ensure_editable(application: Application, reopen: bool = True) -> None:
+    """Only a draft or a submitted application changes; a submitted one reopens as a draft,
+    when `reopen` allows.
 
     The row is locked before its status is read, so that a step saved from a stale tab never
     writes into an application booked or cancelled meanwhile: lifecycle.TransitionRefused.
     """
     status = lifecycle.lock(application).status
-    if status == SUBMITTED:
+    if status == SUBMITTED and reopen:
         lifecycle.transition(
             application, DRAFT, actor_id=application.account_id, reason="changed after submission"
         )

@@ -244,7 +244,13 @@ def save_posted_step(application, step: str, sent: drafts.Submission | None):
         applications.keep_typed(application, step, received.formdata.to_dict())
         return render_step(application, step, 422, form=form)
     saved_step = applications.save_step(
-        application, step, answers(form), submission=sent, read_version=read_version
+        application,
+        step,
+        answers(form),
+        submission=sent,
+        read_version=read_version,
+        # A step the phone kept while offline never withdraws a submission made meanwhile.
+        reopen=request.headers.get("X-Outbox") != "1",
     )
     flash_cleared(saved_step)
     response = submission(go_to_next(application, step), "applied")
@@ -295,7 +301,8 @@ def submission(response, outcome: str):
 def closed():
     """A step or upload sent for an application no longer editable: told, nothing applied."""
     message = _(
-        "This application can no longer be changed, so the answers kept on the phone were not sent."
+        "This application was submitted or closed meanwhile, so the answers kept on the phone "
+        "were not sent. Open the application to see it."
     )
     return submission(make_response(f"<p>{escape(message)}</p>", 410), "closed")
 

@@ -117,11 +117,14 @@ def seed(bench: harness.Bench) -> dict:
         }
 
 
-def schedule_release(bench: harness.Bench, office_id: int) -> dict:
-    """Once everyone is signed in: the office's weekly release a minute or two ahead, and the
-    slots of the week it opens, PLACES places over twelve hours."""
+def schedule_release(bench: harness.Bench, office_id: int, with_room: bool) -> dict:
+    """Once everyone is signed in: the office's weekly release a minute or two ahead, the
+    slots of the week it opens, PLACES places over twelve hours, and (`with_room`) its waiting
+    room, made now as production makes it an hour ahead, so that the clock's start is no
+    part of the race."""
     from webapp.extensions import db
     from webapp.models import Office, Slot
+    from webapp.services import waiting_room
 
     with bench.app_context():
         office = db.session.get(Office, office_id)
@@ -143,6 +146,8 @@ def schedule_release(bench: harness.Bench, office_id: int) -> dict:
         ]
         db.session.add_all(slots)
         db.session.commit()
+        if with_room:
+            waiting_room.room_for_release(office, release_at)
         return {
             "release_at": release_at.astimezone(UTC),
             "slot_ids": [slot.id for slot in slots],
@@ -172,6 +177,14 @@ def outcome(bench: harness.Bench, slot_ids: list[int], release_at: datetime) -> 
                 "  GROUP BY slot_id) h ON h.slot_id = s.id"
             )
         ).scalar()
+        statuses = dict(
+            db.session.execute(
+                sa.text("SELECT status, count(*) FROM room_entries GROUP BY status")
+            ).all()
+        )
+        hold_statuses = dict(
+            db.session.execute(sa.text("SELECT status, count(*) FROM holds GROUP BY status")).all()
+        )
         entries = db.session.execute(
             sa.text(
                 "SELECT u.email, e.joined_at < :release, e.admitted_at IS NOT NULL"
@@ -181,6 +194,8 @@ def outcome(bench: harness.Bench, slot_ids: list[int], release_at: datetime) -> 
         ).all()
     return {
         "granted": granted,
+        "entries_by_status": statuses,
+        "holds_by_status": hold_statuses,
         "oversold": int(over),
         "joined": [email for email, before, _ in entries if before],
         "admitted": [email for email, _, admitted in entries if admitted],
@@ -295,15 +310,17 @@ def run(mode: str) -> dict:
     Redis.from_url(REDIS).flushdb()
     env = {"REDIS_URL": REDIS}
     with harness.Bench(f"mpaspor_bench_fairness_{mode}") as bench:
+        bench.app.config["REDIS_URL"] = REDIS  # the room's board, where the servers read it
         accounts = seed(bench)
         with bench.serve(workers=WORKERS, env=env) as server:
             actors = harness.for_each(lambda a: get_ready(server, a), accounts["accounts"], 32)[0]
             harness.check_deadline()
-            data = schedule_release(bench, accounts["office_id"])
+            data = schedule_release(bench, accounts["office_id"], with_room=mode == "room")
             if mode == "room":
                 clock = [harness.executable("flask"), "waiting-rooms"]
-                with bench.process("clock", clock, {**env, "FLASK_APP": "wsgi"}):
+                with bench.process("clock", clock, {**env, "FLASK_APP": "wsgi"}) as ticking:
                     simulate(mode, actors, data)
+                harness.print_log("waiting rooms' clock", ticking.problems)
             else:
                 simulate(mode, actors, data)
         result = outcome(bench, data["slot_ids"], data["release_at"])
@@ -315,7 +332,8 @@ def run(mode: str) -> dict:
         f"{mode}: {len(granted)} of {PLACES} places granted, {bots} to bots;"
         f" bots {bot_share(result['joined']):.3f} of those who joined before the release,"
         f" {bot_share(result['admitted']):.3f} of the admitted;"
-        f" {len(latencies)} requests, p95 {harness.percentile_ms(latencies, 0.95):.0f} ms"
+        f" {len(latencies)} requests, p95 {harness.percentile_ms(latencies, 0.95):.0f} ms;"
+        f" entries {result['entries_by_status']}, holds {result['holds_by_status']}"
     )
     return {
         **result,

@@ -334,6 +334,17 @@ def test_as_many_are_admitted_as_places_and_margin_and_nobody_twice(office, time
     assert line == {"position": 1, "status": "admitted"}
 
 
+def test_a_join_s_late_write_to_the_board_is_corrected_by_the_next_tick(office, time):
+    [entry] = joined(office, 1)
+    waiting_room.tick(time.at(RELEASE))  # drawn and admitted
+    # The join's own write, sent before the draw, reaching the board after the tick's:
+    room_board.publish_entries(
+        entry.room_id, {entry.token: {"position": None, "status": "waiting"}}
+    )
+    waiting_room.tick(time.at(RELEASE + SECOND))
+    assert room_board.read(entry.room_id, entry.token)[1] == {"position": 1, "status": "admitted"}
+
+
 def test_a_lapsed_admission_passes_to_the_next_entry(office, time):
     joined(office, 7)
     waiting_room.tick(time.at(RELEASE))

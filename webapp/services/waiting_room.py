@@ -452,7 +452,12 @@ def _move_room(room_id: int, moment: datetime) -> None:
     if not admitted and room.sold_out_at is None and free_places(room, moment) == 0:
         told = _sell_out(room, moment)
     db.session.commit()
-    _publish(room, moved + admitted + told)  # the summary each second: its rate moves on
+    # Every admission outstanding is written again each second: a join's own write, sent just
+    # before the draw and arriving after this tick's, must not leave its page saying "waiting".
+    outstanding = db.session.scalars(
+        select(RoomEntry).where(RoomEntry.room_id == room.id, RoomEntry.status == waiting.ADMITTED)
+    ).all()
+    _publish(room, moved + told + list(outstanding))  # the summary each second: its rate moves on
     _tell(room, admitted, told)
 
 

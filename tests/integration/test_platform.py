@@ -14,6 +14,7 @@ from tests import journeys
 from tests.conftest import Mailbox
 from tests.factories import jpeg_bytes, make_office, make_user
 from tests.html import csrf_token, submit
+from tests.integration.test_wizard import signed_in
 from tests.routes import every_route
 from tests.staff import make_administrator, make_staff, sign_in_staff
 from tests.visits import checked_in
@@ -322,6 +323,18 @@ def test_service_worker_precaches_the_shell_and_the_offline_page(client):
     for url in precache:
         with client.get(url) as cached:
             assert cached.status_code == 200, url
+
+
+def test_the_kept_offline_page_carries_no_account(app):
+    """The worker keeps one copy of the offline page for whoever uses the phone next: fetched by
+    a signed-in applicant it names no account and loads nothing of one."""
+    with app.app_context():
+        make_user(email="siti@contoh.id")
+    client = signed_in(app)
+    assert 'name="account-tag"' in client.get("/").text  # a page of the account does
+    offline = client.get("/offline")
+    assert "X-Account-Tag" not in offline.headers
+    assert 'name="account-tag"' not in offline.text and "drafts.js" not in offline.text
 
 
 def test_static_assets_are_content_hashed_and_cached_for_a_year(client):

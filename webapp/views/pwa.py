@@ -5,7 +5,7 @@ import hashlib
 import hmac
 import os
 
-from flask import Blueprint, current_app, make_response, render_template, request, url_for
+from flask import Blueprint, current_app, g, make_response, render_template, request, url_for
 from flask_login import current_user
 
 from webapp.assets import asset_url
@@ -29,8 +29,16 @@ FAVICON_MAX_AGE = 24 * 3600
 @bp.app_template_global()
 def account_tag() -> str:
     """The signed-in applicant's tag, or "": the same for one account, and without the app's
-    secret nothing links it to the account id or to a tag of another site."""
-    if not current_user.is_authenticated or current_user.role != "applicant":
+    secret nothing links it to the account id or to a tag of another site. The offline page
+    carries none: the worker keeps one copy of it for whoever uses the phone next."""
+    if "account_tag" not in g:
+        g.account_tag = _tag_of_this_request()
+    return g.account_tag
+
+
+def _tag_of_this_request() -> str:
+    shell = request.endpoint == "pwa.offline"
+    if shell or not current_user.is_authenticated or current_user.role != "applicant":
         return ""
     secret = current_app.config["SECRET_KEY"].encode()
     message = f"account-tag:{current_user.id}".encode()

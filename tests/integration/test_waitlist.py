@@ -246,3 +246,16 @@ def test_leaving_with_an_offered_place_passes_it_to_the_next(race_app, scene):
         assert entry(first).status == waiting.PASSED
         [offered] = offered_holds(scene["slot"])
         assert offered.application_id == second
+
+
+def test_a_month_that_is_over_offers_no_waitlist(race_app, scene):
+    with race_app.app_context():
+        office = db.session.get(Office, scene["office"])
+        gone = make_slot(office, local(-40), capacity=1)  # long past: nothing to wait for
+        public_id = application(scene["listed"][0]).public_id
+        month = gone.starts_at.astimezone(ZoneInfo("Asia/Makassar"))
+    page = signed_in(race_app, "antre1@contoh.id").get(
+        f"/applications/{public_id}/slots?month={month:%Y-%m}"
+    )
+    assert page.status_code == 200
+    assert "Notify me when a place is free" not in page.text

@@ -87,8 +87,10 @@ def slots(public_id: str):
     not_released = {
         d for d, views in days.items() if all(v.problem == "not_released" for v in views)
     }
-    # Released days and not one place free: the waitlist is offered.
-    full = len(not_released) < len(days) and not any(free_by_day.values())
+    # Hours open for booking now and not one place free among them: the waitlist is offered (not
+    # for a month that is over, closed or not released yet).
+    bookable = [view for views in days.values() for view in views if not view.problem]
+    full = bool(bookable) and not any(view.free for view in bookable)
     context = {
         "application": application,
         "office": office,

@@ -258,4 +258,4 @@ def test_a_month_that_is_over_offers_no_waitlist(race_app, scene):
         f"/applications/{public_id}/slots?month={month:%Y-%m}"
     )
     assert page.status_code == 200
-    assert "Notify me when a place is free" not in page.text
+    assert f"/applications/{public_id}/waitlist" not in page.text  # neither join nor leave

@@ -348,6 +348,23 @@ def test_a_conflicting_date_and_option_are_shown_as_people_read_them(app, draft)
     assert saved(app, public_id).passport_kind == "ordinary"
 
 
+def test_an_option_chosen_differently_on_both_devices_is_a_choice_of_its_labels(app, draft):
+    email, public_id = draft
+    phone, laptop = signed_in(app, email), signed_in(app, email)
+    on_phone = step_fields(phone, travel(public_id))
+    laptop.post(
+        travel(public_id), data={**step_fields(laptop, travel(public_id)), "travel_purpose": "work"}
+    )
+    answer = phone.post(
+        travel(public_id), data={**on_phone, "travel_purpose": "study"}, headers=OUTBOX
+    )
+    assert answer.status_code == 409
+    page = answer.get_data(as_text=True)
+    assert "Yang Anda ketik di sini: <strong>Belajar</strong>" in page
+    assert "Tersimpan dari perangkat lain: <strong>Bekerja</strong>" in page
+    assert saved(app, public_id).travel_purpose == "work"
+
+
 def test_a_replay_after_the_session_ended_is_refused_and_not_applied(app, draft):
     """The session's CSRF token went with it: the form has expired (400), for the phone to keep
     the item until its owner signs in again."""

@@ -336,7 +336,8 @@ def readable(form, name: str, inputs: dict[str, str]) -> str:
     elif isinstance(f, BooleanField):
         return _l("Yes") if inputs.get(name) else _l("No")
     elif isinstance(f, RadioField):
-        text = dict((str(value), label) for value, label in f.choices).get(inputs.get(name, ""))
+        shown = {str(value): label for value, label, *_ in f.iter_choices()}
+        text = shown.get(inputs.get(name, ""))
     else:
         text = inputs.get(name, "")
     return text or _l("(empty)")

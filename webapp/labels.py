@@ -517,6 +517,10 @@ OFFICE_EDIT_PROBLEMS = {
         "kanim-makassar."
     ),
     "code_taken": _l("Another office already has this code. Choose another."),
+    "stock_moved": _l(
+        "The stock changed while this page was open (a print, a delivery or a write-off). The "
+        "number now is shown: check it and save again."
+    ),
     "required": _l("This field is required."),
     "too_long": _l("This text is too long."),
     "latitude_range": _l("A latitude lies between -90 and 90."),

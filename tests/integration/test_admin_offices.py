@@ -5,7 +5,7 @@ input refused plainly with nothing saved; nobody but administrators reaches the 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tests.factories import make_office, make_user
 from tests.html import csrf_token
@@ -87,7 +87,13 @@ def test_an_edit_is_saved_with_only_what_changed_before_and_after(app, admin):
     edited = post(
         admin,
         f"/admin/offices/{office_id}",
-        {**BOGOR, "code": "kanim-gowa-lama", "timezone": "Asia/Makassar", "epassport_stock": "90"},
+        {
+            **BOGOR,
+            "code": "kanim-gowa-lama",
+            "timezone": "Asia/Makassar",
+            "epassport_stock": "90",
+            "stock_shown": "10",
+        },
     )
     assert edited.status_code == 302
     with app.app_context():
@@ -100,6 +106,35 @@ def test_an_edit_is_saved_with_only_what_changed_before_and_after(app, admin):
         assert "code" not in change.after  # unchanged, so not repeated
     trail = admin.get(f"/admin/offices/{office_id}").text
     assert "The office is saved." in trail and "epassport_stock" in trail
+
+
+def test_an_edit_never_undoes_stock_moved_since_the_page_was_read(app, admin):
+    with app.app_context():
+        office_id = make_office(code="kanim-gowa-lama", epassport_stock=10).id
+    path = f"/admin/offices/{office_id}"
+    page = admin.get(path)
+    assert 'name="stock_shown" type="hidden" value="10"' in page.text
+    fields = {**BOGOR, "code": "kanim-gowa-lama", "timezone": "Asia/Makassar"}
+    with app.app_context():  # two blanks printed while the page is open
+        db.session.execute(update(Office).where(Office.id == office_id).values(epassport_stock=8))
+        db.session.commit()
+    token = csrf_token(page)
+    kept = admin.post(
+        path, data={"csrf_token": token, **fields, "epassport_stock": "10", "stock_shown": "10"}
+    )
+    assert kept.status_code == 302  # the address changed, the stock was not touched
+    with app.app_context():
+        office = db.session.get(Office, office_id)
+        assert (office.city, office.epassport_stock) == ("Bogor", 8)
+    refused = admin.post(
+        path, data={"csrf_token": token, **fields, "epassport_stock": "50", "stock_shown": "10"}
+    )
+    assert (
+        refused.status_code == 422 and "The stock changed while this page was open" in refused.text
+    )
+    assert 'name="stock_shown" type="hidden" value="8"' in refused.text  # the number now
+    with app.app_context():
+        assert db.session.get(Office, office_id).epassport_stock == 8
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,14 @@ posted is judged by the service (services/office_admin.py), which says plainly w
 import re
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, SelectField, StringField, TextAreaField, ValidationError
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
@@ -85,6 +92,10 @@ class OfficeForm(BaseForm):
         render_kw={"autocomplete": "off", "inputmode": "numeric", "maxlength": 7},
     )
 
+    # The stock as the page showed it: a changed number is saved only if no print, delivery or
+    # write-off moved the stock since (services/office_admin.update).
+    stock_shown = HiddenField()
+
     def validate_latitude(self, field):
         self.latitude_value = _number(field)
 
@@ -109,6 +120,9 @@ class OfficeForm(BaseForm):
             "timezone": self.timezone.data,
             "issues_epassport": bool(self.issues_epassport.data),
             "epassport_stock": int(self.epassport_stock.data),
+            "stock_shown": int(self.stock_shown.data)
+            if _WHOLE.fullmatch(self.stock_shown.data or "")
+            else None,
         }
 
     @classmethod
@@ -120,7 +134,7 @@ class OfficeForm(BaseForm):
         form = cls(formdata=None, obj=office)
         form.latitude.data = f"{office.latitude:.6f}".rstrip("0").rstrip(".")
         form.longitude.data = f"{office.longitude:.6f}".rstrip("0").rstrip(".")
-        form.epassport_stock.data = str(office.epassport_stock)
+        form.epassport_stock.data = form.stock_shown.data = str(office.epassport_stock)
         return form
 
 

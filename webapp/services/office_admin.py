@@ -55,9 +55,10 @@ NO_QUOTA = {"regular_per_hour": 0, "express_per_hour": 0, "priority_per_hour": 0
 class OfficeRefused(Exception):
     """Nothing was saved; problems maps each field to a key of labels.OFFICE_PROBLEMS."""
 
-    def __init__(self, problems: dict[str, str]):
+    def __init__(self, problems: dict[str, str], stock: int | None = None):
         super().__init__(problems)
         self.problems = problems
+        self.stock = stock  # the office's stock when refused, to show again
 
 
 @dataclass(frozen=True)
@@ -137,19 +138,28 @@ def create(actor_id: int | None, values: dict, **settings) -> Office:
 
 
 def update(actor_id: int, office_id: int, values: dict) -> Office:
-    """Change the office's own fields; LookupError when there is no such office."""
+    """Change the office's own fields; LookupError when there is no such office. The stock is
+    set only when the administrator changed it from the number shown (values["stock_shown"]),
+    and refused ("stock_moved", OfficeRefused.stock the number now) when it moved since."""
     office = db.session.scalar(lifecycle.locking(select(Office).where(Office.id == office_id)))
     if office is None:
         db.session.rollback()
         raise LookupError(office_id)
+    shown = values.get("stock_shown")
     values = {name: values.get(name) for name in FIELDS}
     problems = problems_of(values, office.id)
+    if shown is None or values["epassport_stock"] == shown:
+        # Left as the page showed it: prints, deliveries and write-offs since then stand.
+        values["epassport_stock"] = office.epassport_stock
+    elif office.epassport_stock != shown and "epassport_stock" not in problems:
+        problems["epassport_stock"] = "stock_moved"  # decided under the office's row lock
     moved = values["timezone"] != office.timezone and "timezone" not in problems
     if moved and _has_slots_to_come(office):
         problems["timezone"] = "zone_with_slots"
     if problems:
+        stock = office.epassport_stock
         db.session.rollback()
-        raise OfficeRefused(problems)
+        raise OfficeRefused(problems, stock)
     before = _snapshot(office)
     for name, value in values.items():
         setattr(office, name, value)

@@ -16,6 +16,8 @@ bp = Blueprint("admin_offices", __name__, url_prefix="/admin/offices")
 def _refused(form: OfficeForm, refused: office_admin.OfficeRefused) -> None:
     for name, code in refused.problems.items():
         form[name].errors = [*form[name].errors, labels.OFFICE_EDIT_PROBLEMS[code]]
+    if "epassport_stock" in refused.problems and refused.stock is not None:
+        form.epassport_stock.data = form.stock_shown.data = str(refused.stock)  # as it is now
 
 
 @bp.route("")

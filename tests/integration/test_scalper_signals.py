@@ -45,10 +45,18 @@ def test_accounts_signing_in_from_one_browser_share_a_device(app):
     assert cookie is not None and cookie.http_only
     signed_in(app, "lain@contoh.id")  # another browser
     with app.app_context():
+        make_staff(make_office(), email="loket@contoh.id")
+    # A counter's computer, shared by its staff, is no sign: the device is recorded at login.
+    assert (
+        submit(phone, "/login", {"email": "loket@contoh.id", "password": PASSWORD}).status_code
+        == 302
+    )
+    with app.app_context():
         # Signing in again from the same browser is the same device, not a second row.
-        assert db.session.scalar(select(func.count(AccountDevice.id))) == 3
+        assert db.session.scalar(select(func.count(AccountDevice.id))) == 4
     page = section(sign_in_staff(app, ADMIN).get(PAGE).text, "devices")
     assert "satu@contoh.id" in page and "dua@contoh.id" in page and "lain@contoh.id" not in page
+    assert "loket@contoh.id" not in page
     assert cookie.value not in page  # the cookie itself is never shown, nor stored
 
 

@@ -87,6 +87,8 @@ def shared_devices(limit: int = LIMIT) -> list[SharedBy]:
     count = func.count(func.distinct(AccountDevice.account_id))
     rows = db.session.execute(
         select(AccountDevice.device_hash, count)
+        .join(User, User.id == AccountDevice.account_id)
+        .where(User.role == roles.APPLICANT)  # a counter's shared computer is no sign
         .group_by(AccountDevice.device_hash)
         .having(count > 1)
         .order_by(count.desc(), AccountDevice.device_hash)
@@ -96,7 +98,10 @@ def shared_devices(limit: int = LIMIT) -> list[SharedBy]:
         db.session.execute(
             select(AccountDevice.device_hash, User.email)
             .join(User, User.id == AccountDevice.account_id)
-            .where(AccountDevice.device_hash.in_([device for device, _ in rows]))
+            .where(
+                User.role == roles.APPLICANT,
+                AccountDevice.device_hash.in_([device for device, _ in rows]),
+            )
             .order_by(User.id)
         )
     )

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from tests.booked import pay
 from tests.factories import make_office, make_slot, make_user, submitted_application, unique_nik
+from tests.integration import test_races as races
 from tests.integration.test_races import together
 from tests.staff import make_administrator, sign_in_staff
 from webapp import clock
@@ -22,6 +23,10 @@ from webapp.models.waiting_rooms import RoomEntry, WaitingRoom
 from webapp.rules import waiting
 from webapp.services import booking, room_board, waiting_room
 from webapp.services.waiting_room import RoomRefused
+
+# Every test on an SQLite file of its own and on the run's PostgreSQL, so that its races (two
+# ticks making one room, two drawing once) are proven on both.
+database_url = races.database_url
 
 WITA = ZoneInfo("Asia/Makassar")
 # A Friday 09.00 WITA release: it opens the slots of the week of Monday 7 December.

@@ -30,14 +30,17 @@ WITA = ZoneInfo("Asia/Makassar")
 # The factories' office releases on Fridays at 09.00 WITA: this one opens the week of Monday 7.
 RELEASE = datetime(2026, 12, 4, 9, 0, tzinfo=WITA).astimezone(UTC)
 MONDAY = datetime(2026, 12, 7, 9, 0, tzinfo=WITA).astimezone(UTC)
-TURN = 15_000  # ms: the page polls every 5 s, then reloads itself once on a change of status
+# They join seconds before the draw, so their pages ask again 5 to 15 s later (a page opened
+# earlier asks once a minute until then), and reload themselves once on a change of status.
+JOIN_BEFORE_DRAW = timedelta(seconds=5)
+TURN = 20_000  # ms
 
 
 def test_two_applicants_wait_are_drawn_and_the_first_books(
     live_server, page, another_phone, monkeypatch
 ):
     app = live_server.app
-    moment = {"now": RELEASE - timedelta(minutes=10)}
+    moment = {"now": RELEASE - JOIN_BEFORE_DRAW}
     monkeypatch.setattr(clock, "now", lambda: moment["now"])
     with app.app_context():
         office = make_office()

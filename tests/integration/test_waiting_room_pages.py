@@ -24,6 +24,7 @@ from webapp import clock, labels
 from webapp.extensions import db
 from webapp.models import Application, User
 from webapp.models.waiting_rooms import RoomEntry, WaitingRoom
+from webapp.rules.waiting import spread_of
 from webapp.services import demo_booking, offices, waiting_room
 from webapp.services.demo import DEMO_PASSWORD
 
@@ -179,6 +180,10 @@ def test_the_waiting_page_in_each_state_up_to_the_booking(app, office, room, tim
     """One place and three in the room: two are admitted (the place and its margin), the one
     who books it takes the last place, and the one still waiting is told the quota is gone."""
     people = [_join(bookable(app, office)) for _ in range(3)]
+    before = people[0].client.get(people[0].url("/waiting-room")).get_data(as_text=True)
+    # Ten minutes before the draw nothing can change sooner than it: once a minute.
+    assert 'hx-trigger="every 60s"' in before
+    assert '<meta http-equiv="refresh" content="60">' in before
     _tick(app, time, AFTER)
     by_position = sorted(people, key=lambda booking: _entry(app, booking).position)
     first, second, third = by_position
@@ -196,6 +201,7 @@ def test_the_waiting_page_in_each_state_up_to_the_booking(app, office, room, tim
     told = third.client.get(third.url("/waiting-room")).get_data(as_text=True)
     assert "Kuota yang dibuka kali ini habis sebelum giliran Anda" in told
     assert f'action="{third.url("/waitlist")}"' in told  # offered the waitlist
+    assert "hx-trigger" not in told and 'http-equiv="refresh"' not in told  # nothing to wait for
     # The one who booked is on to paying: the application's page, no room any more.
     assert first.client.get(first.url("/waiting-room")).location == first.url()
 
@@ -214,7 +220,8 @@ def test_the_status_fragment_comes_from_the_board_without_the_database(app, offi
     assert len(response.get_data()) <= 1024
     body = _text(response)
     assert "Posisi Anda: 3" in body and "Sudah masuk: sampai nomor 2." in body
-    assert 'hx-trigger="every 5s"' in body
+    # Next in line: asks again within the floor and its spread.
+    assert f'hx-trigger="every {max(5, round(spread_of(entry.token) * 10))}s"' in body
 
     english = last.client.get(url.replace("lang=id", "lang=en"), headers={"HX-Request": "true"})
     assert "Your position: 3" in _text(english)

@@ -8,6 +8,7 @@ The status fragment is what thousands poll at the release: it is served from the
 
 import math
 import re
+from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -23,13 +24,13 @@ from flask import (
 )
 from flask_babel import force_locale
 
-from webapp import labels
+from webapp import clock, labels
 from webapp.extensions import db, login_manager
 from webapp.forms.auth import EmptyForm
 from webapp.models.types import MAX_ID
 from webapp.models.waiting_rooms import WaitingRoom
 from webapp.rules.statuses import SUBMITTED
-from webapp.rules.waiting import SOLD_OUT
+from webapp.rules.waiting import SOLD_OUT, poll_seconds, spread_of
 from webapp.services import offices, room_board, waiting_room, waitlist
 from webapp.services.verification import VERIFIED
 from webapp.views.access import public, verified
@@ -38,8 +39,8 @@ from webapp.views.apply import owned
 bp = Blueprint("waiting_room", __name__)
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,24}")  # as the room's service makes them
-POLL_SECONDS = 5  # htmx asks the board this often
-REFRESH_SECONDS = 30  # without JavaScript the whole page reloads this often
+# Without JavaScript the whole page reloads instead, costing the database: not more often.
+REFRESH_FLOOR_SECONDS = 30
 
 
 @bp.url_value_preprocessor
@@ -99,6 +100,8 @@ def waiting(public_id: str):
         return redirect(url_for("apply.overview", public_id=public_id))
     room, entry = notice["room"], notice["entry"]
     standing = waiting_room.standing(entry)
+    to_draw = 0 if room.drawn_at else (room.release_at - clock.now()).total_seconds()
+    poll = poll_seconds(standing.status, to_draw, standing.estimate_minutes, spread_of(entry.token))
     return render_template(
         "waiting_room/waiting.html",
         application=application,
@@ -115,8 +118,8 @@ def waiting(public_id: str):
             standing.estimate_minutes,
             drawn=room.drawn_at is not None,
         ),
-        poll_seconds=POLL_SECONDS,
-        refresh_seconds=REFRESH_SECONDS,
+        poll_seconds=poll,
+        refresh_seconds=poll and max(poll, REFRESH_FLOOR_SECONDS),
     )
 
 
@@ -144,13 +147,12 @@ def status(room_id: int, token: str):
     if request.args.get("seen", entry["status"]) != entry["status"]:
         return "", 200, {"HX-Refresh": "true"}
     position, through = entry["position"], summary["admitted_through"]
-    line = _line(
-        position,
-        entry["status"],
-        through,
-        _estimate(position, through, summary["per_minute"]),
-        drawn=summary["state"] != "open",
-    )
+    drawn = summary["state"] != "open"
+    estimate = _estimate(position, through, summary["per_minute"])
+    line = _line(position, entry["status"], through, estimate, drawn=drawn)
+    release_at = datetime.fromisoformat(summary["release_at"])
+    to_draw = 0 if drawn else (release_at - clock.now()).total_seconds()
+    poll = poll_seconds(entry["status"], to_draw, estimate, spread_of(token))
     # In the language of the page that polls (the account's own would cost a query).
     languages = current_app.config["LANGUAGES"]
     language = request.args.get("lang")
@@ -160,7 +162,7 @@ def status(room_id: int, token: str):
             room_id=room_id,
             token=token,
             line=line,
-            poll_seconds=POLL_SECONDS,
+            poll_seconds=poll,
         )
 
 

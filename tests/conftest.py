@@ -38,6 +38,7 @@ def _config(database_url: str, instance_path, **overrides) -> dict:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "SESSION_COOKIE_SECURE": False,
         "BASE_URL": "http://localhost",
+        "STORAGE_S3_BUCKET": None,  # files under the test's instance/, unless a test names one
         **overrides,
     }
 

@@ -12,6 +12,7 @@ its own.
 """
 
 import contextlib
+import functools
 import itertools
 import logging
 import os
@@ -362,6 +363,7 @@ def _port_open(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
+@functools.cache
 def s3_client(endpoint_url: str):
     """A plain boto3 client on the test server, to look into buckets as an operator would."""
     import boto3
@@ -378,9 +380,14 @@ def s3_client(endpoint_url: str):
 _buckets_made = itertools.count(1)
 
 
-def create_bucket(endpoint_url: str) -> str:
-    """A new, empty bucket whose name no other run or test uses; returns its name."""
-    name = f"mpaspor-{_RUN_SUFFIX.replace('_', '-')}-{next(_buckets_made)}"
+def bucket_name() -> str:
+    """A bucket name no other run or test uses."""
+    return f"mpaspor-{_RUN_SUFFIX.replace('_', '-')}-{next(_buckets_made)}"
+
+
+def create_bucket(endpoint_url: str, name: str | None = None) -> str:
+    """A new, empty bucket (of a name no other run or test uses by default); returns its name."""
+    name = name or bucket_name()
     s3_client(endpoint_url).create_bucket(
         Bucket=name, CreateBucketConfiguration={"LocationConstraint": S3_TEST_REGION}
     )

@@ -2,11 +2,15 @@
 receipt batches land in the bucket and are served back from it, nothing on the server's disk;
 with the bucket out of reach an upload is refused plainly, nothing half-kept, and sent again."""
 
+import http.client
 import io
 import os
+import threading
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.wrappers import Request, Response
 
 from tests import services
 from tests.conftest import Mailbox
@@ -187,3 +191,50 @@ def test_with_storage_down_a_document_is_not_served_and_the_page_says_so(bucket_
     assert "Retry-After" in response.headers
     assert "cannot be reached just now" in response.text
     assert client.get(f"{base}/documents").status_code == 200
+
+
+class FlakyStorage:
+    """An S3 endpoint in front of the test server that, once `flaking`, answers 503 to every
+    thumbnail written: the storage failing halfway through an upload."""
+
+    def __init__(self, upstream: str):
+        self.upstream = urlsplit(upstream)
+        self.flaking = threading.Event()
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        if self.flaking.is_set() and request.method == "PUT" and "-thumb" in request.path:
+            refusal = Response(b"<Error><Code>SlowDown</Code></Error>", 503, mimetype="text/xml")
+            return refusal(environ, start_response)
+        connection = http.client.HTTPConnection(self.upstream.hostname, self.upstream.port)
+        headers = {k: v for k, v in request.headers.items() if k.lower() != "host"}
+        path = request.full_path.rstrip("?")
+        connection.request(request.method, path, request.get_data(), headers)
+        answer = connection.getresponse()
+        kept = [(k, v) for k, v in answer.getheaders() if k.lower() != "transfer-encoding"]
+        response = Response(answer.read(), answer.status, headers=kept)
+        connection.close()
+        return response(environ, start_response)
+
+
+def test_storage_failing_halfway_takes_back_what_it_stored_and_keeps_the_upload_before(
+    make_app, s3_server, s3_bucket
+):
+    flaky = FlakyStorage(s3_server)
+    with services.serving(flaky) as endpoint:
+        app = make_app(**s3_settings(endpoint, s3_bucket))
+        base = draft_of(app)
+        client = signed_in(app)
+        upload(client, base, "ktp", jpeg_bytes())
+        before = stored_document(app)
+
+        flaky.flaking.set()
+        refused = upload(client, base, "ktp", jpeg_bytes(colour="#f0f0f0"))
+
+        assert refused.status_code == 503 and SAVED_LATER in refused.text
+        keys = [before.storage_key, before.thumbnail_key]
+        after = stored_document(app)
+        assert [after.storage_key, after.thumbnail_key] == keys
+        assert services.bucket_keys(s3_server, s3_bucket) == sorted(keys)  # the new file taken back
+        flaky.flaking.clear()
+        assert client.get(f"{base}/documents/ktp/file").status_code == 200

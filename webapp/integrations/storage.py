@@ -167,6 +167,7 @@ class S3Storage:
             self._client.delete_object(Bucket=self.bucket, Key=self._object(key))
 
     def exists(self, key: str) -> bool:
+        # A HEAD answer has no body: a missing bucket reads as a missing key here, unlike in load.
         try:
             with self._answers("head", key):
                 self._client.head_object(Bucket=self.bucket, Key=self._object(key))

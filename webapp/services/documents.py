@@ -15,7 +15,7 @@ from sqlalchemy import exists, func, select, update
 
 from webapp import clock
 from webapp.documents.quality import assess
-from webapp.documents.upload_checks import UploadRefused, inspect_upload
+from webapp.documents.upload_checks import CleanFile, UploadRefused, inspect_upload
 from webapp.extensions import db
 from webapp.integrations.storage import Storage, StorageUnavailable, storage_from_config
 from webapp.jobs import enqueue
@@ -79,13 +79,7 @@ def upload(application: Application, code: str, data: bytes) -> Document:
         if document is None:
             document = Document(code=code)
             application.documents.append(document)
-        document.storage_key = f"{stem}{clean.extension}"
-        document.thumbnail_key = f"{stem}-thumb.jpg" if clean.thumbnail else None
-        document.media_type = clean.media_type
-        document.size_bytes = len(clean.content)
-        document.width, document.height, document.pages = clean.width, clean.height, clean.pages
-        document.check_status = "pending"
-        document.uploaded_at = clock.now()
+        _point_at(document, stem, clean)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -99,6 +93,17 @@ def upload(application: Application, code: str, data: bytes) -> Document:
         queue="verification",
     )
     return document
+
+
+def _point_at(document: Document, stem: str, clean: CleanFile) -> None:
+    """The row describes the upload stored under stem, its quality yet to be judged."""
+    document.storage_key = f"{stem}{clean.extension}"
+    document.thumbnail_key = f"{stem}-thumb.jpg" if clean.thumbnail else None
+    document.media_type = clean.media_type
+    document.size_bytes = len(clean.content)
+    document.width, document.height, document.pages = clean.width, clean.height, clean.pages
+    document.check_status = "pending"
+    document.uploaded_at = clock.now()
 
 
 def check(document_id: int, storage_key: str) -> None:

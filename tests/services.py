@@ -29,6 +29,8 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from werkzeug.serving import make_server
 
+from tests import loopback
+
 log = logging.getLogger(__name__)
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -314,7 +316,7 @@ def start_s3_server(timeout: float = 30) -> tuple[str, Callable[[], None]]:
 
     Returns its endpoint URL and a function that stops it. Usable outside pytest (the benches).
     """
-    port = _free_port()
+    port = loopback.free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdin=subprocess.DEVNULL,
@@ -349,12 +351,6 @@ def s3_test_environment(environment: Mapping[str, str]) -> dict[str, str]:
         "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
     }
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _port_open(port: int) -> bool:

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.wrappers import Request, Response
 
-from tests import services
+from tests import loopback, services
 from tests.conftest import Mailbox
 from tests.factories import jpeg_bytes, make_application, make_user
 from tests.html import csrf_token
@@ -37,7 +37,7 @@ def s3_settings(endpoint_url: str, bucket: str) -> dict:
 
 
 def closed_endpoint() -> str:
-    return f"http://127.0.0.1:{services._free_port()}"
+    return f"http://127.0.0.1:{loopback.free_port()}"
 
 
 @pytest.fixture

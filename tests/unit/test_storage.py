@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 import pytest
 
-from tests import services
+from tests import loopback, services
 from webapp.integrations import storage as storage_module
 from webapp.integrations.storage import (
     FileSystemStorage,
@@ -249,7 +249,7 @@ def test_objects_are_kept_under_the_prefix(s3_bucket, s3_server):
 
 
 def test_a_bucket_out_of_reach_is_unavailable_never_missing(s3_server):
-    closed = S3Storage("mpaspor", endpoint_url=f"http://127.0.0.1:{services._free_port()}")
+    closed = S3Storage("mpaspor", endpoint_url=f"http://127.0.0.1:{loopback.free_port()}")
     missing_bucket = S3Storage("mpaspor-never-made", endpoint_url=s3_server)
 
     for storage in (closed, missing_bucket):

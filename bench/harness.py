@@ -36,7 +36,9 @@ environment set to the bench settings (demo mode: plain HTTP and the stand-ins; 
 as every client comes from 127.0.0.1; no REDIS_URL), which `serve(env=...)` and `process(...,
 env)` add to or override (REDIS_URL; DEMO_MODE=0 with the production settings); the working
 directory at the repository root; and a backstop: past BENCH_TIME_LIMIT (300 s, plus 30 s of
-grace for loops that check `past_deadline()`) the run is abandoned with TimeLimit.
+grace for loops that check `past_deadline()`) the run is abandoned with TimeLimit. Two servers
+at once (behind one balancer): `serve(name=...)` twice, each with its own log and `env`. The
+child processes and the client come from tests/loopback.py, which the tests start servers with.
 
 Load: `for_duration` repeats a unit of work on every client until a deadline (throughput);
 `for_each` does each item once, with threads released together (bursts, latency per item);

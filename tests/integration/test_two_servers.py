@@ -102,15 +102,16 @@ def cluster(registry_url, s3_server, tmp_path_factory):
         ]
         beside_b = {**settings, "INSTANCE_PATH": str(scratch / "instance-b")}
         worker = loopback.running(loopback.worker_command(), str(scratch / "worker.log"), beside_b)
-        stack.callback(stop_together, [*servers, stack.enter_context(worker)])
+        processes = [*servers, stack.enter_context(worker)]
+        stack.callback(stop_together, processes)
         app = migrated_app(shared_url, scratch / "seeding")  # while the servers start
         for server, port in zip(servers, ports, strict=True):
             loopback.wait_until_answering(server, port, "/healthz")
         yield Cluster(ports, app, bucket, s3_server, mail)
         with app.app_context():
             db.engine.dispose()
-    for server in servers:  # stopped by now: what their logs said
-        assert not [line for line in server.problems if "Traceback" in line], server.log_path
+    for process in processes:  # stopped by now: no request and no job failed
+        assert not [line for line in process.problems if "Traceback" in line], process.log_path
 
 
 def production_settings(database_url: str, redis_url: str) -> dict:

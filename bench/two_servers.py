@@ -13,9 +13,10 @@ and compared. Last, one rate limit across both: ten wrong passwords for one emai
 the servers, and the eleventh must be refused (429) whichever server it reaches.
 
 How it runs (bench/harness.py): the quota bench's data (its office, slot and accounts) in a
-dedicated PostgreSQL database (mpaspor_bench_two_servers), plus the uploaders' drafts; Redis db
-11 (BENCH_REDIS_URL names another), flushed before and after, for the rate limits, the jobs
-and the availability cache; an S3-protocol server (moto's, tests/services.py) with one bucket for
+dedicated PostgreSQL database (mpaspor_bench_two_servers), plus the uploaders' drafts; a Redis
+database of its own for the rate limits, the jobs and the availability cache, claimed as a test
+run claims one (tests/services.py: the first free one from db 11, or from BENCH_REDIS_URL) and
+emptied at the end; an S3-protocol server (moto's, tests/services.py) with one bucket for
 the uploads. Two gunicorn servers of BENCH_WORKERS (2) sync workers each, with instance folders
 of their own (nothing is shared through the local disk), and one `flask worker` beside B. Demo
 mode as every bench (plain HTTP, the in-process stand-in registry, mail written to files; the
@@ -52,14 +53,13 @@ sys.path.insert(0, ROOT)
 os.environ.setdefault("BENCH_ATTEMPTS", "1000")
 os.environ.setdefault("BENCH_CAPACITY", "50")
 
-from redis import Redis  # noqa: E402
 
 from bench import harness, quota_opening  # noqa: E402
 from tests import services  # noqa: E402
 from tests.factories import jpeg_bytes  # noqa: E402
 from tests.loopback import worker_command  # noqa: E402
 
-REDIS_URL = harness.redis_url(11)
+FIRST_REDIS_URL = harness.redis_url(11)
 UPLOADS = harness.setting("BENCH_UPLOADS", 10)
 WORKERS = harness.setting("BENCH_WORKERS", 2)
 CLIENTS = quota_opening.CLIENTS
@@ -110,10 +110,19 @@ class Pair:
         return self.client().sign_in(email)
 
 
-def cluster_env(s3_url: str, bucket: str) -> dict:
+def claimed_redis() -> services.RedisSpace:
+    """A Redis database nobody else uses, as a test run claims one: another run's worker on a
+    shared database would take this one's jobs, and its servers' jobs would queue before them."""
+    space = services.RedisSpace(FIRST_REDIS_URL)
+    if space.claim() is None:
+        raise RuntimeError(f"no free Redis database from {FIRST_REDIS_URL} on")
+    return space
+
+
+def cluster_env(redis_url: str, s3_url: str, bucket: str) -> dict:
     return {
         **services.s3_test_environment(os.environ),
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": redis_url,
         "RATELIMIT_ENABLED": "true",
         "ADDRESS_RATE_LIMIT": "1000000/minute",  # every client is 127.0.0.1
         "STORAGE_S3_BUCKET": bucket,
@@ -236,13 +245,12 @@ def measure(pair: Pair, data: dict, uploaders: list) -> dict:
 def run(bench: harness.Bench) -> dict:
     data = quota_opening.seed(bench)
     uploaders = seed_uploaders(bench)
-    redis = Redis.from_url(REDIS_URL)
-    redis.flushdb()
+    redis = claimed_redis()
     s3_url, stop_s3 = services.start_s3_server()
     with ExitStack() as stack:
         stack.callback(stop_s3)
-        stack.callback(redis.flushdb)
-        env = cluster_env(s3_url, services.create_bucket(s3_url))
+        stack.callback(redis.release)
+        env = cluster_env(redis.url, s3_url, services.create_bucket(s3_url))
         servers = [
             stack.enter_context(
                 bench.serve(

@@ -36,7 +36,9 @@ environment set to the bench settings (demo mode: plain HTTP and the stand-ins; 
 as every client comes from 127.0.0.1; no REDIS_URL), which `serve(env=...)` and `process(...,
 env)` add to or override (REDIS_URL; DEMO_MODE=0 with the production settings); the working
 directory at the repository root; and a backstop: past BENCH_TIME_LIMIT (300 s, plus 30 s of
-grace for loops that check `past_deadline()`) the run is abandoned with TimeLimit.
+grace for loops that check `past_deadline()`) the run is abandoned with TimeLimit. Two servers
+at once (behind one balancer): `serve(name=...)` twice, each with its own log and `env`. The
+child processes and the client come from tests/loopback.py, which the tests start servers with.
 
 Load: `for_duration` repeats a unit of work on every client until a deadline (throughput);
 `for_each` does each item once, with threads released together (bursts, latency per item);
@@ -46,14 +48,10 @@ environment through `setting`; the common ones: BENCH_WORKERS, BENCH_CLIENTS, BE
 BENCH_WARMUP_SECONDS, BENCH_TIME_LIMIT, BENCH_DATABASE_URL, BENCH_REDIS_URL.
 """
 
-import gzip
 import http.client
 import math
 import os
-import re
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -62,19 +60,18 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from http.cookies import SimpleCookie
-from urllib.parse import urlencode, urlsplit
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-import brotli  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
-HOST = "127.0.0.1"
+from tests import loopback  # noqa: E402
+from tests.loopback import HOST, Process, executable, free_port, log_problems  # noqa: E402, F401
+
 SECRET_KEY = "bench-secret-key"
 PASSWORD = "kopi-tubruk-pagi"
 # One PBKDF2 iteration, computed once: signing bench accounts in is setup, never measured.
@@ -90,9 +87,6 @@ app = create_app()
 def bare():
     return "ok"
 """
-CSRF_INPUT = re.compile(r"<input[^>]*\bname=\"csrf_token\"[^>]*>")
-VALUE = re.compile(r"\bvalue=\"([^\"]*)\"")
-LOG_FLAGS = ("WARNING", "ERROR", "CRITICAL", "Traceback", "Exception")
 
 
 # Settings ----------------------------------------------------------------------------------
@@ -137,11 +131,6 @@ def database_url(name: str) -> str:
 def redis_url(db_number: int) -> str:
     """Redis for a bench that needs it; BENCH_REDIS_URL names another database. It is flushed."""
     return os.environ.get("BENCH_REDIS_URL") or f"redis://{HOST}:6379/{db_number}"
-
-
-def executable(name: str) -> str:
-    """A command installed beside this Python (gunicorn, flask)."""
-    return os.path.join(os.path.dirname(sys.executable), name)
 
 
 # Database ----------------------------------------------------------------------------------
@@ -243,73 +232,22 @@ class Bench:
     def process(self, name: str, command: list[str], env: dict | None = None) -> Iterator:
         """A child process with the bench settings (and `env`), logging to <scratch>/<name>.log;
         stopped at the end, when its log's warning and error lines are in `problems`."""
-        log_path = os.path.join(self.scratch, f"{name}.log")
-        with open(log_path, "w") as log:
-            child = Process(
-                subprocess.Popen(
-                    command,
-                    cwd=ROOT,
-                    env={**os.environ, **(env or {})},
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                ),
-                log_path,
-            )
-            try:
-                yield child
-            finally:
-                child.stop()
+        with loopback.running(command, os.path.join(self.scratch, f"{name}.log"), env) as child:
+            yield child
 
     @contextmanager
-    def serve(self, workers: int = WORKERS, env: dict | None = None) -> Iterator["Server"]:
+    def serve(
+        self, workers: int = WORKERS, env: dict | None = None, name: str = "gunicorn"
+    ) -> Iterator["Server"]:
         """gunicorn with `workers` sync workers (one thread each) on a free loopback port, serving
-        the app plus the bare route; up when this yields."""
+        the app plus the bare route; up when this yields. Serving twice at once (two servers
+        behind one balancer) takes a `name` for each, which names its log."""
         port = free_port()
-        command = [
-            executable("gunicorn"),
-            "--workers", str(workers),
-            "--threads", "1",
-            "--bind", f"{HOST}:{port}",
-            "--chdir", ROOT,
-            "--pythonpath", self.scratch,
-            "--log-level", "warning",
-            "bench_wsgi:app",
-        ]  # fmt: skip
-        with self.process("gunicorn", command, env) as child:
+        command = loopback.gunicorn_command(port, workers, "bench_wsgi:app", self.scratch)
+        with self.process(name, command, env) as child:
             server = Server(child, port, workers)
             server.wait_until_up()
             yield server
-
-
-class Process:
-    """A child process of the bench and its log file."""
-
-    def __init__(self, popen: subprocess.Popen, log_path: str):
-        self.popen = popen
-        self.log_path = log_path
-        self.problems: list[str] = []
-
-    def stop(self) -> None:
-        """Terminate, then kill after 15 s; keep the log's problems."""
-        if self.popen.poll() is None:
-            self.popen.terminate()
-            try:
-                self.popen.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait()
-        self.problems = log_problems(self.log_path)
-
-
-def log_problems(path: str) -> list[str]:
-    with open(path) as handle:
-        return [line for line in handle.read().splitlines() if any(w in line for w in LOG_FLAGS)]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 class Server:
@@ -325,18 +263,8 @@ class Server:
     def problems(self) -> list[str]:
         return self.process.problems
 
-    def wait_until_up(self, timeout: float = 120) -> None:  # a busy machine starts slowly
-        give_up = time.monotonic() + timeout
-        while time.monotonic() < give_up:
-            if self.process.popen.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with code {self.process.popen.returncode}")
-            try:
-                if self.client().request("GET", BARE_PATH)[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError("gunicorn did not answer in time")
+    def wait_until_up(self) -> None:
+        loopback.wait_until_answering(self.process, self.port, BARE_PATH)
 
     def client(self, headers: dict | None = None) -> "Client":
         return Client(self.port, headers)
@@ -351,84 +279,12 @@ class Server:
         return for_each(sign_in, emails, threads)[0]
 
 
-# Client ------------------------------------------------------------------------------------
-
-
-class Client:
-    """One browser: a keep-alive connection (reopened when it closes), its cookies, CSRF tokens.
-
-    `headers` go with every request (e.g. Accept-Encoding); after each request `headers`,
-    `location` and `body_bytes` tell what the answer said and the body bytes it took on the wire.
-    """
-
-    def __init__(self, port: int, headers: dict | None = None):
-        self.connection = http.client.HTTPConnection(HOST, port, timeout=30)
-        self.cookies: dict[str, str] = {}
-        self.sent_headers = dict(headers or {})
-        self.headers: http.client.HTTPMessage | None = None
-        self.body_bytes = 0
-
-    def request(
-        self, method: str, path: str, form: dict | None = None, headers: dict | None = None
-    ) -> tuple[int, str]:
-        """Send one request: its status and its body as text (decompressed)."""
-        sent = {**self.sent_headers, **(headers or {})}
-        body = None
-        if form is not None:
-            body = urlencode(form, doseq=True)  # a list value: one field per item
-            sent["Content-Type"] = "application/x-www-form-urlencoded"
-        if self.cookies:
-            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        try:
-            self.connection.request(method, path, body=body, headers=sent)
-            response = self.connection.getresponse()
-            received = response.read()
-        except (OSError, http.client.HTTPException):
-            self.connection.close()
-            raise
-        self.headers, self.body_bytes = response.headers, len(received)
-        text = decoded(received, response.headers.get("Content-Encoding")).decode(errors="replace")
-        for header in response.headers.get_all("Set-Cookie") or ():
-            for name, morsel in SimpleCookie(header).items():
-                self.cookies[name] = morsel.value
-        if response.will_close:
-            self.connection.close()
-        return response.status, text
-
-    @property
-    def location(self) -> str:
-        """The path the last answer redirects to, or ""."""
-        return urlsplit(self.headers.get("Location", "") if self.headers else "").path
-
-    def csrf_token(self, path: str) -> tuple[int, str | None]:
-        """GET the page: its status and the CSRF token of its first form (None without one)."""
-        status, page = self.request("GET", path)
-        tag = CSRF_INPUT.search(page)
-        found = VALUE.search(tag.group(0)) if tag else None
-        return status, found.group(1) if found else None
-
-    def submit(self, path: str, fields: dict) -> str:
-        """GET the page and post its form with its CSRF token, as a browser does: where the
-        redirect leads. Anything but a redirect is an error."""
-        status, token = self.csrf_token(path)
-        if token is None:
-            raise RuntimeError(f"GET {path} answered {status} without a CSRF token")
-        status, _ = self.request("POST", path, {"csrf_token": token, **fields})
-        if status != 302:
-            raise RuntimeError(f"POST {path} answered {status}")
-        return self.location
+class Client(loopback.Client):
+    """tests/loopback.py's browser (cookies, CSRF tokens, `on(port)` for another server),
+    signing in with the bench accounts' PASSWORD."""
 
     def sign_in(self, email: str, password: str = PASSWORD) -> "Client":
-        self.submit("/login", {"email": email, "password": password})
-        return self
-
-
-def decoded(body: bytes, encoding: str | None) -> bytes:
-    if encoding == "br":
-        return brotli.decompress(body)
-    if encoding == "gzip":
-        return gzip.decompress(body)
-    return body
+        return super().sign_in(email, password)
 
 
 # Load --------------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ def _config(database_url: str, instance_path, **overrides) -> dict:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "SESSION_COOKIE_SECURE": False,
         "BASE_URL": "http://localhost",
+        "STORAGE_S3_BUCKET": None,  # files under the test's instance/, unless a test names one
         **overrides,
     }
 
@@ -225,3 +226,25 @@ def registry_url():
 
     with services.serving(create_standin()) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """An S3-protocol server (moto's) on loopback for the run, with dummy credentials in the
+    environment for the clients talking to it; yields its endpoint URL."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [name for name in os.environ if name.startswith("AWS_")]:
+            patch.delenv(name)
+        for name, value in services.s3_test_environment({}).items():
+            patch.setenv(name, value)
+        url, stop = services.start_s3_server()
+        try:
+            yield url
+        finally:
+            stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_server) -> str:
+    """A new, empty bucket on the run's S3 server."""
+    return services.create_bucket(s3_server)

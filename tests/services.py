@@ -6,19 +6,30 @@ need it are skipped with a one-line reason.
 Every run has a PostgreSQL database and a Redis database of its own, so that two suites on one
 machine never meet. DATABASE_URL names the server and the base of the database's name; the run
 creates `<base>_<pid>_<random>` and drops it at the end. REDIS_URL names the server and the first
-Redis database to try; the run claims the first free one from there (see RedisSpace).
+Redis database to try; the run claims the first free one from there (see RedisSpace). Object
+storage is an S3-protocol server (moto's) the run starts on loopback, each test with a bucket of
+its own.
 """
 
 import contextlib
+import functools
+import itertools
 import logging
 import os
 import secrets
 import shutil
+import socket
+import subprocess
+import sys
 import threading
+import time
+from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from werkzeug.serving import make_server
+
+from tests import loopback
 
 log = logging.getLogger(__name__)
 
@@ -290,3 +301,96 @@ def serving(app):
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+# Object storage --------------------------------------------------------------------------------
+
+# moto accepts any credentials; these keep real ones (from the environment or ~/.aws) away from
+# the test server.
+S3_TEST_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+S3_TEST_REGION = "ap-southeast-3"
+
+
+def start_s3_server(timeout: float = 30) -> tuple[str, Callable[[], None]]:
+    """An S3-protocol server (moto's) in a process of its own on a free loopback port.
+
+    Returns its endpoint URL and a function that stops it. Usable outside pytest (the benches).
+    """
+    port = loopback.free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,  # a line per request
+        stderr=subprocess.DEVNULL,
+    )
+
+    def stop() -> None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    deadline = time.monotonic() + timeout
+    while not _port_open(port):
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop()
+            raise RuntimeError(f"the S3 test server did not start on port {port}")
+        time.sleep(0.05)
+    return f"http://127.0.0.1:{port}", stop
+
+
+def s3_test_environment(environment: Mapping[str, str]) -> dict[str, str]:
+    """A copy of an environment for a process that talks to the test server: its AWS settings
+    replaced by the dummy credentials."""
+    kept = {name: value for name, value in environment.items() if not name.startswith("AWS_")}
+    return {
+        **kept,
+        **S3_TEST_CREDENTIALS,
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.2)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@functools.cache
+def s3_client(endpoint_url: str):
+    """A plain boto3 client on the test server, to look into buckets as an operator would."""
+    import boto3
+
+    return boto3.session.Session().client(
+        "s3",
+        endpoint_url=endpoint_url,
+        region_name=S3_TEST_REGION,
+        aws_access_key_id=S3_TEST_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=S3_TEST_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    )
+
+
+_buckets_made = itertools.count(1)
+
+
+def bucket_name() -> str:
+    """A bucket name no other run or test uses."""
+    return f"mpaspor-{_RUN_SUFFIX.replace('_', '-')}-{next(_buckets_made)}"
+
+
+def create_bucket(endpoint_url: str, name: str | None = None) -> str:
+    """A new, empty bucket (of a name no other run or test uses by default); returns its name."""
+    name = name or bucket_name()
+    s3_client(endpoint_url).create_bucket(
+        Bucket=name, CreateBucketConfiguration={"LocationConstraint": S3_TEST_REGION}
+    )
+    return name
+
+
+def bucket_keys(endpoint_url: str, bucket: str) -> list[str]:
+    """Every key in a bucket, sorted."""
+    pages = s3_client(endpoint_url).get_paginator("list_objects_v2").paginate(Bucket=bucket)
+    return sorted(item["Key"] for page in pages for item in page.get("Contents", ()))

@@ -105,6 +105,13 @@ def from_environment(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         # Days an ended application keeps its uploaded documents before the purge deletes them.
         "UPLOAD_RETENTION_DAYS": int(os.environ.get("UPLOAD_RETENTION_DAYS", "30")),
+        # Uploads, thumbnails and receipt batches: in this S3 bucket when one is named (what
+        # several servers share), else under instance/uploads (one server). Credentials come from
+        # boto3's chain: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the instance's role.
+        "STORAGE_S3_BUCKET": os.environ.get("STORAGE_S3_BUCKET") or None,
+        "STORAGE_S3_ENDPOINT_URL": os.environ.get("STORAGE_S3_ENDPOINT_URL") or None,  # MinIO...
+        "STORAGE_S3_REGION": os.environ.get("STORAGE_S3_REGION") or "ap-southeast-3",  # Jakarta
+        "STORAGE_S3_PREFIX": os.environ.get("STORAGE_S3_PREFIX", ""),
     }
 
 

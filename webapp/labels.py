@@ -121,6 +121,11 @@ UPLOAD_PROBLEMS = {
     "pdf_encrypted": _l("The PDF is password-protected. Upload one without a password."),
     "pdf_too_many_pages": _l("The PDF has more than 20 pages. Upload only the pages needed."),
     "polyglot": _l("The file contains something other than a picture or a document."),
+    # Not a refusal of the file: the storage is down (a 503, which the offline outbox retries).
+    "storage_unavailable": _l(
+        "The file could not be saved just now, and nothing was kept. Send it again in a few "
+        "minutes."
+    ),
 }
 NIK_STATUSES = {
     "pending": _l("Checking the NIK with Dukcapil…"),

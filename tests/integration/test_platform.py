@@ -291,7 +291,12 @@ def test_healthz_reports_redis_down(make_app):
     app = make_app(REDIS_URL="redis://127.0.0.1:1/0")
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
-    assert response.json == {"status": "degraded", "database": "ok", "redis": "down"}
+    assert response.json == {
+        "status": "degraded",
+        "database": "ok",
+        "redis": "down",
+        "storage": "filesystem",
+    }
     assert "127.0.0.1" not in response.text
 
 

@@ -5,7 +5,7 @@ a rollback never loses a file still in use. Ended applications keep their upload
 UPLOAD_RETENTION_DAYS, then lose them.
 """
 
-import os
+import logging
 import uuid
 from collections.abc import Iterable
 from datetime import timedelta
@@ -15,9 +15,9 @@ from sqlalchemy import exists, func, select, update
 
 from webapp import clock
 from webapp.documents.quality import assess
-from webapp.documents.upload_checks import UploadRefused, inspect_upload
+from webapp.documents.upload_checks import CleanFile, UploadRefused, inspect_upload
 from webapp.extensions import db
-from webapp.integrations.storage import FileSystemStorage, Storage
+from webapp.integrations.storage import Storage, StorageUnavailable, storage_from_config
 from webapp.jobs import enqueue
 from webapp.models import Application, AuditEntry, Document
 from webapp.rules import journey
@@ -25,6 +25,7 @@ from webapp.rules.statuses import FINAL
 
 __all__ = [
     "StillActive",
+    "StorageUnavailable",
     "UploadRefused",
     "check",
     "delete_files",
@@ -37,6 +38,8 @@ __all__ = [
     "upload",
 ]
 
+log = logging.getLogger(__name__)
+
 
 class StillActive(Exception):
     """The application has not ended: its uploads are still needed."""
@@ -45,7 +48,7 @@ class StillActive(Exception):
 def storage() -> Storage:
     app = current_app._get_current_object()
     if "storage" not in app.extensions:
-        app.extensions["storage"] = FileSystemStorage(os.path.join(app.instance_path, "uploads"))
+        app.extensions["storage"] = storage_from_config(app.config, app.instance_path)
     return app.extensions["storage"]
 
 
@@ -57,7 +60,8 @@ def required_items(application: Application) -> list[tuple[str, Document | None]
 
 
 def upload(application: Application, code: str, data: bytes) -> Document:
-    """Store a new upload for an item, replacing the one before; raises UploadRefused."""
+    """Store a new upload for an item, replacing the one before; raises UploadRefused, or
+    StorageUnavailable with nothing kept."""
     if code not in journey.required_documents(application, clock.today()):
         raise LookupError(code)
     clean = inspect_upload(data)
@@ -65,21 +69,17 @@ def upload(application: Application, code: str, data: bytes) -> Document:
     files = {f"{stem}{clean.extension}": clean.content}
     if clean.thumbnail:
         files[f"{stem}-thumb.jpg"] = clean.thumbnail
-    for key, content in files.items():
-        storage().save(key, content)
     document = next((d for d in application.documents if d.code == code), None)
     replaced = [document.storage_key, document.thumbnail_key] if document else []
-    if document is None:
-        document = Document(code=code)
-        application.documents.append(document)
-    document.storage_key = f"{stem}{clean.extension}"
-    document.thumbnail_key = f"{stem}-thumb.jpg" if clean.thumbnail else None
-    document.media_type = clean.media_type
-    document.size_bytes = len(clean.content)
-    document.width, document.height, document.pages = clean.width, clean.height, clean.pages
-    document.check_status = "pending"
-    document.uploaded_at = clock.now()
     try:
+        # Every file is stored before the row points at them: a failure in between leaves the
+        # row as it was and takes back the files stored so far.
+        for key, content in files.items():
+            storage().save(key, content)
+        if document is None:
+            document = Document(code=code)
+            application.documents.append(document)
+        _point_at(document, stem, clean)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -93,6 +93,17 @@ def upload(application: Application, code: str, data: bytes) -> Document:
         queue="verification",
     )
     return document
+
+
+def _point_at(document: Document, stem: str, clean: CleanFile) -> None:
+    """The row describes the upload stored under stem, its quality yet to be judged."""
+    document.storage_key = f"{stem}{clean.extension}"
+    document.thumbnail_key = f"{stem}-thumb.jpg" if clean.thumbnail else None
+    document.media_type = clean.media_type
+    document.size_bytes = len(clean.content)
+    document.width, document.height, document.pages = clean.width, clean.height, clean.pages
+    document.check_status = "pending"
+    document.uploaded_at = clock.now()
 
 
 def check(document_id: int, storage_key: str) -> None:
@@ -127,8 +138,13 @@ def stored_keys(documents: Iterable[Document]) -> list[str]:
 
 
 def delete_files(keys: Iterable[str | None]) -> None:
+    """Delete files no row refers to any more. Storage down leaves them behind, logged: the
+    change that dropped them has happened, and a file nobody points at is never shown."""
     for key in filter(None, keys):
-        storage().delete(key)
+        try:
+            storage().delete(key)
+        except StorageUnavailable as error:
+            log.warning("left behind %s, no longer referred to: %s", key, error)
 
 
 def delete_uploads_of_ended(application_id: int) -> int:

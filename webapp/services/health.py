@@ -7,6 +7,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.extensions import db
 from webapp.jobs import redis_connection
+from webapp.services import documents
 
 
 def database_state() -> str:
@@ -25,3 +26,10 @@ def redis_state() -> str:
         return "ok" if redis_connection().ping() else "down"
     except RedisError:
         return "down"
+
+
+def storage_state() -> str:
+    """The S3 bucket's reachability; "filesystem" for files on this server's own disk."""
+    if not current_app.config["STORAGE_S3_BUCKET"]:
+        return "filesystem"
+    return "ok" if documents.storage().reachable() else "down"

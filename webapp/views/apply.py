@@ -433,11 +433,20 @@ def _too_large_upload():
     return refused_upload(application, code, labels.UPLOAD_PROBLEMS["too_large"])
 
 
-def refused_upload(application, code: str, message: str):
+def refused_upload(application, code: str, message: str, status: int = 422):
     if request.htmx:
-        return document_item(application, code, error=message), 422
+        return document_item(application, code, error=message), status
     context = documents_context(application, {code: message})
-    return render_step(application, "documents", 422, **context)
+    return render_step(application, "documents", status, **context)
+
+
+def storage_down(application, code: str):
+    """Nothing could be stored: a 503, which the offline outbox keeps and sends again."""
+    message = labels.UPLOAD_PROBLEMS["storage_unavailable"]
+    if request.htmx:  # not swapped in: static/js/refusals.js puts the notice before the form
+        title = _("The file was not saved")
+        return render_template("errors/_error.html", code=503, title=title, message=message), 503
+    return refused_upload(application, code, message, 503)
 
 
 @bp.route("/<public_id>/documents/<code>", methods=["POST"])
@@ -461,6 +470,8 @@ def upload_document(public_id: str, code: str):
         abort(404)
     except document_service.UploadRefused as refused:
         return refused_upload(application, code, labels.UPLOAD_PROBLEMS[refused.code])
+    except document_service.StorageUnavailable:
+        return storage_down(application, code)
     return submission(uploaded(application, code), "applied" if stored else "duplicate")
 
 
@@ -483,6 +494,8 @@ def _upload_owed(application, code: str):
         flash(str(labels.REVIEW_PROBLEMS[refused.code]), "error")
     except document_service.UploadRefused as refused:
         flash(str(labels.UPLOAD_PROBLEMS[refused.code]), "error")
+    except document_service.StorageUnavailable:
+        flash(str(labels.UPLOAD_PROBLEMS["storage_unavailable"]), "error")
     else:
         flash(_("%(document)s is uploaded.", document=labels.DOCUMENTS[code]), "success")
     return redirect(url_for("apply.overview", public_id=application.public_id))

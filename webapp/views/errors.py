@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from webapp import labels
 from webapp.extensions import db
+from webapp.integrations.storage import StorageUnavailable
 from webapp.views.limits import REFUSED_MESSAGE, refused_form
 
 MESSAGES = {
@@ -108,7 +109,18 @@ def _server_error(error: Exception):
     return _page(500)
 
 
+def _storage_unavailable(error: StorageUnavailable):
+    """Stored files out of reach: a 503 that says to try again, never a 500."""
+    db.session.rollback()
+    current_app.logger.warning("storage unavailable: %s", error)
+    title = _l("Documents cannot be reached just now")
+    message = _l("Nothing is lost. Try again in a few minutes.")
+    body, code = _page(503, title, message)
+    return body, code, {"Retry-After": "60"}
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_failed)
+    app.register_error_handler(StorageUnavailable, _storage_unavailable)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(500, _server_error)

@@ -1,8 +1,8 @@
 """The pool of RQ workers that `flask worker` runs, one process each, under one supervisor.
 
 The queues are split between the workers (see `groups`); RQ's WorkerPool gives every worker
-the same queues, so this pool chooses each new worker's queues and class itself, and replaces
-a worker that dies with one of the same group.
+the same queues, so this pool chooses each new worker's queues itself, and replaces a worker
+that dies with one of the same group.
 """
 
 from collections import Counter
@@ -20,7 +20,8 @@ class AppContextWorker(SimpleWorker):
     connection, no connection to the registry. Here the app, the database pool and the kept-alive
     registry connection last from one job to the next, while each job still gets a fresh
     context, and with it its own database session, as in a horse. A job's timeout still holds
-    (SIGALRM); a worker that crashes is replaced by the pool.
+    (SIGALRM); a worker that crashes is replaced by the pool. With a horse per job each check
+    took about 370 ms more and each mail about 420 ms (bench/verification_latency.py).
     """
 
     def execute_job(self, job, queue) -> None:

@@ -21,7 +21,7 @@ class AppContextWorker(SimpleWorker):
     registry connection last from one job to the next, while each job still gets a fresh
     context, and with it its own database session, as in a horse. A job's timeout still holds
     (SIGALRM); a worker that crashes is replaced by the pool. With a horse per job each check
-    took about 370 ms more and each mail about 420 ms (bench/verification_latency.py).
+    took about a second more and each mail 420 ms more (bench/verification_latency.py).
     """
 
     def execute_job(self, job, queue) -> None:

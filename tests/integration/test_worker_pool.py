@@ -17,7 +17,7 @@ from tests.integration.test_verification import current, draft, save_personal
 from webapp.jobs import redis_connection
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SLOW_MAIL_SECONDS = 3
+SLOW_MAIL_SECONDS = 5
 
 
 def start_pool(app, tmp_path, *options: str) -> subprocess.Popen:

@@ -39,8 +39,9 @@ demo-code: setup
 test: setup
 	$(RUN) pytest
 
+# The RQ worker pool: a worker per core for the checks and other jobs (WORKERS=N sets it), one for mail.
 worker: setup
-	$(RUN) flask worker
+	$(RUN) flask worker $(if $(WORKERS),--workers $(WORKERS))
 
 # The waiting rooms' clock beside the workers (with Redis; without it the server runs it).
 waiting-rooms: setup

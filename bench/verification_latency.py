@@ -1,4 +1,5 @@
-"""NIK verification with a real RQ worker and Redis: time to the verified result, and job rate.
+"""NIK verification with the real RQ worker pool and Redis: time to the verified result, and job
+rate.
 
 What it measures:
 
@@ -16,19 +17,22 @@ How it runs (bench/harness.py): a dedicated PostgreSQL database (mpaspor_bench_v
 and recreated, then dropped at the end; BENCH_DATABASE_URL overrides) is migrated and seeded with
 one verified user per application, each with a draft whose service and passport steps are done.
 Redis db 14 (only that one; BENCH_REDIS_URL names another) is flushed before and after. The
-stand-in registry runs in a thread of this process, answering after 0.1 s and knowing the demo
-residents plus one generated resident per application (a NIK may be in only one active
-application, so each application types its own). gunicorn (BENCH_WORKERS, 2 sync
-workers) serves the app and ONE `flask worker` process runs the jobs (queues mail,
-verification, default, in that order). BENCH_CLIENTS (8) client threads each take the next
+stand-in registry runs in threads of this process with HTTP keep-alive, as a real registry
+would, answering after 0.1 s and knowing the demo residents plus one generated resident per
+application (a NIK may be in only one active application, so each application types its own).
+gunicorn (BENCH_WORKERS, 2 sync workers) serves the app and `flask worker` runs the jobs: the
+command's default pool (webapp/jobs/pool.py), one worker per core on the verification and
+default queues plus one on mail. BENCH_CLIENTS (8) client threads each take the next
 application, log in as its owner beforehand, and measure it; so at most 8 checks are in flight.
 
-How to read it: the load is a closed loop, so with one worker the latency settles near
-clients / (verifications per second); the job rate phase shows that capacity directly. One
-worker runs one job at a time, in a forked work horse, and each check waits 0.1 s on the
-registry, so one worker cannot exceed 10 verification jobs per second, and each verification
-also costs a mail job on the same worker. Everything (client, stand-in, gunicorn, worker,
-PostgreSQL, Redis) shares this machine's CPUs.
+How to read it: the load is a closed loop, so the latency settles near clients / (verifications
+per second) once the workers are the bottleneck; the job rate phase shows that capacity
+directly. A worker runs one job at a time, and each check waits 0.1 s on the registry, so a
+worker cannot exceed 10 verification jobs per second; the mail each check sends goes to the
+mail worker. The latency phase splits each check's time into its parts: enqueued to started
+(waiting for a worker), started to ended (the job), and the rest (the save's request before
+the enqueue, and the poll that sees the result: up to BENCH_POLL_SECONDS, plus a request).
+Everything (client, stand-in, gunicorn, workers, PostgreSQL, Redis) shares this machine's CPUs.
 
 Settings (environment): BENCH_APPLICATIONS, BENCH_CLIENTS, BENCH_POLL_SECONDS, BENCH_WORKERS,
 BENCH_REDIS_URL, BENCH_TIME_LIMIT (300 s: the whole run is abandoned after it). The last three
@@ -51,16 +55,20 @@ import sqlalchemy as sa  # noqa: E402
 from redis import Redis  # noqa: E402
 from rq import Queue, Retry, Worker  # noqa: E402
 from rq.job import Job  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
 
 from bench import harness  # noqa: E402
 from webapp.integrations.registry_standin import (  # noqa: E402
     DEMO_RESIDENTS,
     Resident,
     create_standin,
+    keep_alive_server,
 )
+from webapp.jobs.pool import groups  # noqa: E402
 
 REDIS_URL = harness.redis_url(14)
+# The pool `flask worker` runs by default (WORKERS, as the command reads it, or one per core).
+POOL = groups(int(os.environ.get("WORKERS") or os.cpu_count() or 1))
+CHECK_WORKERS = next(group.size for group in POOL if "verification" in group.queues)
 APPLICATIONS = harness.setting("BENCH_APPLICATIONS", 200)
 CLIENTS = harness.CLIENTS
 POLL_SECONDS = harness.setting("BENCH_POLL_SECONDS", 0.1)
@@ -154,23 +162,26 @@ def start_new_checks(bench: harness.Bench) -> list[tuple[int, int]]:
 
 
 def start_standin(people: list[Resident]):
-    """The stand-in registry on a free loopback port, served by threads of this process."""
+    """The stand-in registry on a free loopback port, served by threads of this process, with
+    keep-alive connections."""
     app = create_standin(residents=(*DEMO_RESIDENTS, *people), delay_seconds=REGISTRY_DELAY)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per request
-    server = make_server(harness.HOST, 0, app, threaded=True)
+    server = keep_alive_server(app, harness.HOST)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
 
-def wait_for_worker(worker: harness.Process, redis: Redis, timeout: float = 30) -> None:
+def wait_for_pool(pool: harness.Process, redis: Redis, timeout: float = 60) -> None:
+    """Until every worker of the pool has registered."""
+    expected = sum(group.size for group in POOL)
     give_up = time.monotonic() + timeout
     while time.monotonic() < give_up:
-        if worker.popen.poll() is not None:
-            raise RuntimeError(f"the RQ worker exited with code {worker.popen.returncode}")
-        if Worker.all(connection=redis):
+        if pool.popen.poll() is not None:
+            raise RuntimeError(f"the RQ worker pool exited with code {pool.popen.returncode}")
+        if len(Worker.all(connection=redis)) >= expected:
             return
         time.sleep(0.2)
-    raise RuntimeError("the RQ worker did not register in time")
+    raise RuntimeError("the RQ workers did not register in time")
 
 
 # Client ------------------------------------------------------------------------------------
@@ -181,6 +192,7 @@ class Outcome:
     seconds: float | None  # None unless verified
     state: str  # verified | refused (with the notice's class) | what went wrong
     polls: int = 0
+    save_seconds: float | None = None  # the POST of the personal step, which enqueues the check
 
 
 def fragment_state(fragment: str) -> str:
@@ -193,7 +205,9 @@ def fragment_state(fragment: str) -> str:
     return f"refused ({notice.group(1) if notice else 'no notice'})"
 
 
-def wait_for_result(client: harness.Client, public_id: str, started: float) -> Outcome:
+def wait_for_result(
+    client: harness.Client, public_id: str, started: float, saved: float
+) -> Outcome:
     give_up = min(harness.DEADLINE, time.monotonic() + SETTLE_TIMEOUT)
     polls = 0
     while time.monotonic() < give_up:
@@ -204,9 +218,9 @@ def wait_for_result(client: harness.Client, public_id: str, started: float) -> O
         state = fragment_state(fragment) if status == 200 else f"status page {status}"
         if state != "pending":
             seconds = time.perf_counter() - started
-            return Outcome(seconds if state == "verified" else None, state, polls)
+            return Outcome(seconds if state == "verified" else None, state, polls, saved)
         time.sleep(POLL_SECONDS)
-    return Outcome(None, "no result in time", polls)
+    return Outcome(None, "no result in time", polls, saved)
 
 
 def measure_one(client: harness.Client, public_id: str, resident: Resident) -> Outcome:
@@ -222,7 +236,7 @@ def measure_one(client: harness.Client, public_id: str, resident: Resident) -> O
         status, _ = client.request("POST", path, personal_answers(resident, token))
         if status != 302:
             return Outcome(None, f"save answered {status}")
-        return wait_for_result(client, public_id, started)
+        return wait_for_result(client, public_id, started, time.perf_counter() - started)
     except (OSError, http.client.HTTPException) as error:
         return Outcome(None, f"connection: {type(error).__name__}")
 
@@ -247,7 +261,7 @@ def finished_jobs(redis: Redis, queue: str) -> list[str]:
 
 
 def job_times(redis: Redis, ids: list[str]) -> tuple[list[float], list[float]]:
-    """Seconds each job waited in its queue, and seconds it ran (fork included)."""
+    """Seconds each job waited in its queue, and seconds it ran."""
     waits, runs = [], []
     for job in Job.fetch_many(ids, connection=redis):
         if job and job.enqueued_at and job.started_at and job.ended_at:
@@ -311,8 +325,9 @@ def p50_p95(seconds: list[float]) -> str:
 def print_settings(workers: int) -> None:
     print(
         f"applications: {APPLICATIONS}   clients: {CLIENTS}   gunicorn workers: {workers}"
-        f"   RQ workers: 1   cpus: {os.cpu_count()}"
+        f"   cpus: {os.cpu_count()}"
     )
+    print("RQ workers: " + ", ".join(f"{group.size} on {'+'.join(group.queues)}" for group in POOL))
     print(
         f"registry delay: {REGISTRY_DELAY * 1000:.0f} ms   poll every: {POLL_SECONDS * 1000:.0f} ms"
         f"   (a browser polls every 1 s)"
@@ -338,30 +353,33 @@ def print_latency(outcomes: list[Outcome], seconds: float, queue_waits, job_runs
     )
     for state, count in sorted(failures.items()):
         print(f"  failed: {count} x {state}")
+    saves = [o.save_seconds for o in outcomes if o.save_seconds is not None]
     print(
-        f"verification jobs in this phase: {len(job_runs)}; enqueued to started p50/p95 "
-        f"{p50_p95(queue_waits)} ms, run p50/p95 {p50_p95(job_runs)} ms"
+        f"where the time goes, p50/p95 ms: the save's POST {p50_p95(saves)}; verification jobs"
+        f" ({len(job_runs)}) enqueued to started {p50_p95(queue_waits)}, started to ended"
+        f" {p50_p95(job_runs)}; the rest is the poll that sees the result"
     )
 
 
 def print_jobs(run: JobRun) -> None:
-    print("\none worker, a burst of verification jobs (each also enqueues one mail job)")
+    print("\nthe pool, a burst of verification jobs (each also enqueues one mail job)")
     print(
         f"jobs: {run.jobs}   seconds: {run.seconds:.1f}   verification jobs/s: "
         f"{run.jobs_per_s:.2f}   all jobs/s (with mail): {2 * run.jobs / run.seconds:.2f}"
     )
     print(
-        "job run in the work horse p50/p95: "
+        "job run p50/p95: "
         + ", ".join(f"{q} {p50_p95(runs)} ms" for q, runs in run.run_seconds.items())
         + f"   failed: {run.failed}"
     )
-    all_runs = [seconds for runs in run.run_seconds.values() for seconds in runs]
-    if all_runs:
-        outside = run.seconds / len(all_runs) - sum(all_runs) / len(all_runs)
-        print(f"per job outside the horse (fork, dequeue, bookkeeping): {outside * 1000:.0f} ms")
+    checks = run.run_seconds["verification"]
+    if checks:  # the check workers all busy through the burst
+        outside = CHECK_WORKERS * run.seconds / len(checks) - sum(checks) / len(checks)
+        print(f"per check outside the job (dequeue, bookkeeping): {outside * 1000:.0f} ms")
     print(
-        f"ceiling: one job at a time and {REGISTRY_DELAY * 1000:.0f} ms per registry answer,"
-        f" so < {1 / REGISTRY_DELAY:.0f} verification jobs/s per worker"
+        f"ceiling: one job at a time per worker and {REGISTRY_DELAY * 1000:.0f} ms per registry"
+        f" answer, so < {CHECK_WORKERS / REGISTRY_DELAY:.0f} verification jobs/s"
+        f" for {CHECK_WORKERS} workers"
     )
 
 
@@ -386,8 +404,8 @@ def report(result: dict) -> None:
 
 
 def run(bench: harness.Bench, redis: Redis) -> dict:
-    """Seed, start the stand-in, gunicorn and one worker, measure both phases; always clean up.
-    This process enqueues through rq directly: only the server and the worker get REDIS_URL."""
+    """Seed, start the stand-in, gunicorn and the worker pool, measure both phases; always clean
+    up. This process enqueues through rq directly: only the server and the pool get REDIS_URL."""
     people = harness.residents(APPLICATIONS)
     drafts = seed(bench, people)
     standin = start_standin(people)
@@ -398,7 +416,7 @@ def run(bench: harness.Bench, redis: Redis) -> dict:
             bench.serve(env=env) as server,
             bench.process("worker", worker_command, env) as worker,
         ):
-            wait_for_worker(worker, redis)
+            wait_for_pool(worker, redis)
             outcomes, seconds = run_latency(server, drafts, people)
             # The page can show the result before its job has ended and its mail has run.
             wait_until_done(redis, dict.fromkeys(JOB_QUEUES, 0), verified_count(outcomes))

@@ -288,9 +288,9 @@ def chromium_available() -> bool:
 
 
 @contextlib.contextmanager
-def serving(app):
+def serving(app, request_handler=None):
     """Serve a WSGI app on a free loopback port until the block ends; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=request_handler)
     server.daemon_threads = False  # so that server_close() waits for the requests in flight
     # A short poll interval keeps shutdown() quick: the default costs half a second per server.
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})

@@ -1,6 +1,7 @@
-"""Command-line tasks: administrators and office staff, slots, demo data, the RQ worker and its
+"""Command-line tasks: administrators and office staff, slots, demo data, the RQ workers and their
 cron."""
 
+import os
 import sys
 
 import click
@@ -141,17 +142,27 @@ def extend_slots() -> None:
 @click.command("worker")
 @with_appcontext
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
-def worker(burst: bool) -> None:
-    """Run an RQ worker with its scheduler on every queue."""
-    from rq import Worker
-
-    from webapp.jobs import QUEUES, redis_connection
+@click.option(
+    "--workers",
+    "size",
+    type=click.IntRange(min=1),
+    envvar="WORKERS",
+    default=lambda: os.cpu_count() or 1,
+    show_default="the number of cores",
+    help="Workers for the checks and the other jobs (env WORKERS); one more sends the mail.",
+)
+def worker(burst: bool, size: int) -> None:
+    """Run the pool of RQ workers, with their scheduler: WORKERS on the verification and default
+    queues, one on mail (webapp/jobs/pool.py). Ctrl-C or SIGTERM lets running jobs end, then
+    stops them all; a worker that dies is replaced."""
+    from webapp.jobs import redis_connection
+    from webapp.jobs.pool import SplitWorkerPool, groups
 
     if not current_app.config["REDIS_URL"]:
         raise click.ClickException("REDIS_URL is not set: jobs already run in-process.")
-    # No connection may cross the fork into a job's work horse.
+    # No connection may cross the fork into a worker.
     db.engine.dispose()
-    Worker(list(QUEUES), connection=redis_connection()).work(with_scheduler=True, burst=burst)
+    SplitWorkerPool(groups(size, burst), connection=redis_connection()).start(burst=burst)
 
 
 @click.command("sweep-holds")

@@ -1,10 +1,13 @@
 """The registry client over real HTTP against the stand-in served on a loopback port.
 
 A wrong API key is a RegistryRejected: a configuration error that no retry will fix, so the job
-records it at once instead of backing off for hours.
+records it at once instead of backing off for hours. The client keeps its connection open from
+one check to the next, as the stand-in served with keep-alive lets it.
 """
 
+import contextlib
 import json
+import os
 import socket
 import time
 from datetime import date
@@ -27,6 +30,8 @@ from webapp.integrations.registry_standin import (
     SLOW_NIK,
     STANDIN_API_KEY,
     UNKNOWN_NIK,
+    create_standin,
+    keep_alive_handler,
 )
 from webapp.rules.nik import parse_nik
 
@@ -213,3 +218,67 @@ def test_client_from_config():
         {"REGISTRY_URL": "https://registry.example", "REGISTRY_API_KEY": "k", "REGISTRY_TIMEOUT": 2}
     )
     assert isinstance(client, HttpRegistryClient)
+
+
+# Kept-alive connections ---------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def kept_alive_registry(idle_seconds: float):
+    """The stand-in served with keep-alive, closing connections idle for `idle_seconds`; yields
+    its URL and the set of connections it was asked on (the client's port of each)."""
+    standin, connections = create_standin(), set()
+
+    def counting(environ, start_response):
+        connections.add(environ["REMOTE_PORT"])
+        return standin(environ, start_response)
+
+    with services.serving(counting, keep_alive_handler(idle_seconds)) as url:
+        yield url, connections
+
+
+def _check_siti(url: str) -> RegistryAnswer:
+    """One check with a new client, as each job makes one from the settings."""
+    siti = RESIDENTS["Siti Rahayu"]
+    return HttpRegistryClient(url, STANDIN_API_KEY, timeout=5.0).check(
+        siti.nik, siti.full_name, siti.birth_date
+    )
+
+
+VERIFIED = RegistryAnswer("verified", (), False)
+
+
+def test_checks_share_one_connection():
+    with kept_alive_registry(idle_seconds=2) as (url, connections):
+        assert [_check_siti(url) for _ in range(4)] == [VERIFIED] * 4
+        wrong_key = HttpRegistryClient(url, "not-the-key", timeout=5.0)
+        with pytest.raises(RegistryRejected):  # a refusal leaves the connection usable
+            wrong_key.check(UNKNOWN_NIK, "Dewi Anggraini", nik_birth_date(UNKNOWN_NIK))
+        assert _check_siti(url) == VERIFIED
+    assert len(connections) == 1
+
+
+def test_a_connection_the_registry_closed_is_opened_again():
+    with kept_alive_registry(idle_seconds=0.2) as (url, connections):
+        assert _check_siti(url) == VERIFIED
+        time.sleep(0.6)  # the registry closes the idle connection meanwhile
+        assert _check_siti(url) == VERIFIED  # no error: the check is sent on a new one
+        assert _check_siti(url) == VERIFIED
+    assert len(connections) == 2
+
+
+def test_a_connection_never_crosses_a_fork():
+    """A forked process (a work horse, a pool's worker) opens its own connection and leaves the
+    one it inherited to its parent, which goes on using it."""
+    with kept_alive_registry(idle_seconds=2) as (url, connections):
+        assert _check_siti(url) == VERIFIED
+        child = os.fork()
+        if child == 0:  # the child: no pytest here, only an exit status
+            try:
+                os._exit(0 if _check_siti(url) == VERIFIED else 1)
+            finally:
+                os._exit(2)
+        _, status = os.waitpid(child, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert _check_siti(url) == VERIFIED
+    assert len(connections) == 2

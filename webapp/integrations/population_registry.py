@@ -11,11 +11,10 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
-from urllib.parse import urlsplit
 
 from flask import Flask
 
-from webapp.integrations import configured_client
+from webapp.integrations import KeptAliveEndpoint, configured_client
 from webapp.integrations.registry_standin import STANDIN_API_KEY, create_standin
 from webapp.rules.registry import COMPARED_FIELDS
 
@@ -92,37 +91,22 @@ def _request(nik: str, full_name: str, birth_date: date, api_key: str) -> tuple[
 
 
 class HttpRegistryClient:
-    """The real registry over HTTP(S), with the standard library only.
+    """The real registry over HTTP(S), on a kept-alive connection (KeptAliveEndpoint).
 
     It makes one attempt and never retries: retries belong to the RQ job (Retry with back-off),
-    so that waiting for the registry to recover does not hold a worker. The timeout bounds the
-    connection and each read; a proxy set in the environment is not used.
+    so that waiting for the registry to recover does not hold a worker.
     """
 
     def __init__(self, base_url: str, api_key: str, timeout: float = DEFAULT_TIMEOUT_SECONDS):
-        parts = urlsplit(base_url)
-        if parts.scheme not in {"http", "https"} or not parts.hostname:
-            raise ValueError(f"not an http(s) URL: {base_url!r}")
-        secure = parts.scheme == "https"
-        self._connection_class = (
-            http.client.HTTPSConnection if secure else http.client.HTTPConnection
-        )
-        self._address = parts.hostname, parts.port  # .port raises ValueError on a bad port
-        self._path = parts.path.rstrip("/") + VERIFY_PATH
+        self._endpoint = KeptAliveEndpoint(base_url, VERIFY_PATH, timeout)
         self._api_key = api_key
-        self._timeout = timeout
 
     def check(self, nik: str, full_name: str, birth_date: date) -> RegistryAnswer:
         body, headers = _request(nik, full_name, birth_date, self._api_key)
-        connection = self._connection_class(*self._address, timeout=self._timeout)
         try:
-            connection.request("POST", self._path, body=body, headers=headers)
-            response = connection.getresponse()
-            status, reply = response.status, response.read()
+            status, reply = self._endpoint.post(body, headers)
         except (OSError, http.client.HTTPException) as error:
             raise RegistryUnavailable(f"registry unreachable: {type(error).__name__}") from error
-        finally:
-            connection.close()
         return parse_answer(status, reply)
 
 

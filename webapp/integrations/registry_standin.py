@@ -18,6 +18,7 @@ Serve it on its own port (what `make registry` runs):
 
 import argparse
 import hmac
+import io
 import re
 import selectors
 import socket
@@ -27,11 +28,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import Flask, request
-from werkzeug.serving import run_simple
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wsgi import LimitedStream, get_content_length
 
 from webapp.rules.registry import compare
 
 STANDIN_API_KEY = "standin-key"
+IDLE_SECONDS = 5.0  # how long a kept-alive connection may wait for its next request
 
 # Fault drills. Both NIKs are structurally valid, so they pass the form and reach the registry.
 SLOW_NIK = "3171010101010001"  # answers after SLOW_SECONDS more than the delay: a timeout drill
@@ -205,6 +208,68 @@ def _hung_up(connection: socket.socket) -> bool:
         return True
 
 
+class KeepAliveHandler(WSGIRequestHandler):
+    """Werkzeug's request handler, keeping connections open between requests as an HTTP/1.1
+    server does, and closing one idle for `idle_seconds`.
+
+    Werkzeug closes every connection: after each answer it reads and discards whatever the
+    socket holds (a body the app left unread), which on a kept connection would be the next
+    request. Here the app reads the body through a stream of its exact length, the rest of which
+    is skipped after the answer, and werkzeug's discarding reads an empty file instead. A chunked
+    request body, which that cannot measure, closes the connection. Clients send their next
+    request only after the answer (none pipelines), so a connection with nothing to read is idle.
+    """
+
+    protocol_version = "HTTP/1.1"
+    idle_seconds = IDLE_SECONDS
+
+    def handle_one_request(self) -> None:
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.connection, selectors.EVENT_READ)
+            if not selector.select(self.idle_seconds):
+                self.close_connection = True
+                return
+        super().handle_one_request()
+
+    def make_environ(self) -> dict:
+        environ = super().make_environ()
+        self._socket_file = self.rfile
+        if environ.get("wsgi.input_terminated"):
+            self.close_connection = True
+        else:
+            environ["wsgi.input"] = LimitedStream(self.rfile, get_content_length(environ) or 0)
+            self.rfile = io.BytesIO()  # what werkzeug's discarding reads after the answer
+        return environ
+
+    def run_wsgi(self) -> None:
+        try:
+            super().run_wsgi()
+        finally:
+            self.rfile = self._socket_file
+        if not self.close_connection:
+            self.environ["wsgi.input"].exhaust()  # the next request starts after this body
+
+    def send_header(self, keyword: str, value: str) -> None:
+        answering = self.rfile is not getattr(self, "_socket_file", self.rfile)  # swapped above
+        closing = keyword.lower() == "connection" and value.lower() == "close"
+        if answering and closing and not self.close_connection:
+            return  # werkzeug's, on every answer; the client's own "close" (or HTTP/1.0) counts
+        super().send_header(keyword, value)
+
+
+def keep_alive_handler(idle_seconds: float = IDLE_SECONDS) -> type[KeepAliveHandler]:
+    return type("KeepAliveHandler", (KeepAliveHandler,), {"idle_seconds": idle_seconds})
+
+
+def keep_alive_server(
+    app: Flask, host: str = "127.0.0.1", port: int = 0, idle_seconds: float = IDLE_SECONDS
+) -> BaseWSGIServer:
+    """A threaded server of `app` that keeps connections alive (serve_forever() runs it), as a
+    real registry does: a client that reuses its connection is measured as it will run."""
+    handler = keep_alive_handler(idle_seconds)
+    return make_server(host, port, app, threaded=True, request_handler=handler)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve the stand-in population registry.")
     parser.add_argument("--host", default="127.0.0.1")
@@ -213,7 +278,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--api-key", default=STANDIN_API_KEY)
     args = parser.parse_args(argv)
     app = create_standin(api_key=args.api_key, delay_seconds=args.delay)
-    run_simple(args.host, args.port, app, threaded=True)
+    print(f"Serving on http://{args.host}:{args.port}", flush=True)
+    keep_alive_server(app, args.host, args.port).serve_forever()
 
 
 if __name__ == "__main__":

@@ -9,11 +9,10 @@ is kept.
 import http.client
 import json
 from typing import Protocol
-from urllib.parse import urlsplit
 
 from flask import Flask
 
-from webapp.integrations import configured_client
+from webapp.integrations import KeptAliveEndpoint, configured_client
 from webapp.integrations.travel_ban_standin import STANDIN_API_KEY, create_standin
 
 CHECK_PATH = "/v1/travel-ban/check"
@@ -55,35 +54,21 @@ def _request(nik: str, api_key: str) -> tuple[bytes, dict]:
 
 
 class HttpTravelBanClient:
-    """The real list over HTTP(S), with the standard library only: one attempt, bounded by the
-    timeout on the connection and on each read. Retries belong to the job."""
+    """The real list over HTTP(S), on a kept-alive connection (KeptAliveEndpoint): one attempt,
+    bounded by the timeout on the connection and on each read. Retries belong to the job."""
 
     def __init__(self, base_url: str, api_key: str, timeout: float = DEFAULT_TIMEOUT_SECONDS):
-        parts = urlsplit(base_url)
-        if parts.scheme not in {"http", "https"} or not parts.hostname:
-            raise ValueError(f"not an http(s) URL: {base_url!r}")
-        secure = parts.scheme == "https"
-        self._connection_class = (
-            http.client.HTTPSConnection if secure else http.client.HTTPConnection
-        )
-        self._address = parts.hostname, parts.port
-        self._path = parts.path.rstrip("/") + CHECK_PATH
+        self._endpoint = KeptAliveEndpoint(base_url, CHECK_PATH, timeout)
         self._api_key = api_key
-        self._timeout = timeout
 
     def check(self, nik: str) -> str:
         body, headers = _request(nik, self._api_key)
-        connection = self._connection_class(*self._address, timeout=self._timeout)
         try:
-            connection.request("POST", self._path, body=body, headers=headers)
-            response = connection.getresponse()
-            status, reply = response.status, response.read()
+            status, reply = self._endpoint.post(body, headers)
         except (OSError, http.client.HTTPException) as error:
             raise TravelBanUnavailable(
                 f"travel-ban list unreachable: {type(error).__name__}"
             ) from error
-        finally:
-            connection.close()
         return parse_answer(status, reply)
 
 

@@ -19,9 +19,14 @@ import re
 from collections.abc import Iterable
 
 from flask import Flask, request
-from werkzeug.serving import run_simple
 
-from webapp.integrations.registry_standin import FAILING_NIK, SLOW_NIK, SLOW_SECONDS, pause
+from webapp.integrations.registry_standin import (
+    FAILING_NIK,
+    SLOW_NIK,
+    SLOW_SECONDS,
+    keep_alive_server,
+    pause,
+)
 
 STANDIN_API_KEY = "standin-travel-ban-key"
 
@@ -70,7 +75,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--api-key", default=STANDIN_API_KEY)
     args = parser.parse_args(argv)
     app = create_standin(api_key=args.api_key, delay_seconds=args.delay)
-    run_simple(args.host, args.port, app, threaded=True)
+    print(f"Serving on http://{args.host}:{args.port}", flush=True)
+    keep_alive_server(app, args.host, args.port).serve_forever()
 
 
 if __name__ == "__main__":

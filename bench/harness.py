@@ -306,6 +306,54 @@ def log_problems(path: str) -> list[str]:
         return [line for line in handle.read().splitlines() if any(w in line for w in LOG_FLAGS)]
 
 
+def cpu_seconds(pids: Iterable[int]) -> float:
+    """CPU seconds (user + system) the processes have used, with their children they have
+    waited for (a gunicorn master's dead workers, an RQ worker's work horses, the postmaster's
+    ended backends), from /proc/<pid>/stat; a process gone (or no /proc) counts 0. CPU time,
+    unlike wall time, hardly moves with other load on the machine."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # After the ")": state is field 3 of stat(5), so utime..cstime (14-17) are at 11-14 here.
+        total += sum(int(value) for value in fields[11:15])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int) -> list[int]:
+    """The live child processes of `pid` (a gunicorn master's workers), from /proc."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+            if parent == pid:
+                found.append(int(entry))
+    return found
+
+
+def database_backends(url: str) -> list[int]:
+    """The PostgreSQL server processes serving the database of `url` now (its clients'
+    backends, autovacuum on it), less the one answering this question."""
+    name = make_url(url).database
+    engine = _admin_engine(url)
+    with engine.connect() as connection:
+        pids = connection.scalars(
+            sa.text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": name},
+        ).all()
+    engine.dispose()
+    return list(pids)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
@@ -324,6 +372,11 @@ class Server:
     @property
     def problems(self) -> list[str]:
         return self.process.problems
+
+    def pids(self) -> list[int]:
+        """The gunicorn master and its workers."""
+        master = self.process.popen.pid
+        return [master, *children(master)]
 
     def wait_until_up(self, timeout: float = 120) -> None:  # a busy machine starts slowly
         give_up = time.monotonic() + timeout
@@ -369,11 +422,16 @@ class Client:
         self.body_bytes = 0
 
     def request(
-        self, method: str, path: str, form: dict | None = None, headers: dict | None = None
+        self,
+        method: str,
+        path: str,
+        form: dict | None = None,
+        headers: dict | None = None,
+        body: bytes | None = None,
     ) -> tuple[int, str]:
-        """Send one request: its status and its body as text (decompressed)."""
+        """Send one request, with a form or a `body` as it is (its Content-Type in `headers`):
+        its status and its body as text (decompressed)."""
         sent = {**self.sent_headers, **(headers or {})}
-        body = None
         if form is not None:
             body = urlencode(form, doseq=True)  # a list value: one field per item
             sent["Content-Type"] = "application/x-www-form-urlencoded"

@@ -99,20 +99,20 @@ def released_start(office, moment: datetime) -> tuple[datetime, str]:
     return starts_at, note
 
 
-def seed(bench: harness.Bench) -> dict:
-    """The office, its one slot, and one verified account per attempt, each with one submitted
-    application at that office."""
+def seed(bench: harness.Bench, attempts: int = ATTEMPTS, capacity: int = CAPACITY) -> dict:
+    """The office, its one slot of `capacity` places, and one verified account per attempt,
+    each with one submitted application at that office."""
     from webapp.clock import now
     from webapp.extensions import db
     from webapp.models import Slot
 
-    people = harness.residents(ATTEMPTS)
+    people = harness.residents(attempts)
     with bench.app_context():
         office = harness.demo_office(OFFICE_CODE)
         db.session.add(office)
         db.session.flush()
         starts_at, note = released_start(office, now())
-        slot = Slot(office_id=office.id, starts_at=starts_at, lane="regular", capacity=CAPACITY)
+        slot = Slot(office_id=office.id, starts_at=starts_at, lane="regular", capacity=capacity)
         db.session.add(slot)
         users = harness.verified_users(people, "quota", "+62814")
         db.session.add_all(users)

@@ -183,9 +183,9 @@ def hold(_session, tally: harness.Tally, item: tuple) -> None:
     applicant, slot_id = item
 
     def send() -> tuple[int, str]:
-        result = quota_opening.attempt(applicant, slot_id)
-        granted = result.location == f"/applications/{applicant.public_id}"
-        return (409 if result.status == 302 and not granted else result.status), ""
+        status, _ = applicant.client.request(*quota_opening.hold_request(applicant, slot_id))
+        refused = status == 302 and not quota_opening.granted(applicant)
+        return (409 if refused else status), ""
 
     tally.timed(send)
 

@@ -41,7 +41,9 @@ grace for loops that check `past_deadline()`) the run is abandoned with TimeLimi
 Load: `for_duration` repeats a unit of work on every client until a deadline (throughput);
 `for_each` does each item once, with threads released together (bursts, latency per item);
 `against_bare` compares a unit with the bare route (GET /bare, "ok") on the same server.
-Percentiles have ONE definition, `percentile` (nearest rank). Settings come from the
+Percentiles have ONE definition, `percentile` (nearest rank). CPU time, which other load on
+the machine hardly moves, has one reading too: `cpu_seconds(pids)`, of the server's processes
+(`Server.pids`) or of a database's backends (`database_backends`). Settings come from the
 environment through `setting`; the common ones: BENCH_WORKERS, BENCH_CLIENTS, BENCH_SECONDS,
 BENCH_WARMUP_SECONDS, BENCH_TIME_LIMIT, BENCH_DATABASE_URL, BENCH_REDIS_URL.
 """

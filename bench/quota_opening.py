@@ -126,7 +126,7 @@ def seed(bench: harness.Bench, attempts: int = ATTEMPTS, capacity: int = CAPACIT
         db.session.flush()
         starts_at, note = released_start(office, now())
         slot = Slot(office_id=office.id, starts_at=starts_at, lane="regular", capacity=capacity)
-        # The hour after, for the sustained rate: no places until each step adds its own.
+        # The hour after, for the sustained rate: no places until its attempts add them.
         later = starts_at + timedelta(hours=1)
         after = Slot(office_id=office.id, starts_at=later, lane="regular", capacity=0)
         db.session.add_all([slot, after])
@@ -306,8 +306,8 @@ def sustained_rate(bench: harness.Bench, applicants: list[Applicant], slot_id: i
     def unit(_client, tally: harness.Tally, _argument) -> None:
         with taking:
             applicant = line.popleft() if line else None
-            sent[0] += 1
-            grows = sent[0] % every == 0
+            sent[0] += applicant is not None
+            grows = applicant is not None and sent[0] % every == 0
         if applicant is None:
             time.sleep(0.05)  # everyone has a place: nothing left to attempt
             return

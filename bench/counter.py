@@ -81,9 +81,12 @@ OPEN_ALL_DAY = {
 # Data --------------------------------------------------------------------------------------
 
 
-def seed(bench: harness.Bench) -> tuple[list[str], list[str]]:
-    """The office, its slots this hour, the staff, and one paid booking per applicant: the
-    staff's emails and the applicants' QR tokens."""
+def seed(
+    bench: harness.Bench, people: int = PEOPLE, with_documents: int = WITH_DOCUMENTS
+) -> tuple[list[str], list[str]]:
+    """The office, its slots this hour, the staff, and one paid booking per applicant (`people`,
+    the first `with_documents` with their documents uploaded): the staff's emails and the
+    applicants' QR tokens."""
     from tests.checkins import hour_start, zone_where
     from webapp.extensions import db
     from webapp.models import Slot
@@ -116,30 +119,31 @@ def seed(bench: harness.Bench) -> tuple[list[str], list[str]]:
             staff_auth.enrolled(member, TOTP_SECRET)
         db.session.add_all(staff)
         db.session.commit()
-        tokens = book_and_pay(office, {lane: slot.id for lane, slot in slots.items()})
+        slot_ids = {lane: slot.id for lane, slot in slots.items()}
+        tokens = book_and_pay(office, slot_ids, people, with_documents)
         return [member.email for member in staff], tokens
 
 
-def book_and_pay(office, slot_ids: dict[str, int]) -> list[str]:
+def book_and_pay(office, slot_ids: dict[str, int], people: int, with_documents: int) -> list[str]:
     """One applicant per place, each with a paid booking this hour: their QR tokens."""
     from tests.booked import pay
     from webapp import signing
     from webapp.extensions import db
     from webapp.services import booking
 
-    people = harness.residents(PEOPLE)
-    users = harness.verified_users(people, "antre", "+62817")
+    residents = harness.residents(people)
+    users = harness.verified_users(residents, "antre", "+62817")
     db.session.add_all(users)
     db.session.flush()
-    applications = harness.submitted_applications(users, people, office, "antre", "26120")
+    applications = harness.submitted_applications(users, residents, office, "antre", "26120")
     for n, application in enumerate(applications):
         if n % EXPRESS_EVERY == 0:
             application.service = "express"
-    for application in applications[:WITH_DOCUMENTS]:
+    for application in applications[:with_documents]:
         application.naturalised = True  # a fourth document: the naturalisation decree
     db.session.add_all(applications)
     db.session.commit()
-    upload_documents(applications[:WITH_DOCUMENTS])
+    upload_documents(applications[:with_documents])
     tokens = []
     for application in applications:
         harness.check_deadline()

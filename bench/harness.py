@@ -43,7 +43,9 @@ child processes and the client come from tests/loopback.py, which the tests star
 Load: `for_duration` repeats a unit of work on every client until a deadline (throughput);
 `for_each` does each item once, with threads released together (bursts, latency per item);
 `against_bare` compares a unit with the bare route (GET /bare, "ok") on the same server.
-Percentiles have ONE definition, `percentile` (nearest rank). Settings come from the
+Percentiles have ONE definition, `percentile` (nearest rank). CPU time, which other load on
+the machine hardly moves, has one reading too: `cpu_seconds(pids)`, of the server's processes
+(`Server.pids`) or of a database's backends (`database_backends`). Settings come from the
 environment through `setting`; the common ones: BENCH_WORKERS, BENCH_CLIENTS, BENCH_SECONDS,
 BENCH_WARMUP_SECONDS, BENCH_TIME_LIMIT, BENCH_DATABASE_URL, BENCH_REDIS_URL.
 """
@@ -250,6 +252,54 @@ class Bench:
             yield server
 
 
+def cpu_seconds(pids: Iterable[int]) -> float:
+    """CPU seconds (user + system) the processes have used, with their children they have
+    waited for (a gunicorn master's dead workers, an RQ worker's work horses, the postmaster's
+    ended backends), from /proc/<pid>/stat; a process gone (or no /proc) counts 0. CPU time,
+    unlike wall time, hardly moves with other load on the machine."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # After the ")": state is field 3 of stat(5), so utime..cstime (14-17) are at 11-14 here.
+        total += sum(int(value) for value in fields[11:15])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int) -> list[int]:
+    """The live child processes of `pid` (a gunicorn master's workers), from /proc."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+            if parent == pid:
+                found.append(int(entry))
+    return found
+
+
+def database_backends(url: str) -> list[int]:
+    """The PostgreSQL server processes serving the database of `url` now (its clients'
+    backends, autovacuum on it), less the one answering this question."""
+    name = make_url(url).database
+    engine = _admin_engine(url)
+    with engine.connect() as connection:
+        pids = connection.scalars(
+            sa.text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": name},
+        ).all()
+    engine.dispose()
+    return list(pids)
+
+
 class Server:
     """The running gunicorn: its port, clients of it, and (once stopped) its log's problems."""
 
@@ -262,6 +312,11 @@ class Server:
     @property
     def problems(self) -> list[str]:
         return self.process.problems
+
+    def pids(self) -> list[int]:
+        """The gunicorn master and its workers."""
+        master = self.process.popen.pid
+        return [master, *children(master)]
 
     def wait_until_up(self) -> None:
         loopback.wait_until_answering(self.process, self.port, BARE_PATH)

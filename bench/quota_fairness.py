@@ -54,7 +54,7 @@ os.environ.setdefault("BENCH_TIME_LIMIT", "1800")  # four openings of a few minu
 import sqlalchemy as sa  # noqa: E402
 from redis import Redis  # noqa: E402
 
-from bench import harness  # noqa: E402
+from bench import harness, quota_opening  # noqa: E402
 
 PEOPLE = harness.setting("BENCH_PEOPLE", 600)
 BOTS = harness.setting("BENCH_BOTS", 120)
@@ -211,32 +211,21 @@ def bot_share(emails: list[str]) -> float:
 
 @dataclass
 class Actor:
-    client: harness.Client
-    public_id: str
-    token: str
+    """An applicant ready to hold (quota_opening's), person or bot, and what its requests met."""
+
+    applicant: quota_opening.Applicant
     bot: bool
-    latencies: list[float] = field(default_factory=list)
+    tally: harness.Tally = field(default_factory=harness.Tally)
     errors_5xx: int = 0
 
     def call(self, method: str, path: str, form: dict | None = None) -> tuple[int, str]:
-        started = time.perf_counter()
-        try:
-            status, text = self.client.request(method, path, form)
-        except OSError:
-            status, text = 0, ""
-        self.latencies.append(time.perf_counter() - started)
+        status, text = self.tally.timed(lambda: self.applicant.client.request(method, path, form))
         self.errors_5xx += status >= 500
         return status, text
 
 
 def get_ready(server: harness.Server, account: tuple[str, str]) -> Actor:
-    harness.check_deadline()
-    email, public_id = account
-    client = server.client().sign_in(email)
-    status, token = client.csrf_token(f"/applications/{public_id}")
-    if status != 200 or not token:
-        raise RuntimeError(f"application page of {public_id} answered {status}")
-    return Actor(client, public_id, token, email.startswith("bot"))
+    return Actor(quota_opening.get_ready(server, account), account[0].startswith("bot"))
 
 
 def sleep_until(moment: float) -> None:
@@ -250,14 +239,14 @@ def pause(actor: Actor, low: float, high: float) -> None:
 
 def book(actor: Actor, slot_ids: list[int], calendar: str, give_up: float) -> bool:
     """Look at the calendar, think, and hold hours until one is granted or none is left."""
-    actor.call("GET", f"/applications/{actor.public_id}/slots{calendar}")
+    applicant = actor.applicant
+    actor.call("GET", f"/applications/{applicant.public_id}/slots{calendar}")
     pause(actor, 5, 20)
     for slot_id in random.sample(slot_ids, len(slot_ids)):
         if time.monotonic() > give_up:
             return False
-        form = {"csrf_token": actor.token, "slot": str(slot_id), "seen": "submitted"}
-        status, _ = actor.call("POST", f"/applications/{actor.public_id}/hold", form)
-        if status == 302 and actor.client.location == f"/applications/{actor.public_id}":
+        status, _ = actor.call(*quota_opening.hold_request(applicant, slot_id))
+        if status == 302 and quota_opening.granted(applicant):
             return True
         pause(actor, 2, 5)
     return False
@@ -273,8 +262,8 @@ def through_the_room(actor: Actor, data: dict, release: float, give_up: float) -
         random.uniform(0.1, 1.0) if actor.bot else random.uniform(2, LEAD_SECONDS - 2)
     )
     sleep_until(join_at)
-    path = f"/applications/{actor.public_id}/waiting-room"
-    actor.call("POST", path, {"csrf_token": actor.token})
+    path = f"/applications/{actor.applicant.public_id}/waiting-room"
+    actor.call("POST", path, {"csrf_token": actor.applicant.token})
     found = STATUS_PATH.search(actor.call("GET", path)[1])
     if not found:
         return  # not let in (the room refused): nothing to wait for
@@ -325,7 +314,7 @@ def run(mode: str) -> dict:
                 simulate(mode, actors, data)
         result = outcome(bench, data["slot_ids"], data["release_at"])
     harness.print_log(f"gunicorn ({mode})", server.problems)
-    latencies = [s for actor in actors for s in actor.latencies]
+    latencies = [s for actor in actors for s in actor.tally.latencies]
     granted = result["granted"]
     bots = sum(email.startswith("bot") for email in granted)
     print(

@@ -21,6 +21,13 @@ Before the clock starts every applicant logs in and fetches a CSRF token from it
 page. Then each client thread takes the next application and posts its hold, one after the
 other (about 31 each), as fast as answers come.
 
+Then the sustained rate: the applicants refused at the opening post holds for the hour after it
+in closed loops of 1, 2, 4... client threads (up to BENCH_CLIENTS), BENCH_RATE_SECONDS (5) each;
+that hour gets a place for every BENCH_ATTEMPTS / BENCH_CAPACITY (20) attempts, a refused
+applicant goes back to the end of the line and a granted one leaves it, so granted and refused
+attempts mix as at the opening. It stops once a step's p95 passes 1 s. holds_per_s is the best
+rate of answered attempts (granted or refused) of a step whose p95 stayed within 1 s.
+
 How to read it: "granted" is counted in the DATABASE (holds of the slot with status held) and
 must equal the capacity: more would be an oversold slot, fewer a lost place. It is cross-checked
 with the answers: a granted attempt is a 302 to /applications/<id> with no error flash; a
@@ -32,14 +39,17 @@ share this machine's CPUs. Bench accounts get the harness's one-iteration PBKDF2
 so that logging 2,000 of them in, which is not measured, takes seconds and not minutes.
 
 Settings (environment): BENCH_ATTEMPTS, BENCH_CAPACITY, BENCH_CLIENTS, BENCH_WORKERS,
-BENCH_TIME_LIMIT (300 s: the run is abandoned after it). The last six lines printed are
-attempts, capacity, granted, errors_5xx, p50_ms and p95_ms.
+BENCH_RATE_SECONDS, BENCH_TIME_LIMIT (300 s: the run is abandoned after it). The last seven
+lines printed are attempts, capacity, granted, errors_5xx, p50_ms and p95_ms (the opening's),
+and holds_per_s.
 """
 
 import http.client
 import os
 import sys
+import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import time as clock_time
@@ -51,6 +61,7 @@ sys.path.insert(0, ROOT)
 import sqlalchemy as sa  # noqa: E402
 from flask_babel import force_locale  # noqa: E402
 from itsdangerous import BadSignature  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench import harness  # noqa: E402
 
@@ -58,6 +69,8 @@ ATTEMPTS = harness.setting("BENCH_ATTEMPTS", 2000)
 CAPACITY = harness.setting("BENCH_CAPACITY", 100)
 CLIENTS = harness.setting("BENCH_CLIENTS", 64)
 WORKERS = harness.setting("BENCH_WORKERS", 4)
+RATE_SECONDS = harness.setting("BENCH_RATE_SECONDS", 5.0)
+RATE_P95_MS = 1000  # the sustained rate is the best whose p95 stays within this
 OFFICE_CODE = "kanim-makassar"
 SLOT_HOUR = 9  # office time
 SEEN_STATUS = "submitted"  # what each applicant's confirmation shows: the application's status
@@ -99,21 +112,24 @@ def released_start(office, moment: datetime) -> tuple[datetime, str]:
     return starts_at, note
 
 
-def seed(bench: harness.Bench) -> dict:
-    """The office, its one slot, and one verified account per attempt, each with one submitted
-    application at that office."""
+def seed(bench: harness.Bench, attempts: int = ATTEMPTS, capacity: int = CAPACITY) -> dict:
+    """The office, its one slot of `capacity` places, and one verified account per attempt,
+    each with one submitted application at that office."""
     from webapp.clock import now
     from webapp.extensions import db
     from webapp.models import Slot
 
-    people = harness.residents(ATTEMPTS)
+    people = harness.residents(attempts)
     with bench.app_context():
         office = harness.demo_office(OFFICE_CODE)
         db.session.add(office)
         db.session.flush()
         starts_at, note = released_start(office, now())
-        slot = Slot(office_id=office.id, starts_at=starts_at, lane="regular", capacity=CAPACITY)
-        db.session.add(slot)
+        slot = Slot(office_id=office.id, starts_at=starts_at, lane="regular", capacity=capacity)
+        # The hour after, for the sustained rate: no places until its attempts add them.
+        later = starts_at + timedelta(hours=1)
+        after = Slot(office_id=office.id, starts_at=later, lane="regular", capacity=0)
+        db.session.add_all([slot, after])
         users = harness.verified_users(people, "quota", "+62814")
         db.session.add_all(users)
         db.session.flush()
@@ -122,6 +138,7 @@ def seed(bench: harness.Bench) -> dict:
         db.session.commit()
         return {
             "slot_id": slot.id,
+            "rate_slot_id": after.id,
             "starts_at": starts_at,
             "note": note,
             "accounts": [(u.email, a.public_id) for u, a in zip(users, applications, strict=True)],
@@ -183,14 +200,24 @@ class Attempt:
     outcome: str = ""
 
 
+def hold_request(applicant: Applicant, slot_id: int) -> tuple[str, str, dict]:
+    """The hold as the applicant's confirmation posts it: method, path and form."""
+    form = {"csrf_token": applicant.token, "slot": str(slot_id), "seen": SEEN_STATUS}
+    return "POST", f"/applications/{applicant.public_id}/hold", form
+
+
+def granted(applicant: Applicant) -> bool:
+    """Whether the hold just posted was granted: it leads back to the application."""
+    return applicant.client.location == f"/applications/{applicant.public_id}"
+
+
 def attempt(applicant: Applicant, slot_id: int) -> Attempt:
     if harness.past_deadline():
         return Attempt(applicant, -1, "", 0.0)
-    form = {"csrf_token": applicant.token, "slot": str(slot_id), "seen": SEEN_STATUS}
     client = applicant.client
     started = time.perf_counter()
     try:
-        status, _ = client.request("POST", f"/applications/{applicant.public_id}/hold", form)
+        status, _ = client.request(*hold_request(applicant, slot_id))
         location = client.location
     except (OSError, http.client.HTTPException):
         status, location = 0, ""
@@ -238,6 +265,91 @@ def flashes(serializer, client: harness.Client) -> list[tuple[str, str]]:
         return [tuple(pair) for pair in serializer.loads(value).get("_flashes", [])]
     except BadSignature:
         return [("error", "unreadable session cookie")]
+
+
+# Sustained rate ----------------------------------------------------------------------------
+
+
+@dataclass
+class RateStep:
+    clients: int
+    phase: harness.Phase
+
+    @property
+    def attempts_per_s(self) -> float:
+        """Answered attempts, granted or refused, per second."""
+        return (self.phase.requests - self.phase.errors) / self.phase.seconds
+
+    @property
+    def within_p95(self) -> bool:
+        return self.phase.latency_ms(0.95) <= RATE_P95_MS
+
+
+def sustained_rate(bench: harness.Bench, applicants: list[Applicant], slot_id: int) -> list:
+    """Closed loops of 1, 2, 4... client threads (up to CLIENTS), RATE_SECONDS each, until p95
+    passes RATE_P95_MS. The applicants still without a place post their holds for the hour after
+    the opening's in turn, a refused one going back to the end of the line; that hour gets a
+    place for every ATTEMPTS / CAPACITY attempts, so that granted and refused attempts mix as
+    at the opening."""
+    every = max(1, ATTEMPTS // CAPACITY)
+    line = deque(applicants)
+    sent = [0]
+    taking = threading.Lock()
+    engine = sa.create_engine(make_url(bench.url).set(drivername="postgresql+psycopg"))
+
+    def add_place() -> None:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text("UPDATE slots SET capacity = capacity + 1 WHERE id = :s"), {"s": slot_id}
+            )
+
+    def unit(_client, tally: harness.Tally, _argument) -> None:
+        with taking:
+            applicant = line.popleft() if line else None
+            sent[0] += applicant is not None
+            grows = applicant is not None and sent[0] % every == 0
+        if applicant is None:
+            time.sleep(0.05)  # everyone has a place: nothing left to attempt
+            return
+        if grows:
+            add_place()
+        status, _ = tally.timed(lambda: applicant.client.request(*hold_request(applicant, slot_id)))
+        if status == 302 and granted(applicant):
+            tally.completed += 1
+        else:
+            with taking:
+                line.append(applicant)
+
+    steps = []
+    clients = 1
+    while clients <= CLIENTS and not harness.past_deadline():
+        phase = harness.for_duration(f"{clients}", unit, [(None, None)] * clients, RATE_SECONDS)
+        steps.append(RateStep(clients, phase))
+        if not steps[-1].within_p95:
+            break
+        clients *= 2
+    engine.dispose()
+    return steps
+
+
+def print_rate(steps: list[RateStep]) -> None:
+    print(
+        f"\nsustained: closed loops of rising client threads, {RATE_SECONDS:g} s each, on the"
+        f" next hour (a place added every {max(1, ATTEMPTS // CAPACITY)} attempts)"
+    )
+    header = (
+        f"{'clients':>8}{'attempts':>10}{'granted':>9}{'errors':>8}{'attempts/s':>12}"
+        f"{'p50 ms':>8}{'p95 ms':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    for step in steps:
+        phase = step.phase
+        print(
+            f"{step.clients:>8}{phase.requests:>10}{sum(t.completed for t in phase.tallies):>9}"
+            f"{phase.errors:>8}{step.attempts_per_s:>12.1f}{phase.latency_ms(0.5):>8.0f}"
+            f"{phase.latency_ms(0.95):>8.0f}"
+        )
 
 
 # Report ------------------------------------------------------------------------------------
@@ -293,8 +405,10 @@ def print_report(result: dict) -> None:
             else f"{'oversold' if oversold > 0 else 'short'} by {abs(oversold)}"
         )
     )
+    print_rate(result["steps"])
     harness.print_log("gunicorn", result["log"])
     latencies = [a.seconds for a in attempts if a.status != -1]  # those sent
+    sustained = [step.attempts_per_s for step in result["steps"] if step.within_p95]
     harness.report(
         {
             "attempts": len(latencies),
@@ -303,6 +417,7 @@ def print_report(result: dict) -> None:
             "errors_5xx": sum(a.status >= 500 for a in attempts),
             "p50_ms": f"{harness.percentile_ms(latencies, 0.5):.0f}",
             "p95_ms": f"{harness.percentile_ms(latencies, 0.95):.0f}",
+            "holds_per_s": f"{max(sustained):.0f}" if sustained else "none within 1 s",
         }
     )
 
@@ -323,8 +438,11 @@ def main() -> None:
             attempts, seconds = harness.for_each(
                 lambda applicant: attempt(applicant, data["slot_id"]), applicants, CLIENTS
             )
-        classify(attempts, bench.app)
-        database = database_outcome(bench, data["slot_id"])
+            # Read before the sustained rate adds its holds, bills and flashes.
+            classify(attempts, bench.app)
+            database = database_outcome(bench, data["slot_id"])
+            refused = [a.applicant for a in attempts if a.outcome.startswith("refused")]
+            steps = sustained_rate(bench, refused, data["rate_slot_id"])
     print_report(
         {
             **data,
@@ -332,6 +450,7 @@ def main() -> None:
             "seconds": seconds,
             "ready_seconds": ready_seconds,
             "database": database,
+            "steps": steps,
             "log": server.problems,
         }
     )

@@ -140,24 +140,12 @@ def wait_for_worker(worker: harness.Process, redis: Redis, timeout: float = 60) 
     raise RuntimeError("the RQ worker did not register in time")
 
 
-def cpu_of(pid: int) -> float:
-    """CPU seconds of a process and of its children it has waited for (the worker and the work
-    horses it forked), from /proc; 0 where there is no /proc."""
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            fields = handle.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    # After the ")": state is field 3 of stat(5), so utime..cstime (14-17) are at 11-14 here.
-    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
-
-
 def run_batch(redis: Redis, officer_id: int, ids: list[int], paper: str, worker_pid: int) -> dict:
     """One batch end to end: made, enqueued, rendered by the worker, done. Seconds and pages."""
     from webapp.models import User
 
     officer = db.session.get(User, officer_id)
-    cpu_before = cpu_of(worker_pid)
+    cpu_before = harness.cpu_seconds([worker_pid])
     load_before = os.getloadavg()[0]
     started = time.monotonic()
     batch = receipts.start_batch(officer, ids, paper)
@@ -182,7 +170,7 @@ def run_batch(redis: Redis, officer_id: int, ids: list[int], paper: str, worker_
         "pages": len(PdfReader(io.BytesIO(document)).pages),
         "bytes": len(document),
         "load": (load_before, os.getloadavg()[0]),
-        "worker_cpu": cpu_of(worker_pid) - cpu_before,
+        "worker_cpu": harness.cpu_seconds([worker_pid]) - cpu_before,
     }
 
 

@@ -159,11 +159,13 @@ class Client:
         form: dict | None = None,
         headers: dict | None = None,
         files: dict | None = None,
+        raw: bytes | None = None,
     ) -> tuple[int, str]:
         """Send one request: its status and its body as text (decompressed; `body` keeps the
-        bytes). `files` ({field: (filename, bytes)}) send the form as multipart."""
+        bytes). `files` ({field: (filename, bytes)}) send the form as multipart; `raw` is sent
+        as it is (its Content-Type in `headers`)."""
         sent = {**self.sent_headers, **(headers or {})}
-        body = None
+        body = raw
         if files:
             body, sent["Content-Type"] = multipart(form or {}, files)
         elif form is not None:

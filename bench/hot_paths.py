@@ -3,6 +3,9 @@ at light load, on PostgreSQL under gunicorn.
 
 What it measures, path by path (each request as the browser or the channel sends it):
 - landing: GET / without an account;
+- login: a sign-in, GET /login then its POST with a real (scrypt) password hash, counted as one;
+- room_status: the waiting page's poll of its line, GET /waiting-room/<room>/<token>/status as
+  htmx sends it, from a board of 1,000 entries the way the room's clock publishes it;
 - step: one wizard step, GET /applications/<id>/service then its POST (bench.wizard_throughput);
 - calendar: the month calendar fragment as htmx asks for it (bench.availability_throughput);
 - hold: POST /applications/<id>/hold taking an hour, every one granted (bench.quota_opening);
@@ -35,8 +38,9 @@ connections). The last lines printed are <path>_cpu_ms for each path, then <path
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import cycle
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -60,7 +64,17 @@ ITEMS = harness.setting("BENCH_ITEMS", 200)
 WARMUP_ITEMS = harness.setting("BENCH_WARMUP_ITEMS", 10)
 REDIS_URL = harness.redis_url(11)
 WEBHOOK_SECRET = "bench-webhook-secret"
-PATHS = ("landing", "step", "calendar", "hold", "webhook", "checkin", "receipt")
+PATHS = (
+    "landing",
+    "login",
+    "room_status",
+    "step",
+    "calendar",
+    "hold",
+    "webhook",
+    "checkin",
+    "receipt",
+)
 
 
 @dataclass
@@ -146,18 +160,84 @@ def landing(client: harness.Client, tally: harness.Tally, _argument) -> None:
     tally.timed(lambda: client.request("GET", "/"))
 
 
+def login(client: harness.Client, tally: harness.Tally, email: str) -> None:
+    """A new browser signs in: the page (for its token) and the POST, timed as one."""
+    client.cookies.clear()
+    status, token = client.csrf_token("/login")
+    form = {"csrf_token": token, "email": email, "password": harness.PASSWORD}
+    status, _ = tally.timed(lambda: client.request("POST", "/login", form))
+    if status != 302:
+        tally.errors += 1
+
+
+def real_password_hashes(bench: harness.Bench, emails: list[str]) -> None:
+    """The accounts' hashes as registration makes them (the bench's own are one iteration)."""
+    from webapp.extensions import db
+    from webapp.models import User
+    from webapp.services.accounts import hash_password
+
+    with bench.app_context():
+        hashed = hash_password(harness.PASSWORD)
+        db.session.execute(
+            sa.update(User).where(User.email.in_(emails)).values(password_hash=hashed)
+        )
+        db.session.commit()
+
+
+def room_status(client: harness.Client, tally: harness.Tally, paths: Iterator[str]) -> None:
+    """The next entry's poll of the client's share, round and round."""
+    path = next(paths)
+    status, _ = tally.timed(lambda: client.request("GET", path, headers={"HX-Request": "true"}))
+    if status == 200 and "room-status" not in client.body.decode():
+        tally.errors += 1
+
+
+ROOM_ID, ROOM_ENTRIES = 1, 1000
+
+
+def published_board(bench: harness.Bench) -> list[str]:
+    """A drawn room's board in the servers' Redis, as the clock publishes it: the entries'
+    status paths, each waiting behind the 120 admitted."""
+    from webapp import clock
+    from webapp.services import room_board
+
+    tokens = [f"bench-entry-{n:010d}" for n in range(1, ROOM_ENTRIES + 1)]
+    with bench.app_context() as app:
+        app.config["REDIS_URL"] = REDIS_URL  # the board the servers read, not this process's
+        summary = {
+            "state": "drawn",
+            "release_at": clock.now().isoformat(),
+            "admitted_through": 120,
+            "entries": ROOM_ENTRIES,
+            "per_minute": 12.0,
+            "commitment": "0" * 64,
+        }
+        room_board.publish_room(ROOM_ID, summary)
+        lines = {token: {"position": n, "status": "waiting"} for n, token in enumerate(tokens, 1)}
+        room_board.publish_entries(ROOM_ID, lines)
+        app.config["REDIS_URL"] = None
+    return [f"/waiting-room/{ROOM_ID}/{token}/status?seen=waiting&lang=id" for token in tokens]
+
+
 def landing_and_step() -> list[Cost]:
     with harness.Bench("mpaspor_bench_hot_wizard") as bench:
-        accounts = wizard_throughput.prepare_data(bench)[:CLIENTS]
+        everyone = wizard_throughput.prepare_data(bench)
+        accounts, signing_in = everyone[:CLIENTS], everyone[CLIENTS : 2 * CLIENTS]
+        real_password_hashes(bench, [email for email, _ in signing_in])
         with serve(bench) as server:
+            polls = published_board(bench)
             clients = server.signed_in([email for email, _ in accounts], CLIENTS)
             anonymous = [(server.client(), None) for _ in range(CLIENTS)]
+            new_browsers = [(server.client(), email) for email, _ in signing_in]
+            pollers = [(server.client(), cycle(polls[n::CLIENTS])) for n in range(CLIENTS)]
             steps = list(zip(clients, [public_id for _, public_id in accounts], strict=True))
             costs = [
                 repeated("landing", server, bench.url, landing, anonymous),
+                repeated("login", server, bench.url, login, new_browsers),
+                repeated("room_status", server, bench.url, room_status, pollers),
                 repeated("step", server, bench.url, wizard_throughput.step_unit, steps),
             ]
-    harness.print_log("gunicorn (landing, step)", server.problems)
+    harness.print_log("gunicorn (landing, login, room status, step)", server.problems)
     return costs
 
 

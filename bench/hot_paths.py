@@ -8,6 +8,9 @@ What it measures, path by path (each request as the browser or the channel sends
   htmx sends it, from a board of 1,000 entries the way the room's clock publishes it;
 - step: one wizard step, GET /applications/<id>/service then its POST (bench.wizard_throughput);
 - calendar: the month calendar fragment as htmx asks for it (bench.availability_throughput);
+- upload: a photo of a document as the phone sends it (1,500 × 2,000 JPEG), POST
+  /applications/<id>/documents/ktp, judged, stored and its thumbnail made (the quality check it
+  queues is not run);
 - hold: POST /applications/<id>/hold taking an hour, every one granted (bench.quota_opening);
 - webhook: the payment channel's signed notice, POST /payments/notify, paying each held bill;
 - checkin: a member of staff's QR scan, POST /counter/check-in, and the answer fragment it
@@ -55,6 +58,7 @@ from bench import (  # noqa: E402
     harness,
     quota_opening,
     receipt_pdf,
+    two_servers,
     wizard_throughput,
 )
 
@@ -70,6 +74,7 @@ PATHS = (
     "room_status",
     "step",
     "calendar",
+    "upload",
     "hold",
     "webhook",
     "checkin",
@@ -282,21 +287,47 @@ def webhook(client: harness.Client, tally: harness.Tally, body: bytes) -> None:
         tally.errors += 1
 
 
+def upload(client: harness.Client, tally: harness.Tally, form: tuple[str, str, bytes]) -> None:
+    """The photo again, replacing the last: a 302 back to the step is its success."""
+    path, token, photo = form
+    fields, files = {"csrf_token": token}, {"file": ("ktp.jpg", photo)}
+    status, _ = tally.timed(lambda: client.request("POST", path, fields, files=files))
+    if status != 302:
+        tally.errors += 1
+
+
+def uploaders(server: harness.Server, accounts: list[tuple[str, str]]) -> list:
+    """Signed-in clients at their documents step, each with its upload's path and token."""
+    from tests.factories import jpeg_bytes
+
+    photo = jpeg_bytes(width=1500, height=2000)
+    clients = server.signed_in([email for email, _ in accounts], CLIENTS)
+    sessions = []
+    for client, (_, public_id) in zip(clients, accounts, strict=True):
+        step = f"/applications/{public_id}/documents"
+        _, token = client.csrf_token(step)
+        sessions.append((client, (f"{step}/ktp", token, photo)))
+    return sessions
+
+
 def hold_and_webhook() -> list[Cost]:
     items = WARMUP_ITEMS + ITEMS
     with harness.Bench("mpaspor_bench_hot_booking") as bench:
         data = quota_opening.seed(bench, attempts=items, capacity=items)
+        photographers = two_servers.seed_uploaders(bench)[:CLIENTS]
         with serve(bench) as server:
+            sending = uploaders(server, photographers)
+            uploaded = repeated("upload", server, bench.url, upload, sending)
             applicants = harness.for_each(
                 lambda account: quota_opening.get_ready(server, account), data["accounts"], CLIENTS
             )[0]
             threads = [None] * CLIENTS
             holds = [(applicant, data["slot_id"]) for applicant in applicants]
-            costs = [used_up("hold", server, bench.url, hold, threads, holds)]
+            costs = [uploaded, used_up("hold", server, bench.url, hold, threads, holds)]
             channel = [server.client() for _ in range(CLIENTS)]
             notices = signed_notices(bench)
             costs.append(used_up("webhook", server, bench.url, webhook, channel, notices))
-    harness.print_log("gunicorn (hold, webhook)", server.problems)
+    harness.print_log("gunicorn (upload, hold, webhook)", server.problems)
     return costs
 
 

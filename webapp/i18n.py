@@ -3,8 +3,8 @@
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, request
-from flask_babel import format_date, get_locale, get_translations
+from flask import Flask, current_app, request
+from flask_babel import format_date, get_locale
 from flask_login import current_user
 
 from webapp.extensions import babel
@@ -54,31 +54,8 @@ def clock_time(value: datetime, zone: str, locale: str | None = None) -> str:
     return f"{local:%H}{separator}{local:%M} {zone_abbreviation(zone)}"
 
 
-def request_translations():
-    """Flask-Babel's translations of this request's language, kept while the language stays
-    (a switch or a sign-in may change it): templates ask for them for every string they show,
-    and finding them costs more than the lookup of a string."""
-    locale = get_locale()
-    kept = g.get("translations")
-    if kept is None or kept[0] is not locale:
-        kept = g.translations = (locale, get_translations())
-    return kept[1]
-
-
-def _install_template_gettext(app: Flask) -> None:
-    """The `_()` of templates, as Flask-Babel installs it, on the kept translations."""
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: request_translations().ugettext(s),
-        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
-        newstyle=True,
-        pgettext=lambda c, s: request_translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
-    )
-
-
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
-    _install_template_gettext(app)
     app.jinja_env.filters.update(
         rupiah=rupiah,
         long_date=long_date,

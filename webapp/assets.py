@@ -5,7 +5,7 @@ import os
 from contextlib import closing
 from functools import cache
 
-from flask import Flask, Response, request, url_for
+from flask import Flask, Response, current_app, has_request_context, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 
 HASHED = "public, max-age=31536000, immutable"
@@ -20,8 +20,18 @@ def _digest(path: str, mtime: float) -> str:
 
 
 def asset_url(filename: str) -> str:
-    from flask import current_app
+    """The file's URL with its content hash. Outside debug each is built once per application
+    and script root: the files change only with a deployment, which starts new processes."""
+    if current_app.debug or not has_request_context():
+        return _hashed_url(filename)
+    known = current_app.extensions.setdefault("asset_urls", {})
+    key = (request.script_root, filename)
+    if key not in known:
+        known[key] = _hashed_url(filename)
+    return known[key]
 
+
+def _hashed_url(filename: str) -> str:
     path = os.path.join(current_app.static_folder, filename)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"static asset missing: {filename}")

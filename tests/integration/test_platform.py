@@ -12,9 +12,9 @@ from PIL import Image
 
 from tests import journeys
 from tests.conftest import Mailbox
-from tests.factories import jpeg_bytes, make_office, make_user
+from tests.factories import PASSWORD, jpeg_bytes, make_office, make_user
 from tests.html import csrf_token, submit
-from tests.integration.test_wizard import signed_in
+from tests.integration.test_wizard import signed_in, start
 from tests.routes import every_route
 from tests.staff import make_administrator, make_staff, sign_in_staff
 from tests.visits import checked_in
@@ -340,6 +340,25 @@ def test_the_kept_offline_page_carries_no_account(app):
     offline = client.get("/offline")
     assert "X-Account-Tag" not in offline.headers
     assert 'name="account-tag"' not in offline.text and "drafts.js" not in offline.text
+
+
+def test_each_answer_names_the_account_signed_in_when_it_is_sent(app):
+    """The worker files a page under its X-Account-Tag: the answer to a sign-in names the account
+    just signed in, the answer to a logout none, and two accounts signing in in turn on one phone
+    each get their own tag and their own applications only."""
+    with app.app_context():
+        make_user(email="siti@contoh.id")
+        make_user(email="budi@contoh.id")
+    client = app.test_client()
+    siti = submit(client, "/login", {"email": "siti@contoh.id", "password": PASSWORD}).headers
+    assert client.get("/").headers["X-Account-Tag"] == siti["X-Account-Tag"]
+    application = start(client)
+    logout = client.post("/logout", data={"csrf_token": csrf_token(client.get("/"))})
+    assert logout.status_code == 302 and "X-Account-Tag" not in logout.headers
+    budi = submit(client, "/login", {"email": "budi@contoh.id", "password": PASSWORD}).headers
+    assert budi["X-Account-Tag"] not in ("", siti["X-Account-Tag"])
+    assert client.get("/").headers["X-Account-Tag"] == budi["X-Account-Tag"]
+    assert client.get(f"{application}/service").status_code == 404
 
 
 def test_static_assets_are_content_hashed_and_cached_for_a_year(client):

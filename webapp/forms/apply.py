@@ -4,7 +4,7 @@ import phonenumbers
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, RadioField, StringField, TelField, TextAreaField, ValidationError
+from wtforms import BooleanField, StringField, TelField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Optional, Regexp
 
 from webapp import clock, labels
@@ -17,7 +17,7 @@ from webapp.forms.base import (
     room_for_separators,
     without_separators,
 )
-from webapp.forms.fields import PARTS, DatePartsField
+from webapp.forms.fields import PARTS, DatePartsField, RadioField
 from webapp.rules import eligibility, journey, nik
 
 CHOOSE = _l("Choose one of the options.")

@@ -1,5 +1,6 @@
-"""A date typed as day, month and year: three small number boxes work on every phone browser,
-where the native date picker is missing or awkward on older Android."""
+"""Fields of the forms beyond WTForms' own: a date typed as day, month and year (three small
+number boxes work on every phone browser, where the native date picker is missing or awkward on
+older Android), and radio buttons that cost less to render."""
 
 import re
 from datetime import date
@@ -7,7 +8,10 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from wtforms import Field
+from wtforms import RadioField as WTFormsRadioField
 from wtforms.utils import unset_value
+from wtforms.widgets import RadioInput
+from wtforms.widgets.core import clean_key
 
 PARTS = ("day", "month", "year")
 PART_LABELS = {"day": _l("Day"), "month": _l("Month"), "year": _l("Year")}
@@ -90,3 +94,26 @@ def _parts_of(value) -> dict[str, str]:
     if isinstance(value, date):
         return {"day": str(value.day), "month": str(value.month), "year": str(value.year)}
     return {}
+
+
+def attributes(**kwargs) -> Markup:
+    """The attributes wtforms.widgets.html_params writes, to the byte, without the Markup.format
+    it calls for each one: most of the time a page spends on its radio buttons."""
+    written = []
+    for name, value in sorted(kwargs.items()):
+        name = clean_key(name)
+        if value is True:
+            written.append(name)
+        elif value is not False:
+            written.append(f'{escape(name)}="{str(escape(value)).replace(chr(34), "&quot;")}"')
+    return Markup(" ".join(written))
+
+
+class QuickRadioInput(RadioInput):
+    html_params = staticmethod(attributes)
+
+
+class RadioField(WTFormsRadioField):
+    """WTForms' radio buttons, each option's input written by `attributes`."""
+
+    option_widget = QuickRadioInput()

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from webapp import clock
 from webapp.extensions import db
@@ -51,13 +52,15 @@ class StepSaved:
     removed_documents: list[str] = field(default_factory=list)
 
 
-def for_owner(account_id: int, public_id: str) -> Application | None:
-    """The application only if this account owns it: others get None, as if it did not exist."""
-    return db.session.scalar(
-        select(Application).where(
-            Application.public_id == public_id, Application.account_id == account_id
-        )
+def for_owner(account_id: int, public_id: str, with_documents: bool = False) -> Application | None:
+    """The application only if this account owns it: others get None, as if it did not exist.
+    `with_documents`: its documents read in the same query, for the pages that show them."""
+    statement = select(Application).where(
+        Application.public_id == public_id, Application.account_id == account_id
     )
+    if with_documents:
+        statement = statement.options(joinedload(Application.documents))
+    return db.session.scalars(statement).unique().one_or_none()
 
 
 def locked_at_office(office_id: int, application_id: int) -> Application | None:

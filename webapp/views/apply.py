@@ -39,6 +39,7 @@ from webapp.services import applications, audit, booking, drafts, examination, l
 from webapp.services import documents as document_service
 from webapp.services import proof as proofs
 from webapp.services import review as counter_review
+from webapp.views import current
 from webapp.views.access import verified
 from webapp.views.confirmations import confirmation, elsewhere
 from webapp.views.errors import answers_too_large
@@ -54,11 +55,12 @@ UPLOAD_LIMITS = {"max_bytes": MAX_BYTES, "media_types": MEDIA_TYPES}
 PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{1,16}")
 
 
-def owned(public_id: str):
-    """The current account's application, or 404 whether it belongs to another or to nobody."""
+def owned(public_id: str, with_documents: bool = False):
+    """The current account's application, or 404 whether it belongs to another or to nobody.
+    `with_documents`: read with its documents, for the wizard's pages (its progress needs them)."""
     if not PUBLIC_ID.fullmatch(public_id):
         abort(404)
-    application = applications.for_owner(current_user.id, public_id)
+    application = current.application(public_id, with_documents)
     if application is None:
         abort(404)
     return application
@@ -189,7 +191,7 @@ def booking_context(application) -> dict:
 @bp.route(f"/<public_id>/<any({FORM_STEPS}):step>", methods=["GET", "POST"])
 @verified
 def step(public_id: str, step: str):
-    application = owned(public_id)
+    application = owned(public_id, with_documents=True)
     sent = drafts.submission_of(
         request.form.get("submission_key"), drafts.form_content(request.form)
     )
@@ -243,6 +245,8 @@ def save_posted_step(application, step: str, sent: drafts.Submission | None):
     if not form.validate():
         applications.keep_typed(application, step, received.formdata.to_dict())
         return render_step(application, step, 422, form=form)
+    # Where to go next, read before the save: its commit expires the application.
+    following = go_to_next(application, step)
     saved_step = applications.save_step(
         application,
         step,
@@ -253,7 +257,7 @@ def save_posted_step(application, step: str, sent: drafts.Submission | None):
         reopen=request.headers.get("X-Outbox") != "1",
     )
     flash_cleared(saved_step)
-    response = submission(go_to_next(application, step), "applied")
+    response = submission(following, "applied")
     if received.merged:
         response.headers["X-Draft-Merged"] = "1"
     return response
@@ -347,7 +351,7 @@ def nik_check(public_id: str):
 @bp.route("/<public_id>/review", methods=["GET", "POST"])
 @verified
 def review(public_id: str):
-    application = owned(public_id)
+    application = owned(public_id, with_documents=True)
     if (elsewhere := guard(application, "review")) is not None:
         return elsewhere
     form = ReviewForm()
@@ -404,7 +408,7 @@ def cancel(public_id: str):
 @bp.route("/<public_id>/documents", methods=["GET", "POST"])
 @verified
 def documents(public_id: str):
-    application = owned(public_id)
+    application = owned(public_id, with_documents=True)
     if (elsewhere := guard(application, "documents")) is not None:
         return elsewhere
     form = EmptyForm()
@@ -427,7 +431,8 @@ def documents_context(application, errors: dict | None = None) -> dict:
 
 def _too_large_upload():
     """A file over the request's size limit: the step again, the refusal beside its item."""
-    application, code = owned(request.view_args["public_id"]), request.view_args["code"]
+    application = owned(request.view_args["public_id"], with_documents=True)
+    code = request.view_args["code"]
     if request.htmx or code not in labels.DOCUMENTS or guard(application, "documents"):
         return None  # htmx shows the plain refusal beside the form that sent it
     return refused_upload(application, code, labels.UPLOAD_PROBLEMS["too_large"])
@@ -453,7 +458,7 @@ def storage_down(application, code: str):
 @verified
 @answers_too_large(_too_large_upload)
 def upload_document(public_id: str, code: str):
-    application = owned(public_id)
+    application = owned(public_id, with_documents=True)
     if application.status == INCOMPLETE:
         return _upload_owed(application, code)
     if request.htmx and not editable(application):
@@ -504,7 +509,7 @@ def _upload_owed(application, code: str):
 @bp.route("/<public_id>/documents/<code>/<any(file,thumbnail):variant>")
 @verified
 def document_file(public_id: str, code: str, variant: str):
-    application = owned(public_id)
+    application = owned(public_id, with_documents=True)
     document = next((d for d in application.documents if d.code == code), None)
     if document is None:
         abort(404)
@@ -541,7 +546,7 @@ def nik_check_again(public_id: str):
 @verified
 def document_status(public_id: str, code: str):
     """One document item, polling itself while its quality check is pending."""
-    application = owned(public_id)
+    application = owned(public_id, with_documents=True)
     if not any(d.code == code for d in application.documents):
         abort(404)
     return document_item(application, code)

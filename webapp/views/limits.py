@@ -18,8 +18,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from webapp.extensions import limiter
-from webapp.services import applications
 from webapp.services.accounts import normalise_email
+from webapp.views import current
 
 REFUSED_MESSAGE = _l(
     "Too many attempts. For your security we paused this for a while: wait a few minutes and "
@@ -75,7 +75,7 @@ def _nik_key() -> str:
     public_id = (request.view_args or {}).get("public_id", "")
     application = None
     if current_user.is_authenticated:
-        application = applications.for_owner(current_user.id, public_id)
+        application = current.application(public_id)
     if application is None or not application.nik:
         return _account_key()
     return "nik:" + _digest(application.nik)

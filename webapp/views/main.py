@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from webapp.forms.account import LanguageForm
 from webapp.forms.auth import EmptyForm
+from webapp.forms.base import without_control_characters
 from webapp.i18n import LANGUAGE_COOKIE
 from webapp.rules import roles
 from webapp.rules.statuses import DRAFT, SUBMITTED
@@ -83,14 +84,17 @@ def keep_typed_on_step(path: str) -> None:
 
 @bp.app_context_processor
 def language_switch():
-    """The form in every page's header that offers the other language. It is never filled from
-    the request: error pages render it too, and reading the body of a request refused for its
-    size (413) would raise the same error again."""
+    """What the form in every page's header offers: the other language, and the way back. It
+    is never read from the request: error pages render it too, and reading the body of a
+    request refused for its size (413) would raise the same error again. Plain values, not a
+    LanguageForm, so that a page does not build a form only to print three hidden inputs."""
 
-    def make_form():
+    def switch() -> dict[str, str]:
         other = "en" if (request.cookies.get(LANGUAGE_COOKIE) or "") != "en" else "id"
         if current_user.is_authenticated:
             other = "en" if current_user.locale != "en" else "id"
-        return LanguageForm(formdata=None, lang=other, next=request.full_path.rstrip("?"))
+        # As LanguageForm's fields would hold it: stripped as every input of the base form.
+        back = without_control_characters(request.full_path.rstrip("?")).strip()
+        return {"lang": other, "next": back}
 
-    return {"language_form": make_form}
+    return {"language_switch": switch}

@@ -31,9 +31,11 @@ def account_tag() -> str:
     """The signed-in applicant's tag, or "": the same for one account, and without the app's
     secret nothing links it to the account id or to a tag of another site. The offline page
     carries none: the worker keeps one copy of it for whoever uses the phone next."""
-    if "account_tag" not in g:
-        g.account_tag = _tag_of_this_request()
-    return g.account_tag
+    account = current_user._get_current_object()
+    known = g.get("account_tag")
+    if known is None or known[0] is not account:  # first asked, or signed in or out since
+        known = g.account_tag = (account, _tag_of_this_request())
+    return known[1]
 
 
 def _tag_of_this_request() -> str:
@@ -43,6 +45,13 @@ def _tag_of_this_request() -> str:
     secret = current_app.config["SECRET_KEY"].encode()
     message = f"account-tag:{current_user.id}".encode()
     return hmac.new(secret, message, hashlib.sha256).hexdigest()[:16]
+
+
+@bp.before_app_request
+def _tag_before_any_commit():
+    # Read while the account is fresh: once a view commits, reading it again costs a query.
+    if request.endpoint != "static":
+        account_tag()
 
 
 @bp.after_app_request

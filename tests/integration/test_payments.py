@@ -638,6 +638,14 @@ def test_the_standin_page_refuses_unknown_and_malformed_codes(pay_app, client):
         assert db.session.scalar(select(func.count(PaymentNotice.id))) == 0
 
 
+def test_signed_notices_are_never_throttled_and_refused_ones_are(pay_app, client):
+    """A quota opening's payments arrive from a channel's few addresses by the thousand."""
+    signed = [deliver(client, body_for(f"9{n:014d}", transaction_id=f"T{n}")) for n in range(650)]
+    assert {response.status_code for response in signed} == {404}  # answered, none throttled
+    forged = [deliver(client, body_for("999999999999999"), "forged") for _ in range(601)]
+    assert {r.status_code for r in forged[:600]} == {401} and forged[600].status_code == 429
+
+
 def test_the_standin_page_is_rate_limited_per_address(make_app):
     app = make_app(PAYMENT_WEBHOOK_SECRET=SECRET, ADDRESS_RATE_LIMIT="20 per hour")
     client = app.test_client()

@@ -40,10 +40,12 @@ HTTP_STATUS = {
 }
 
 
+# Only refused notices (unsigned, forged, malformed) count against an address: a channel's signed
+# notices are never throttled, however many a quota opening brings at once.
 @bp.route(gateway.NOTIFY_PATH, methods=["POST"])
 @public
 @csrf.exempt  # a machine endpoint: the signature over the body stands in for the CSRF token
-@limiter.limit("600 per minute")
+@limiter.limit("600 per minute", deduct_when=lambda response: response.status_code in (400, 401))
 def notify():
     body = request.get_data()
     secret = current_app.config["PAYMENT_WEBHOOK_SECRET"]

@@ -43,6 +43,7 @@ from sqlalchemy.pool import Pool  # noqa: E402
 from bench import availability_throughput as calendar_bench  # noqa: E402
 from bench import harness  # noqa: E402
 from bench import wizard_throughput as wizard_bench  # noqa: E402
+from tests.html import csrf_token  # noqa: E402
 
 PROFILE_REQUESTS = harness.setting("PROFILE_REQUESTS", 200)
 TIMED_REQUESTS = harness.setting("PROFILE_TIMED", 300)
@@ -79,16 +80,12 @@ class StatementCount:
 
 def signed_in_client(app, email: str):
     client = app.test_client()
-    token = csrf_token(client.get("/login").get_data(as_text=True))
+    token = csrf_token(client.get("/login"))
     fields = {"email": email, "password": harness.PASSWORD, "csrf_token": token}
     answer = client.post("/login", data=fields)
     if answer.status_code != 302:
         raise RuntimeError(f"sign-in of {email} answered {answer.status_code}")
     return client
-
-
-def csrf_token(page: str) -> str:
-    return harness.VALUE.search(harness.CSRF_INPUT.search(page).group(0)).group(1)
 
 
 def expect(answer, status: int, what: str):
@@ -102,7 +99,7 @@ def requests_measured(app, data: dict, wizard_users: list) -> dict[str, Callable
     email, public_id = wizard_users[0]
     wizard = signed_in_client(app, email)
     step_path = f"/applications/{public_id}/service"
-    token = csrf_token(wizard.get(step_path).get_data(as_text=True))
+    token = csrf_token(wizard.get(step_path))
     answers = {**wizard_bench.STEP_ANSWERS, "csrf_token": token}
     calendar_email, calendar_id = data["accounts"][0]
     applicant = signed_in_client(app, calendar_email)
